@@ -1,0 +1,40 @@
+import { createRequire } from "node:module";
+import type { HardhatUserConfig } from "hardhat/config";
+import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
+
+const require = createRequire(import.meta.url);
+
+// Compile with the solc that npm installed (pinned exactly in package.json): Hardhat would
+// otherwise try to download a compiler build, which fails offline. Hardhat does not check that
+// the binary at `path` is `version`, so the version is read from the same package.
+const solcVersion: string = require("solc/package.json").version;
+const solcPath: string = require.resolve("solc/soljson.js");
+
+const config: HardhatUserConfig = {
+  plugins: [hardhatToolboxMochaEthers],
+  solidity: {
+    version: solcVersion,
+    path: solcPath,
+    settings: {
+      optimizer: { enabled: true, runs: 10_000 },
+      evmVersion: "cancun",
+    },
+  },
+  paths: {
+    tests: {
+      mocha: "test",
+      solidity: "contracts/test",
+    },
+  },
+  test: {
+    mocha: {
+      timeout: 600_000,
+    },
+  },
+  networks: {
+    hardhatMainnet: { type: "edr-simulated", chainType: "l1" },
+    localhost: { type: "http", chainType: "l1", url: "http://127.0.0.1:8545" },
+  },
+};
+
+export default config;
