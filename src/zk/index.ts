@@ -1,0 +1,32 @@
+// Public face of the zk stage: circom compile, trusted setup (dev + ceremony), prove, verify,
+// Solidity calldata and verifier export, artifact cache.
+export { ZkError, type ZkErrorCode } from "./errors.js";
+export { defaultCacheDir, sha256File, sha256Hex } from "./cache.js";
+export { compileCircuit, readR1csInfo, CIRCOMLIB_DIR, type CompiledCircuit, type R1csInfo } from "./circom.js";
+export { readPtauInfo, requiredPtauPower, type PtauInfo } from "./ptauInfo.js";
+export { devPtau, generateDevPtau } from "./ptau/devPtau.js";
+export {
+  devSetup,
+  importPtau,
+  ceremonyInit,
+  ceremonyContribute,
+  ceremonyFinalize,
+  checkSetupArtifacts,
+  transcriptPath,
+  type SetupArtifacts,
+  type SetupManifest,
+  type SetupMode,
+  type Contribution,
+  type Transcript,
+} from "./setup.js";
+export {
+  Prover,
+  calculateWitness,
+  verifyProof,
+  releaseSnarkjs,
+  type Groth16Proof,
+  type ProofResult,
+  type CircuitInput,
+} from "./prover.js";
+export { packProof, unpackProof, verifierArgs, BN254_Q, BN254_R, type SolidityProof } from "./calldata.js";
+export { renderVerifier, exportVerifier, contractBaseName } from "./verifier.js";

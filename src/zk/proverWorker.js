@@ -1,0 +1,45 @@
+// Child process for Groth16 proving (see prover.ts). Plain JavaScript so that it starts the same
+// way under tsx, Hardhat's mocha and a compiled build. A process rather than a worker thread:
+// ffjavascript's thread pool (web-worker) assumes it runs on a main thread. It keeps snarkjs's
+// curve and threads warm between proofs; the zkey is re-read per proof, cheap next to the MSMs.
+import * as snarkjs from "snarkjs";
+
+const parentPort = {
+  postMessage: (m) => process.send(m),
+  on: (event, fn) => process.on(event, fn),
+  close: () => process.disconnect(),
+};
+
+parentPort.on("message", async (msg) => {
+  if (msg.type === "close") {
+    await globalThis.curve_bn128?.terminate();
+    parentPort.postMessage({ id: msg.id, type: "closed" });
+    parentPort.close();
+    process.exit(0);
+  }
+  const { id, wasm, zkey, input } = msg;
+  const t0 = performance.now();
+  let witness;
+  try {
+    witness = { type: "mem" };
+    await snarkjs.wtns.calculate(input, wasm, witness);
+  } catch (err) {
+    parentPort.postMessage({ id, type: "error", stage: "witness", message: String(err?.message ?? err) });
+    return;
+  }
+  const t1 = performance.now();
+  try {
+    const { proof, publicSignals } = await snarkjs.groth16.prove(zkey, witness);
+    const t2 = performance.now();
+    parentPort.postMessage({
+      id,
+      type: "proof",
+      proof,
+      publicSignals,
+      witnessMs: t1 - t0,
+      proveMs: t2 - t1,
+    });
+  } catch (err) {
+    parentPort.postMessage({ id, type: "error", stage: "prove", message: String(err?.message ?? err) });
+  }
+});
