@@ -42,7 +42,8 @@ export function demoLinearInput(req: DemoLinearRequest): {
   result: bigint;
 } {
   const n = DEMO_LINEAR_INPUTS;
-  if (req.weights.length !== n) throw new ZkError("BAD_ARGUMENT", `invalid weights: expected ${n} values, got ${req.weights.length}`);
+  if (req.weights.length !== n)
+    throw new ZkError("BAD_ARGUMENT", `invalid weights: expected ${n} values, got ${req.weights.length}`);
   if (req.x.length !== n) throw new ZkError("BAD_ARGUMENT", `invalid x: expected ${n} values, got ${req.x.length}`);
   req.weights.forEach((w, i) => {
     if (w < -128n || w > 127n) throw new ZkError("BAD_ARGUMENT", `invalid weights[${i}]: ${w} is not an int8`);

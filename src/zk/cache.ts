@@ -27,10 +27,7 @@ export async function sha256File(file: string): Promise<string> {
  * Runs `build(tmpDir)` and moves its output into `finalDir` atomically, so an interrupted build
  * leaves no half-written artifact where a later run would trust it.
  */
-export async function buildAtomically(
-  finalDir: string,
-  build: (tmpDir: string) => Promise<void>,
-): Promise<void> {
+export async function buildAtomically(finalDir: string, build: (tmpDir: string) => Promise<void>): Promise<void> {
   const tmpDir = `${finalDir}.tmp-${process.pid}-${Date.now()}`;
   await mkdir(tmpDir, { recursive: true });
   try {

@@ -23,7 +23,8 @@ function coord(value: string | undefined, what: string): bigint {
   } catch {
     throw new ZkError("BAD_ARGUMENT", `invalid proof: ${what} is not an integer (${value})`);
   }
-  if (v < 0n || v >= BN254_Q) throw new ZkError("BAD_ARGUMENT", `invalid proof: ${what} is not below the field modulus q`);
+  if (v < 0n || v >= BN254_Q)
+    throw new ZkError("BAD_ARGUMENT", `invalid proof: ${what} is not below the field modulus q`);
   return v;
 }
 
@@ -32,8 +33,10 @@ export function packProof(proof: Groth16Proof): SolidityProof {
   const a = proof.pi_a;
   const b = proof.pi_b;
   const c = proof.pi_c;
-  if (a[2] !== undefined && a[2] !== "1") throw new ZkError("BAD_ARGUMENT", "invalid proof: pi_a is not affine (z ≠ 1)");
-  if (c[2] !== undefined && c[2] !== "1") throw new ZkError("BAD_ARGUMENT", "invalid proof: pi_c is not affine (z ≠ 1)");
+  if (a[2] !== undefined && a[2] !== "1")
+    throw new ZkError("BAD_ARGUMENT", "invalid proof: pi_a is not affine (z ≠ 1)");
+  if (c[2] !== undefined && c[2] !== "1")
+    throw new ZkError("BAD_ARGUMENT", "invalid proof: pi_c is not affine (z ≠ 1)");
   return [
     coord(a[0], "pi_a.x"),
     coord(a[1], "pi_a.y"),

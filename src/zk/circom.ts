@@ -188,6 +188,7 @@ function run(cmd: string, args: string[]): Promise<{ code: number; output: strin
   });
 }
 
+// eslint-disable-next-line no-control-regex -- matching terminal colour codes is the point
 const ANSI = /\u001b\[[0-9;]*m/g;
 
 /** Turns circom's multi-line diagnostic into one line: `file:line:col: error[code]: message (hint)`. */
@@ -196,7 +197,11 @@ export function compileError(circuit: string, rawOutput: string, sources?: Map<s
   const lines = output.split("\n");
   const errIdx = lines.findIndex((l) => /^error\[/.test(l.trim()));
   if (errIdx === -1) {
-    const tail = lines.map((l) => l.trim()).filter(Boolean).slice(-1)[0] ?? "no output";
+    const tail =
+      lines
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .slice(-1)[0] ?? "no output";
     return new ZkError("CIRCUIT_COMPILE_FAILED", `circom failed on ${circuit}: ${tail}`);
   }
   const errLine = (lines[errIdx] as string).trim();

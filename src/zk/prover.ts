@@ -118,7 +118,6 @@ function firstLine(s: string): string {
   return (s.split("\n").find((l) => l.trim()) ?? s).trim();
 }
 
-
 /**
  * Circuit inputs as snarkjs expects them: decimal strings of field elements. Negative values
  * (int8 weights, say) become r − |v|, which is what the circuit's arithmetic means by them.

@@ -124,7 +124,6 @@ export async function devSetup(opts: DevSetupOptions): Promise<SetupArtifacts> {
   await buildAtomically(dir, async (tmp) => {
     const zkey0 = path.join(tmp, "init.zkey");
     const zkey = path.join(tmp, `${compiled.name}.zkey`);
-    say(`setup ${compiled.name}: Groth16 keys for ${compiled.info.constraints} constraints (ptau 2^${power}, dev)…`);
     await newZkey(compiled, ptau, zkey0, say);
     const beaconHash = sha256Hex(`zkinfer dev beacon\n${seed}`);
     say(`setup ${compiled.name}: applying the dev beacon…`);
@@ -167,7 +166,9 @@ export async function devSetup(opts: DevSetupOptions): Promise<SetupArtifacts> {
     await rm(zkey0);
   });
   const manifest = JSON.parse(await readFile(path.join(dir, "manifest.json"), "utf8")) as SetupManifest;
-  say(`setup ${compiled.name}: dev keys ready in ${((Date.now() - started) / 1000).toFixed(1)} s (INSECURE: for local chains only)`);
+  say(
+    `setup ${compiled.name}: dev keys ready in ${((Date.now() - started) / 1000).toFixed(1)} s (INSECURE: for local chains only)`,
+  );
   return artifacts(manifest);
 }
 
@@ -192,10 +193,14 @@ async function newZkey(
       `powers of tau ${path.basename(ptau)} is not prepared for phase 2 (no Lagrange sections): import it with zkinfer so it is prepared first`,
     );
   }
+  say(`setup ${compiled.name}: Groth16 keys for ${compiled.info.constraints} constraints (ptau 2^${info.power})…`);
   const logger = snarkLogger() as { lastError: string };
   const res = (await snarkjs.zKey.newZKey(compiled.r1cs, ptau, zkeyOut, logger)) as unknown;
   if (res === -1 || !existsSync(zkeyOut)) {
-    throw new ZkError("SETUP_FAILED", `groth16 setup failed for ${compiled.name}: ${logger.lastError || "unknown error"}`);
+    throw new ZkError(
+      "SETUP_FAILED",
+      `groth16 setup failed for ${compiled.name}: ${logger.lastError || "unknown error"}`,
+    );
   }
 }
 
@@ -233,7 +238,9 @@ export async function importPtau(opts: {
   if (existsSync(dest)) return { file: dest, power: info.power, sha256 };
 
   say(`checking powers of tau ${path.basename(opts.ptauFile)} (2^${info.power}) with snarkjs…`);
-  const ok = (await snarkjs.powersOfTau.verify(opts.ptauFile, snarkLogger())) as boolean;
+  // @types/snarkjs lists verify(file, logger, curve) but snarkjs 0.7.6 takes (file, logger).
+  const verifyPtau = snarkjs.powersOfTau.verify as unknown as (file: string, logger: unknown) => Promise<boolean>;
+  const ok = await verifyPtau(opts.ptauFile, snarkLogger());
   if (!ok) {
     throw new ZkError("PTAU_INVALID", `powers of tau ${opts.ptauFile} failed verification: do not use it`);
   }
@@ -314,7 +321,13 @@ export async function ceremonyContribute(opts: {
     );
   }
   opts.onProgress?.(`contributing to ${transcript.circuit} as "${opts.name}"…`);
-  const hash = (await snarkjs.zKey.contribute(opts.inZkey, opts.outZkey, opts.name, opts.entropy, snarkLogger())) as Uint8Array;
+  const hash = (await snarkjs.zKey.contribute(
+    opts.inZkey,
+    opts.outZkey,
+    opts.name,
+    opts.entropy,
+    snarkLogger(),
+  )) as Uint8Array;
   const contribution: Contribution = {
     name: opts.name,
     contributionHash: bytesToHex(hash),
@@ -347,7 +360,10 @@ export async function ceremonyFinalize(opts: {
   const iterationsExp = opts.beaconIterationsExp ?? 10;
   const transcript = JSON.parse(await readFile(transcriptPath(opts.inZkey), "utf8")) as Transcript;
   if (transcript.contributions.length === 0) {
-    throw new ZkError("SETUP_FAILED", `ceremony for ${transcript.circuit} has no contribution: at least one party must contribute`);
+    throw new ZkError(
+      "SETUP_FAILED",
+      `ceremony for ${transcript.circuit} has no contribution: at least one party must contribute`,
+    );
   }
   const r1csSha256 = await sha256File(opts.compiled.r1cs);
   if (r1csSha256 !== transcript.r1csSha256) {
@@ -370,7 +386,8 @@ export async function ceremonyFinalize(opts: {
     if (!beaconContribution) throw new ZkError("SETUP_FAILED", "beacon failed");
     say("verifying the final zkey against the circuit and the powers of tau…");
     const ok = (await snarkjs.zKey.verifyFromR1cs(opts.compiled.r1cs, opts.ptau.file, zkey, snarkLogger())) as boolean;
-    if (!ok) throw new ZkError("ZKEY_INVALID", `final zkey of ${opts.compiled.name} does not verify: the ceremony is broken`);
+    if (!ok)
+      throw new ZkError("ZKEY_INVALID", `final zkey of ${opts.compiled.name} does not verify: the ceremony is broken`);
     const vkey = await snarkjs.zKey.exportVerificationKey(zkey);
     await writeFile(path.join(tmp, "verification_key.json"), JSON.stringify(vkey, null, 1));
     const zkeySha256 = await sha256File(zkey);
@@ -423,6 +440,9 @@ export async function checkSetupArtifacts(artifacts: SetupArtifacts): Promise<vo
   }
   const vkHash = await sha256Json(artifacts.verificationKey);
   if (vkHash !== artifacts.manifest.verificationKeySha256) {
-    throw new ZkError("ARTIFACT_MISMATCH", `${artifacts.verificationKey} does not match its manifest: rebuild the setup`);
+    throw new ZkError(
+      "ARTIFACT_MISMATCH",
+      `${artifacts.verificationKey} does not match its manifest: rebuild the setup`,
+    );
   }
 }

@@ -10,7 +10,9 @@ import type { SetupArtifacts } from "./setup.js";
 const require = createRequire(import.meta.url);
 // snarkjs's package "exports" hide package.json and templates/: locate its root from its entry.
 const SNARKJS_ROOT = path.resolve(path.dirname(require.resolve("snarkjs")), "..");
-const SNARKJS_VERSION = (JSON.parse(readFileSync(path.join(SNARKJS_ROOT, "package.json"), "utf8")) as { version: string }).version;
+const SNARKJS_VERSION = (
+  JSON.parse(readFileSync(path.join(SNARKJS_ROOT, "package.json"), "utf8")) as { version: string }
+).version;
 
 /** `mnist_mlp` / `demo-linear` → `MnistMlp` / `DemoLinear`. */
 export function contractBaseName(circuitName: string): string {

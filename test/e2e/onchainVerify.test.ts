@@ -51,7 +51,10 @@ describe("# on-chain verification of the demo circuit", () => {
     const packed = packProof(proof.proof);
     for (let i = 0; i < proof.publicSignals.length; i++) {
       const edited = proof.publicSignals.map((s, j) => (j === i ? BigInt(s) + 1n : BigInt(s)));
-      expect(await verifier.getFunction("verifyProof").staticCall(...verifierArgs(packed, edited)), `signal ${i}`).to.equal(false);
+      expect(
+        await verifier.getFunction("verifyProof").staticCall(...verifierArgs(packed, edited)),
+        `signal ${i}`,
+      ).to.equal(false);
     }
   });
 
@@ -60,6 +63,8 @@ describe("# on-chain verification of the demo circuit", () => {
     const { proof } = await demoFixture();
     const p = packProof(proof.proof);
     const unswapped = [p[0], p[1], p[3], p[2], p[5], p[4], p[6], p[7]] as const;
-    expect(await verifier.getFunction("verifyProof").staticCall(...verifierArgs(unswapped, proof.publicSignals))).to.equal(false);
+    expect(
+      await verifier.getFunction("verifyProof").staticCall(...verifierArgs(unswapped, proof.publicSignals)),
+    ).to.equal(false);
   });
 });

@@ -48,9 +48,15 @@ describe("# compileCircuit", () => {
     await mkdir(lib, { recursive: true });
     const main = path.join(tmp, "Sq.circom");
     await writeFile(main, 'pragma circom 2.1.6;\ninclude "gadget.circom";\ncomponent main = Sq();\n');
-    await writeFile(path.join(lib, "gadget.circom"), "template Sq() { signal input a; signal output b; b <== a * a; }\n");
+    await writeFile(
+      path.join(lib, "gadget.circom"),
+      "template Sq() { signal input a; signal output b; b <== a * a; }\n",
+    );
     const a = await compileCircuit({ circuit: main, includePaths: [lib], cacheDir: tmp });
-    await writeFile(path.join(lib, "gadget.circom"), "template Sq() { signal input a; signal output b; b <== a * a * 1; }\n");
+    await writeFile(
+      path.join(lib, "gadget.circom"),
+      "template Sq() { signal input a; signal output b; b <== a * a * 1; }\n",
+    );
     const b = await compileCircuit({ circuit: main, includePaths: [lib], cacheDir: tmp });
     expect(b.cached).to.equal(false);
     expect(b.sourceHash).to.not.equal(a.sourceHash);
@@ -66,7 +72,10 @@ describe("# compileCircuit", () => {
 
   it("should report a syntax error as file:line:col with circom's message", async () => {
     const bad = path.join(tmp, "Bad.circom");
-    await writeFile(bad, "pragma circom 2.1.6;\ntemplate A() {\n  signal input a;\n  signal output b\n  b <== a * a;\n}\ncomponent main = A();\n");
+    await writeFile(
+      bad,
+      "pragma circom 2.1.6;\ntemplate A() {\n  signal input a;\n  signal output b\n  b <== a * a;\n}\ncomponent main = A();\n",
+    );
     await expectZkError(
       compileCircuit({ circuit: bad, cacheDir: tmp }),
       "CIRCUIT_COMPILE_FAILED",
@@ -76,7 +85,10 @@ describe("# compileCircuit", () => {
 
   it("should report a missing include with the line that includes it", async () => {
     const bad = path.join(tmp, "BadInclude.circom");
-    await writeFile(bad, 'pragma circom 2.1.6;\ninclude "nothere.circom";\ntemplate A() { signal input a; }\ncomponent main = A();\n');
+    await writeFile(
+      bad,
+      'pragma circom 2.1.6;\ninclude "nothere.circom";\ntemplate A() { signal input a; }\ncomponent main = A();\n',
+    );
     await expectZkError(
       compileCircuit({ circuit: bad, cacheDir: tmp }),
       "CIRCUIT_COMPILE_FAILED",

@@ -85,7 +85,9 @@ describe("# ceremony (imported ptau + multi-party phase 2)", () => {
       expect.fail("expected PTAU_TOO_SMALL");
     } catch (err) {
       expect((err as ZkError).code).to.equal("PTAU_TOO_SMALL");
-      expect((err as ZkError).message).to.match(/holds 2\^6 but circuit DemoLinear .* needs 2\^10: use a ptau of power ≥ 10/);
+      expect((err as ZkError).message).to.match(
+        /holds 2\^6 but circuit DemoLinear .* needs 2\^10: use a ptau of power ≥ 10/,
+      );
     }
   });
 
@@ -93,17 +95,39 @@ describe("# ceremony (imported ptau + multi-party phase 2)", () => {
     const { compiled } = await demoFixture();
     // A stand-in for a public ceremony's file: snarkjs's own phase 1 with one contribution and
     // a beacon, unprepared, so the import also prepares it.
-    const curve = await snarkjs.curves.getCurveFromName("bn128");
+    const { curves } = snarkjs as unknown as { curves: { getCurveFromName: (n: string) => Promise<unknown> } };
+    const curve = await curves.getCurveFromName("bn128");
     await snarkjs.powersOfTau.newAccumulator(curve, 10, path.join(dir, "p0.ptau"));
-    await snarkjs.powersOfTau.contribute(path.join(dir, "p0.ptau"), path.join(dir, "p1.ptau"), "phase1", "x".repeat(40));
+    await snarkjs.powersOfTau.contribute(
+      path.join(dir, "p0.ptau"),
+      path.join(dir, "p1.ptau"),
+      "phase1",
+      "x".repeat(40),
+    );
     await snarkjs.powersOfTau.beacon(path.join(dir, "p1.ptau"), path.join(dir, "p2.ptau"), "b", "11".repeat(32), 10);
     const ptau = await importPtau({ ptauFile: path.join(dir, "p2.ptau"), cacheDir: dir });
     expect(ptau.power).to.equal(10);
 
     await ceremonyInit({ compiled, ptau, outZkey: path.join(dir, "c0.zkey") });
-    await ceremonyContribute({ inZkey: path.join(dir, "c0.zkey"), outZkey: path.join(dir, "c1.zkey"), name: "alice", entropy: "a".repeat(40) });
-    await ceremonyContribute({ inZkey: path.join(dir, "c1.zkey"), outZkey: path.join(dir, "c2.zkey"), name: "bob", entropy: "b".repeat(40) });
-    const setup = await ceremonyFinalize({ compiled, ptau, inZkey: path.join(dir, "c2.zkey"), beaconHash: "cd".repeat(32), cacheDir: dir });
+    await ceremonyContribute({
+      inZkey: path.join(dir, "c0.zkey"),
+      outZkey: path.join(dir, "c1.zkey"),
+      name: "alice",
+      entropy: "a".repeat(40),
+    });
+    await ceremonyContribute({
+      inZkey: path.join(dir, "c1.zkey"),
+      outZkey: path.join(dir, "c2.zkey"),
+      name: "bob",
+      entropy: "b".repeat(40),
+    });
+    const setup = await ceremonyFinalize({
+      compiled,
+      ptau,
+      inZkey: path.join(dir, "c2.zkey"),
+      beaconHash: "cd".repeat(32),
+      cacheDir: dir,
+    });
 
     expect(setup.manifest.mode).to.equal("ceremony");
     expect(setup.manifest.insecure).to.equal(false);
@@ -126,7 +150,12 @@ describe("# ceremony (imported ptau + multi-party phase 2)", () => {
     await copyFile(path.join(dir, "c0.zkey"), path.join(dir, "stale.zkey"));
     await copyFile(path.join(dir, "c1.transcript.json"), path.join(dir, "stale.transcript.json"));
     try {
-      await ceremonyContribute({ inZkey: path.join(dir, "stale.zkey"), outZkey: path.join(dir, "c9.zkey"), name: "mallory", entropy: "m".repeat(40) });
+      await ceremonyContribute({
+        inZkey: path.join(dir, "stale.zkey"),
+        outZkey: path.join(dir, "c9.zkey"),
+        name: "mallory",
+        entropy: "m".repeat(40),
+      });
       expect.fail("expected ARTIFACT_MISMATCH");
     } catch (err) {
       expect((err as ZkError).code).to.equal("ARTIFACT_MISMATCH");
