@@ -34,8 +34,7 @@ import { Worker } from "node:worker_threads";
 import { requireArg } from "../errors.js";
 
 /** Order of the bn128 scalar field Fr (the group order r). */
-export const FR_ORDER =
-  21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+export const FR_ORDER = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 /** Order of the bn128 base field Fq, written in the .ptau header. */
 const FQ_ORDER = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
 /** 2-adicity of Fr − 1: the largest power-of-two evaluation domain is 2^28. */
@@ -169,10 +168,7 @@ function checkPower(power: number): void {
   );
 }
 
-function sectionPointCounts(
-  power: number,
-  prepared: boolean,
-): Array<[number, string, Group, number]> {
+function sectionPointCounts(power: number, prepared: boolean): Array<[number, string, Group, number]> {
   const n = 2 ** power;
   const list: Array<[number, string, Group, number]> = [
     [2, "tauG1", 1, 2 * n - 1],
@@ -393,12 +389,7 @@ class PtauWorker {
   private failure: Error | null = null;
   readonly ready: Promise<void>;
 
-  constructor(workerData: {
-    code: Uint8Array;
-    g1Gen: Uint8Array;
-    g2Gen: Uint8Array;
-    maxChunk: number;
-  }) {
+  constructor(workerData: { code: Uint8Array; g1Gen: Uint8Array; g2Gen: Uint8Array; maxChunk: number }) {
     this.worker = new Worker(new URL("./devPtauWorker.js", import.meta.url), { workerData });
     let readyResolve!: () => void;
     let readyReject!: (e: Error) => void;
@@ -414,8 +405,7 @@ class PtauWorker {
       const p = this.pending;
       if (!p || p.id !== msg.id) return;
       this.pending = null;
-      if (msg.error !== undefined || !msg.buf)
-        p.reject(new Error(`dev ptau worker failed: ${msg.error ?? "no data"}`));
+      if (msg.error !== undefined || !msg.buf) p.reject(new Error(`dev ptau worker failed: ${msg.error ?? "no data"}`));
       else p.resolve(msg.buf);
     });
     const fail = (err: Error): void => {
@@ -490,22 +480,10 @@ function concat(parts: Uint8Array[]): Uint8Array {
 
 async function writePtau(opts: GenerateDevPtauOptions, prepared: boolean): Promise<void> {
   checkPower(opts.power);
-  requireArg(
-    typeof opts.seed === "string" && opts.seed.length > 0,
-    "seed",
-    "must be a non-empty string",
-  );
-  requireArg(
-    typeof opts.outFile === "string" && opts.outFile.length > 0,
-    "outFile",
-    "must be a file path",
-  );
+  requireArg(typeof opts.seed === "string" && opts.seed.length > 0, "seed", "must be a non-empty string");
+  requireArg(typeof opts.outFile === "string" && opts.outFile.length > 0, "outFile", "must be a file path");
   const threads = opts.threads ?? Math.min(16, Math.max(1, os.availableParallelism()));
-  requireArg(
-    Number.isInteger(threads) && threads >= 1 && threads <= 64,
-    "threads",
-    "must be an integer from 1 to 64",
-  );
+  requireArg(Number.isInteger(threads) && threads >= 1 && threads <= 64, "threads", "must be an integer from 1 to 64");
 
   const { power, onProgress } = opts;
   const label = `dev ptau 2^${power}`;
@@ -518,8 +496,7 @@ async function writePtau(opts: GenerateDevPtauOptions, prepared: boolean): Promi
   let g2Gen: Uint8Array;
   const omegas: bigint[] = [];
   try {
-    if (curve.Fr.toObject(curve.Fr.shift) !== FR_SHIFT)
-      throw new Error("unexpected Fr.shift in ffjavascript");
+    if (curve.Fr.toObject(curve.Fr.shift) !== FR_SHIFT) throw new Error("unexpected Fr.shift in ffjavascript");
     for (let p = 0; p <= FR_TWO_ADICITY; p++) {
       const w = curve.Fr.w[p];
       if (!w) throw new Error(`ffjavascript has no root of unity for 2^${p}`);
@@ -572,8 +549,7 @@ async function writePtau(opts: GenerateDevPtauOptions, prepared: boolean): Promi
     }
     await fh.truncate(fileSize);
 
-    for (let i = 0; i < nWorkers; i++)
-      workers.push(new PtauWorker({ code, g1Gen, g2Gen, maxChunk: MAX_CHUNK }));
+    for (let i = 0; i < nWorkers; i++) workers.push(new PtauWorker({ code, g1Gen, g2Gen, maxChunk: MAX_CHUNK }));
     await Promise.all(workers.map((w) => w.ready));
 
     const weight = (g: Group): number => (g === 1 ? 1 : 3);
@@ -627,9 +603,7 @@ async function writePtau(opts: GenerateDevPtauOptions, prepared: boolean): Promi
     if (!ok) await rm(tmpFile, { force: true });
   }
   await rename(tmpFile, opts.outFile);
-  onProgress?.(
-    `${label}: wrote ${opts.outFile} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-  );
+  onProgress?.(`${label}: wrote ${opts.outFile} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 /**
@@ -652,11 +626,7 @@ export async function generateDevPtauUnprepared(opts: GenerateDevPtauOptions): P
 }
 
 /** Cache path of the dev ptau for (power, seed): `<cacheDir>/ptau/dev-<power>-<sha256(seed)[:16]>.ptau`. */
-export function devPtauPath(
-  cacheDir: string,
-  power: number,
-  seed: string = DEV_PTAU_DEFAULT_SEED,
-): string {
+export function devPtauPath(cacheDir: string, power: number, seed: string = DEV_PTAU_DEFAULT_SEED): string {
   checkPower(power);
   requireArg(typeof seed === "string" && seed.length > 0, "seed", "must be a non-empty string");
   const seedHash = createHash("sha256").update(seed, "utf8").digest("hex").slice(0, 16);
@@ -670,11 +640,7 @@ const inFlight = new Map<string, Promise<string>>();
  * the wrong size). INSECURE: see `generateDevPtau`.
  */
 export async function devPtau(opts: DevPtauOptions): Promise<string> {
-  requireArg(
-    typeof opts.cacheDir === "string" && opts.cacheDir.length > 0,
-    "cacheDir",
-    "must be a directory path",
-  );
+  requireArg(typeof opts.cacheDir === "string" && opts.cacheDir.length > 0, "cacheDir", "must be a directory path");
   const seed = opts.seed ?? DEV_PTAU_DEFAULT_SEED;
   const file = devPtauPath(opts.cacheDir, opts.power, seed);
   const running = inFlight.get(file);
