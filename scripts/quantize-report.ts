@@ -42,9 +42,7 @@ function table(rows: string[][]): string {
 }
 
 function describeLayers(qm: QuantizedModel): string {
-  const rows = [
-    ["layer", "kind", "out shape", "wExp", "shift", "accumulator range", "bits", "output range"],
-  ];
+  const rows = [["layer", "kind", "out shape", "wExp", "shift", "accumulator range", "bits", "output range"]];
   for (const l of qm.bitWidths.layers) {
     const q = qm.layers[l.index];
     const lin = q && (q.kind === "dense" || q.kind === "conv2d") ? q : undefined;
@@ -71,9 +69,7 @@ for (const file of modelFiles) {
   console.log(
     `  float test accuracy ${pct(floatAcc)}, integer ${pct(intAcc)} (${((intAcc - floatAcc) * 100).toFixed(1)} points)`,
   );
-  console.log(
-    `  worst-case max |value| ${qm.bitWidths.maxAbs} (${qm.bitWidths.maxBits} signed bits)`,
-  );
+  console.log(`  worst-case max |value| ${qm.bitWidths.maxAbs} (${qm.bitWidths.maxBits} signed bits)`);
   console.log(describeLayers(qm).replace(/^/gm, "  "));
   if (sweep) {
     const variants: [string, QuantizeOptions][] = [

@@ -40,8 +40,7 @@ export const RECIPES: Record<string, Omit<TrainOptions, "log">> = {
   },
   "mnist-cnn": {
     name: "mnist-cnn",
-    description:
-      "conv 1→8 5×5 stride 2 → ReLU → sumpool 2×2 → flatten → dense 288→10 on 28×28 MNIST digits.",
+    description: "conv 1→8 5×5 stride 2 → ReLU → sumpool 2×2 → flatten → dense 288→10 on 28×28 MNIST digits.",
     inputShape: [1, 28, 28],
     layers: [
       { kind: "conv2d", channels: 8, kernel: 5, stride: 2, padding: 0 },
@@ -69,8 +68,7 @@ async function main(): Promise<void> {
   let failed = false;
   for (const name of selected) {
     const recipe = RECIPES[name];
-    if (!recipe)
-      throw new Error(`unknown model "${name}" (known: ${Object.keys(RECIPES).join(", ")})`);
+    if (!recipe) throw new Error(`unknown model "${name}" (known: ${Object.keys(RECIPES).join(", ")})`);
     console.log(`training ${name} (seed ${recipe.seed}, ${recipe.epochs} epochs)…`);
     const started = Date.now();
     const trained = trainModel(data.train, { ...recipe, log: (line) => console.log(`  ${line}`) });

@@ -258,9 +258,7 @@ function toSafe(x: bigint, what: string, path: string): number {
  * if any worst-case value (partial sums included) exceeds 2^53 − 1, i.e. if the JS integer
  * reference could not compute it exactly.
  */
-export function analyzeBitWidths(
-  qm: Pick<QuantizedModel, "inputShape" | "layers">,
-): BitWidthReport {
+export function analyzeBitWidths(qm: Pick<QuantizedModel, "inputShape" | "layers">): BitWidthReport {
   const exact = analyzeExact(qm);
   let maxAbs = INPUT_MAX;
   const layers = exact.map((e): LayerBitWidths => {
@@ -279,12 +277,7 @@ export function analyzeBitWidths(
       output: r(e.output, "output"),
       bits: signedBits(widest.min, widest.max),
     };
-    if (
-      e.accumulator &&
-      e.accumulatorPerChannel &&
-      e.partialSumBound !== undefined &&
-      e.biasMaxAbs !== undefined
-    ) {
+    if (e.accumulator && e.accumulatorPerChannel && e.partialSumBound !== undefined && e.biasMaxAbs !== undefined) {
       const layer = qm.layers[e.index] as { shift: number };
       report.accumulatorPerChannel = e.accumulatorPerChannel.map((x) => r(x, "accumulator"));
       report.accumulator = r(e.accumulator, "accumulator");
@@ -312,16 +305,9 @@ export function analyzeBitWidths(
  * analysis from the weights (the stored report is not trusted) and returns the exact per-layer
  * ranges.
  */
-export function checkBitWidths(
-  qm: Pick<QuantizedModel, "inputShape" | "layers">,
-  bound: bigint,
-): ExactLayerBits[] {
+export function checkBitWidths(qm: Pick<QuantizedModel, "inputShape" | "layers">, bound: bigint): ExactLayerBits[] {
   if (typeof bound !== "bigint" || bound <= 0n) {
-    throw new ModelError(
-      "BAD_ARGUMENT",
-      `invalid bound: expected a positive bigint, got ${String(bound)}`,
-      "bound",
-    );
+    throw new ModelError("BAD_ARGUMENT", `invalid bound: expected a positive bigint, got ${String(bound)}`, "bound");
   }
   if (BigInt(INPUT_MAX) >= bound) {
     throw new ModelError(

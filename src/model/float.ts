@@ -99,10 +99,7 @@ export function predictFloat(model: Model, raw: ArrayLike<number>): number {
 }
 
 /** Fraction of samples (raw uint8 inputs) the float model classifies correctly. */
-export function floatAccuracy(
-  model: Model,
-  samples: readonly { pixels: ArrayLike<number>; label: number }[],
-): number {
+export function floatAccuracy(model: Model, samples: readonly { pixels: ArrayLike<number>; label: number }[]): number {
   if (samples.length === 0) return 0;
   let correct = 0;
   for (const s of samples) if (predictFloat(model, s.pixels) === s.label) correct++;
@@ -120,11 +117,7 @@ function denseFloat(layer: DenseLayer, x: Float64Array): Float64Array {
   return out;
 }
 
-function convFloat(
-  layer: Conv2dLayer,
-  shape: Shape,
-  x: Float64Array,
-): { shape: Shape; data: Float64Array } {
+function convFloat(layer: Conv2dLayer, shape: Shape, x: Float64Array): { shape: Shape; data: Float64Array } {
   const [inC, h, w] = shape as [number, number, number];
   const outC = layer.weights.length;
   const k0 = layer.weights[0]?.[0] as number[][];
@@ -160,11 +153,7 @@ function convFloat(
   return { shape: [outC, oh, ow], data: out };
 }
 
-function poolFloat(
-  layer: PoolLayer,
-  shape: Shape,
-  x: Float64Array,
-): { shape: Shape; data: Float64Array } {
+function poolFloat(layer: PoolLayer, shape: Shape, x: Float64Array): { shape: Shape; data: Float64Array } {
   const [ch, h, w] = shape as [number, number, number];
   const { size, stride } = layer;
   const oh = Math.floor((h - size) / stride) + 1;

@@ -155,11 +155,7 @@ export function checkFinite(value: unknown, path: string): number {
 export function checkInteger(value: unknown, path: string, min: number, max: number): number {
   const v = checkFinite(value, path);
   if (!Number.isInteger(v) || v < min || v > max) {
-    throw new ModelError(
-      "BAD_FIELD",
-      `${path}: expected an integer in [${min}, ${max}], got ${String(v)}`,
-      path,
-    );
+    throw new ModelError("BAD_FIELD", `${path}: expected an integer in [${min}, ${max}], got ${String(v)}`, path);
   }
   return v;
 }
@@ -171,8 +167,7 @@ export function checkKeys(
   optional: readonly string[] = [],
 ): void {
   for (const key of required) {
-    if (!(key in obj))
-      throw new ModelError("BAD_FIELD", `${path}.${key}: missing`, `${path}.${key}`);
+    if (!(key in obj)) throw new ModelError("BAD_FIELD", `${path}.${key}: missing`, `${path}.${key}`);
   }
   for (const key of Object.keys(obj)) {
     if (!required.includes(key) && !optional.includes(key)) {
@@ -237,11 +232,7 @@ export function tensorShape(
 
 export function checkInputShape(value: unknown, path: string): Shape {
   if (!Array.isArray(value) || (value.length !== 1 && value.length !== 3)) {
-    throw new ModelError(
-      "BAD_SHAPE",
-      `${path}: expected [C, H, W] or [N], got ${JSON.stringify(value)}`,
-      path,
-    );
+    throw new ModelError("BAD_SHAPE", `${path}: expected [C, H, W] or [N], got ${JSON.stringify(value)}`, path);
   }
   return value.map((d, i) => checkInteger(d, `${path}[${i}]`, 1, 1 << 24));
 }
@@ -263,11 +254,7 @@ export function structuralOutputShape(
       return [shapeSize(input)];
     case "argmax":
       if (!isLast) {
-        throw new ModelError(
-          "BAD_FIELD",
-          `${path}: argmax is only allowed as the last layer`,
-          path,
-        );
+        throw new ModelError("BAD_FIELD", `${path}: argmax is only allowed as the last layer`, path);
       }
       if (input.length !== 1) {
         throw new ModelError(
@@ -300,29 +287,15 @@ export function structuralOutputShape(
       return [c, Math.floor((h - size) / stride) + 1, Math.floor((w - size) / stride) + 1];
     }
     default:
-      throw new ModelError(
-        "UNKNOWN_LAYER",
-        `${path}.kind: unknown layer kind "${layer.kind}"`,
-        `${path}.kind`,
-      );
+      throw new ModelError("UNKNOWN_LAYER", `${path}.kind: unknown layer kind "${layer.kind}"`, `${path}.kind`);
   }
 }
 
 /** Output shape of a conv2d (weights `[outC][inC][kH][kW]`) or throws SHAPE_MISMATCH. */
-export function convOutputShape(
-  wShape: Shape,
-  stride: number,
-  padding: number,
-  input: Shape,
-  path: string,
-): Shape {
+export function convOutputShape(wShape: Shape, stride: number, padding: number, input: Shape, path: string): Shape {
   const [outC, inC, kH, kW] = wShape as [number, number, number, number];
   if (input.length !== 3) {
-    throw new ModelError(
-      "SHAPE_MISMATCH",
-      `${path}: conv2d needs a [C, H, W] input, got ${formatShape(input)}`,
-      path,
-    );
+    throw new ModelError("SHAPE_MISMATCH", `${path}: conv2d needs a [C, H, W] input, got ${formatShape(input)}`, path);
   }
   const [c, h, w] = input as [number, number, number];
   if (inC !== c) {
@@ -339,11 +312,7 @@ export function convOutputShape(
       `${path}.weights`,
     );
   }
-  return [
-    outC,
-    Math.floor((h + 2 * padding - kH) / stride) + 1,
-    Math.floor((w + 2 * padding - kW) / stride) + 1,
-  ];
+  return [outC, Math.floor((h + 2 * padding - kH) / stride) + 1, Math.floor((w + 2 * padding - kW) / stride) + 1];
 }
 
 /** Output shape of a dense layer (weights `[out][in]`) or throws SHAPE_MISMATCH. */
@@ -393,25 +362,13 @@ export function validateModel(value: unknown): ValidatedModel {
     ["description", "inputScale", "meta"],
   );
   if (value.format !== MODEL_FORMAT) {
-    throw new ModelError(
-      "BAD_FIELD",
-      `format: expected "${MODEL_FORMAT}", got ${describe(value.format)}`,
-      "format",
-    );
+    throw new ModelError("BAD_FIELD", `format: expected "${MODEL_FORMAT}", got ${describe(value.format)}`, "format");
   }
   if (value.version !== MODEL_VERSION) {
-    throw new ModelError(
-      "BAD_FIELD",
-      `version: expected ${MODEL_VERSION}, got ${describe(value.version)}`,
-      "version",
-    );
+    throw new ModelError("BAD_FIELD", `version: expected ${MODEL_VERSION}, got ${describe(value.version)}`, "version");
   }
   if (typeof value.name !== "string" || value.name.length === 0) {
-    throw new ModelError(
-      "BAD_FIELD",
-      `name: expected a non-empty string, got ${describe(value.name)}`,
-      "name",
-    );
+    throw new ModelError("BAD_FIELD", `name: expected a non-empty string, got ${describe(value.name)}`, "name");
   }
   if (value.description !== undefined && typeof value.description !== "string") {
     throw new ModelError("BAD_FIELD", `description: expected a string`, "description");
@@ -421,8 +378,7 @@ export function validateModel(value: unknown): ValidatedModel {
   }
   if (value.inputScale !== undefined) {
     const s = checkFinite(value.inputScale, "inputScale");
-    if (!(s > 0))
-      throw new ModelError("BAD_FIELD", `inputScale: must be > 0, got ${s}`, "inputScale");
+    if (!(s > 0)) throw new ModelError("BAD_FIELD", `inputScale: must be > 0, got ${s}`, "inputScale");
   }
   const inputShape = checkInputShape(value.inputShape, "inputShape");
   if (!Array.isArray(value.layers) || value.layers.length === 0) {
@@ -463,11 +419,7 @@ function validateLayer(value: unknown, index: number, input: Shape, isLast: bool
   }
   const kind = value.kind;
   if (typeof kind !== "string") {
-    throw new ModelError(
-      "BAD_FIELD",
-      `${path}.kind: expected a string, got ${describe(kind)}`,
-      `${path}.kind`,
-    );
+    throw new ModelError("BAD_FIELD", `${path}.kind: expected a string, got ${describe(kind)}`, `${path}.kind`);
   }
   if (!(LAYER_KINDS as readonly string[]).includes(kind)) {
     throw new ModelError(
@@ -522,14 +474,9 @@ export function parseModel(text: string, source = "model"): ValidatedModel {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new ModelError(
-      "INVALID_JSON",
-      `${source}: not valid JSON (${(err as Error).message})`,
-      undefined,
-      {
-        cause: err,
-      },
-    );
+    throw new ModelError("INVALID_JSON", `${source}: not valid JSON (${(err as Error).message})`, undefined, {
+      cause: err,
+    });
   }
   return validateModel(value);
 }
@@ -540,14 +487,9 @@ export async function loadModel(file: string): Promise<ValidatedModel> {
   try {
     text = await readFile(file, "utf8");
   } catch (err) {
-    throw new ModelError(
-      "INVALID_JSON",
-      `${file}: cannot read (${(err as Error).message})`,
-      undefined,
-      {
-        cause: err,
-      },
-    );
+    throw new ModelError("INVALID_JSON", `${file}: cannot read (${(err as Error).message})`, undefined, {
+      cause: err,
+    });
   }
   return parseModel(text, file);
 }

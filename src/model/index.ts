@@ -31,14 +31,7 @@ export {
   type Shape,
   type ValidatedModel,
 } from "./format.js";
-export {
-  argmax,
-  floatAccuracy,
-  forwardFloat,
-  predictFloat,
-  rawToFloat,
-  type FloatResult,
-} from "./float.js";
+export { argmax, floatAccuracy, forwardFloat, predictFloat, rawToFloat, type FloatResult } from "./float.js";
 export {
   MNIST_CALIBRATION_SIZE,
   MNIST_PIXELS,

@@ -79,21 +79,14 @@ export function floorShift(x: number, shift: number): { quotient: number; remain
 /** The same with bigint (`>>` on bigint is an arithmetic, flooring shift): for witness code. */
 export function floorShiftBig(x: bigint, shift: number): { quotient: bigint; remainder: bigint } {
   if (!Number.isInteger(shift) || shift < 0) {
-    throw new ModelError(
-      "BAD_ARGUMENT",
-      `invalid shift: expected a non-negative integer, got ${shift}`,
-      "shift",
-    );
+    throw new ModelError("BAD_ARGUMENT", `invalid shift: expected a non-negative integer, got ${shift}`, "shift");
   }
   const quotient = x >> BigInt(shift);
   return { quotient, remainder: x - (quotient << BigInt(shift)) };
 }
 
 /** Checks a raw input: length = the input shape's size, every value an integer in [0, 255]. */
-export function checkRawInput(
-  qm: Pick<QuantizedModel, "inputShape">,
-  input: ArrayLike<number>,
-): number[] {
+export function checkRawInput(qm: Pick<QuantizedModel, "inputShape">, input: ArrayLike<number>): number[] {
   const expected = shapeSize(qm.inputShape);
   if (input.length !== expected) {
     throw new ModelError(
@@ -121,12 +114,7 @@ export function checkRawInput(
  * Runs one layer of the integer reference. `x` is the layer input with shape `shape`. Exposed for
  * the quantizer's calibration and for witness code that wants one layer at a time.
  */
-export function intLayer(
-  layer: QLayer,
-  index: number,
-  shape: Shape,
-  x: readonly number[],
-): IntLayerTrace {
+export function intLayer(layer: QLayer, index: number, shape: Shape, x: readonly number[]): IntLayerTrace {
   switch (layer.kind) {
     case "dense":
       return rescale(layer, index, [layer.weights.length], denseAcc(layer, x));
@@ -145,10 +133,7 @@ export function intLayer(
 }
 
 /** Runs the integer reference on a raw uint8 input and returns every intermediate tensor. */
-export function intInference(
-  qm: Pick<QuantizedModel, "inputShape" | "layers">,
-  input: ArrayLike<number>,
-): IntResult {
+export function intInference(qm: Pick<QuantizedModel, "inputShape" | "layers">, input: ArrayLike<number>): IntResult {
   const raw = checkRawInput(qm, input);
   const layers: IntLayerTrace[] = [];
   let x = raw;
@@ -163,10 +148,7 @@ export function intInference(
 }
 
 /** Predicted class for a raw uint8 input. */
-export function predictInt(
-  qm: Pick<QuantizedModel, "inputShape" | "layers">,
-  input: ArrayLike<number>,
-): number {
+export function predictInt(qm: Pick<QuantizedModel, "inputShape" | "layers">, input: ArrayLike<number>): number {
   return intInference(qm, input).predicted;
 }
 
@@ -192,11 +174,7 @@ function denseAcc(layer: QDenseLayer, x: readonly number[]): number[] {
   return acc;
 }
 
-function convAcc(
-  layer: QConv2dLayer,
-  shape: Shape,
-  x: readonly number[],
-): { outShape: Shape; acc: number[] } {
+function convAcc(layer: QConv2dLayer, shape: Shape, x: readonly number[]): { outShape: Shape; acc: number[] } {
   const [inC, h, w] = shape as [number, number, number];
   const outC = layer.weights.length;
   const k0 = layer.weights[0]?.[0] as number[][];
@@ -231,12 +209,7 @@ function convAcc(
   return { outShape: [outC, oh, ow], acc };
 }
 
-function rescale(
-  layer: QDenseLayer | QConv2dLayer,
-  index: number,
-  shape: Shape,
-  acc: number[],
-): IntLayerTrace {
+function rescale(layer: QDenseLayer | QConv2dLayer, index: number, shape: Shape, acc: number[]): IntLayerTrace {
   const output = new Array<number>(acc.length);
   const remainder = new Array<number>(acc.length);
   for (let j = 0; j < acc.length; j++) {

@@ -68,10 +68,7 @@ function decodeDigitFile(text: string, file: string, digit: number): Uint8Array[
   const parsed = JSON.parse(text) as { data?: unknown };
   const data = parsed.data;
   if (!Array.isArray(data) || data.length % MNIST_PIXELS !== 0) {
-    throw new ModelError(
-      "INVALID_JSON",
-      `${file}: expected { data: number[] } with 784 values per image`,
-    );
+    throw new ModelError("INVALID_JSON", `${file}: expected { data: number[] } with 784 values per image`);
   }
   const images: Uint8Array[] = [];
   for (let start = 0; start < data.length; start += MNIST_PIXELS) {
@@ -97,11 +94,7 @@ function decodeDigitFile(text: string, file: string, digit: number): Uint8Array[
  * uses to choose its shifts. Take it from the training set, never from the test set.
  */
 export function evenlySpaced<T>(samples: readonly T[], count: number): T[] {
-  requireArg(
-    Number.isInteger(count) && count > 0,
-    "count",
-    `expected a positive integer, got ${count}`,
-  );
+  requireArg(Number.isInteger(count) && count > 0, "count", `expected a positive integer, got ${count}`);
   if (count >= samples.length) return [...samples];
   const out: T[] = [];
   for (let i = 0; i < count; i++) out.push(samples[Math.floor((i * samples.length) / count)] as T);

@@ -17,11 +17,7 @@ export interface Rng {
 }
 
 export function createRng(seed: number): Rng {
-  requireArg(
-    Number.isInteger(seed) && seed >= 0 && seed < 2 ** 32,
-    "seed",
-    `expected a uint32, got ${seed}`,
-  );
+  requireArg(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 32, "seed", `expected a uint32, got ${seed}`);
   let s = seed >>> 0;
   const splitmix = (): number => {
     s = (s + 0x9e3779b9) >>> 0;

@@ -1,12 +1,6 @@
 import { analyzeBitWidths } from "./bitwidth.js";
 import { ModelError, requireArg } from "./errors.js";
-import {
-  DEFAULT_INPUT_SCALE,
-  validateModel,
-  type Model,
-  type Shape,
-  type ValidatedModel,
-} from "./format.js";
+import { DEFAULT_INPUT_SCALE, validateModel, type Model, type Shape, type ValidatedModel } from "./format.js";
 import { checkRawInput, intLayer } from "./intInference.js";
 import {
   INPUT_MAX,
@@ -88,12 +82,8 @@ function quantizeBias(b: number, accScale: number, path: string): number {
 }
 
 /** Quantizes a float model. Validates it first; throws ModelError on any problem. */
-export function quantize(
-  model: Model | ValidatedModel,
-  options: QuantizeOptions = {},
-): QuantizedModel {
-  const validated =
-    "model" in model && "layers" in model && "macs" in model ? model : validateModel(model);
+export function quantize(model: Model | ValidatedModel, options: QuantizeOptions = {}): QuantizedModel {
+  const validated = "model" in model && "layers" in model && "macs" in model ? model : validateModel(model);
   const m = validated.model;
   const activationBits = options.activationBits ?? 8;
   requireArg(
@@ -103,8 +93,7 @@ export function quantize(
   );
   const finalShift = options.finalShift ?? 0;
   requireArg(
-    finalShift === "auto" ||
-      (Number.isInteger(finalShift) && finalShift >= 0 && finalShift <= MAX_SHIFT),
+    finalShift === "auto" || (Number.isInteger(finalShift) && finalShift >= 0 && finalShift <= MAX_SHIFT),
     "options.finalShift",
     `expected "auto" or an integer in [0, ${MAX_SHIFT}], got ${String(finalShift)}`,
   );
@@ -158,8 +147,7 @@ export function quantize(
         } else if (calibration.length > 0) {
           let maxAcc = 0;
           for (const x of acts) {
-            for (const a of intLayer(q, i, shape, x).accumulator ?? [])
-              maxAcc = Math.max(maxAcc, Math.abs(a));
+            for (const a of intLayer(q, i, shape, x).accumulator ?? []) maxAcc = Math.max(maxAcc, Math.abs(a));
           }
           shift = 0;
           while (shift < MAX_SHIFT && maxAcc / 2 ** shift >= 2 ** activationBits) shift++;

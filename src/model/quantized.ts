@@ -164,8 +164,7 @@ export interface QuantizedShapes {
  * bitwidth.ts, which does both).
  */
 export function checkQuantizedStructure(value: unknown): QuantizedShapes {
-  if (!isObject(value))
-    throw new ModelError("BAD_FIELD", "quantized model: expected an object", "model");
+  if (!isObject(value)) throw new ModelError("BAD_FIELD", "quantized model: expected an object", "model");
   checkKeys(value, "model", [
     "format",
     "version",
@@ -187,26 +186,17 @@ export function checkQuantizedStructure(value: unknown): QuantizedShapes {
   if (typeof value.name !== "string" || value.name === "") {
     throw new ModelError("BAD_FIELD", "name: expected a non-empty string", "name");
   }
-  if (!isObject(value.source))
-    throw new ModelError("BAD_FIELD", "source: expected an object", "source");
+  if (!isObject(value.source)) throw new ModelError("BAD_FIELD", "source: expected an object", "source");
   const input = value.input;
   if (!isObject(input)) throw new ModelError("BAD_FIELD", "input: expected an object", "input");
   checkKeys(input, "input", ["min", "max", "scale"]);
   if (input.min !== INPUT_MIN || input.max !== INPUT_MAX) {
-    throw new ModelError(
-      "BAD_FIELD",
-      `input: expected min ${INPUT_MIN}, max ${INPUT_MAX}`,
-      "input",
-    );
+    throw new ModelError("BAD_FIELD", `input: expected min ${INPUT_MIN}, max ${INPUT_MAX}`, "input");
   }
   checkFinite(input.scale, "input.scale");
   const wr = value.weightRange;
   if (!Array.isArray(wr) || wr[0] !== WEIGHT_MIN || wr[1] !== WEIGHT_MAX || wr.length !== 2) {
-    throw new ModelError(
-      "BAD_FIELD",
-      `weightRange: expected [${WEIGHT_MIN}, ${WEIGHT_MAX}]`,
-      "weightRange",
-    );
+    throw new ModelError("BAD_FIELD", `weightRange: expected [${WEIGHT_MIN}, ${WEIGHT_MAX}]`, "weightRange");
   }
   let shape = checkInputShape(value.inputShape, "inputShape");
   if (!Array.isArray(value.layers) || value.layers.length === 0) {
@@ -217,11 +207,7 @@ export function checkQuantizedStructure(value: unknown): QuantizedShapes {
     (v: unknown, p: string): void => {
       const x = checkFinite(v, p);
       if (!Number.isInteger(x) || x < min || x > max) {
-        throw new ModelError(
-          "BAD_INTEGER",
-          `${p}: expected an integer in [${min}, ${max}], got ${x}`,
-          p,
-        );
+        throw new ModelError("BAD_INTEGER", `${p}: expected an integer in [${min}, ${max}], got ${x}`, p);
       }
     };
   const weight = integerIn(WEIGHT_MIN, WEIGHT_MAX);
@@ -291,11 +277,7 @@ export function checkQuantizedStructure(value: unknown): QuantizedShapes {
   }
   const out = value.outputShape;
   if (!Array.isArray(out) || out.length !== 1 || out[0] !== shape[0]) {
-    throw new ModelError(
-      "SHAPE_MISMATCH",
-      `outputShape: expected ${formatShape(shape)}`,
-      "outputShape",
-    );
+    throw new ModelError("SHAPE_MISMATCH", `outputShape: expected ${formatShape(shape)}`, "outputShape");
   }
   return { layerShapes, outputShape: shape };
 }

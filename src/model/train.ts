@@ -115,18 +115,7 @@ function buildNet(options: TrainOptions, rng: Rng): NetLayer[] {
           Math.floor((h + 2 * spec.padding - spec.kernel) / spec.stride) + 1,
           Math.floor((wd + 2 * spec.padding - spec.kernel) / spec.stride) + 1,
         ];
-        net.push(
-          paramLayer(
-            "conv2d",
-            inShape,
-            shape,
-            w,
-            spec.channels,
-            spec.kernel,
-            spec.stride,
-            spec.padding,
-          ),
-        );
+        net.push(paramLayer("conv2d", inShape, shape, w, spec.channels, spec.kernel, spec.stride, spec.padding));
         break;
       }
       case "relu":
@@ -138,11 +127,7 @@ function buildNet(options: TrainOptions, rng: Rng): NetLayer[] {
         break;
       default: {
         const [c, h, wd] = shape as [number, number, number];
-        shape = [
-          c,
-          Math.floor((h - spec.size) / spec.stride) + 1,
-          Math.floor((wd - spec.size) / spec.stride) + 1,
-        ];
+        shape = [c, Math.floor((h - spec.size) / spec.stride) + 1, Math.floor((wd - spec.size) / spec.stride) + 1];
         net.push({
           kind: spec.kind,
           inShape,
@@ -193,8 +178,7 @@ function forward(layer: NetLayer, x: Float64Array): Float64Array {
       for (let i = 0; i < nIn; i++) {
         const xi = x[i] as number;
         if (xi === 0) continue;
-        for (let o = 0, p = i; o < out.length; o++, p += nIn)
-          out[o] = (out[o] as number) + (layer.w[p] as number) * xi;
+        for (let o = 0, p = i; o < out.length; o++, p += nIn) out[o] = (out[o] as number) + (layer.w[p] as number) * xi;
       }
       return out;
     }
@@ -215,8 +199,7 @@ function forward(layer: NetLayer, x: Float64Array): Float64Array {
                 for (let kx = 0; kx < k; kx++) {
                   const xx = c * stride + kx - padding;
                   if (xx < 0 || xx >= w) continue;
-                  acc +=
-                    (layer.w[wBase + ky * k + kx] as number) * (x[(ic * h + y) * w + xx] as number);
+                  acc += (layer.w[wBase + ky * k + kx] as number) * (x[(ic * h + y) * w + xx] as number);
                 }
               }
             }
@@ -348,12 +331,7 @@ function backward(
   }
 }
 
-function shifted(
-  pixels: ArrayLike<number>,
-  scale: number,
-  aug: TrainOptions["augment"],
-  rng: Rng,
-): Float64Array {
+function shifted(pixels: ArrayLike<number>, scale: number, aug: TrainOptions["augment"], rng: Rng): Float64Array {
   const x = new Float64Array(pixels.length);
   if (!aug || aug.maxShift === 0) {
     for (let i = 0; i < x.length; i++) x[i] = (pixels[i] as number) * scale;
@@ -412,11 +390,7 @@ function optimizerStep(
 /** Trains a model on `samples` and returns it in the zkinfer model format (full-precision floats). */
 export function trainModel(samples: readonly TrainSample[], options: TrainOptions): Model {
   requireArg(samples.length > 0, "samples", "empty training set");
-  requireArg(
-    Number.isInteger(options.epochs) && options.epochs > 0,
-    "options.epochs",
-    "expected a positive integer",
-  );
+  requireArg(Number.isInteger(options.epochs) && options.epochs > 0, "options.epochs", "expected a positive integer");
   requireArg(
     Number.isInteger(options.batchSize) && options.batchSize > 0,
     "options.batchSize",
@@ -471,20 +445,12 @@ export function trainModel(samples: readonly TrainSample[], options: TrainOption
         let g: Float64Array | undefined = probs;
         g[sample.label] = (g[sample.label] as number) - 1;
         for (let li = net.length - 1; li >= 0 && g; li--) {
-          g = backward(
-            net[li] as NetLayer,
-            acts[li] as Float64Array,
-            acts[li + 1] as Float64Array,
-            g,
-            li > 0,
-          );
+          g = backward(net[li] as NetLayer, acts[li] as Float64Array, acts[li + 1] as Float64Array, g, li > 0);
         }
       }
       // optimizer step
       const progress = step / Math.max(1, totalSteps - 1);
-      const lr =
-        options.learningRate *
-        (finalFrac + (1 - finalFrac) * 0.5 * (1 + Math.cos(Math.PI * progress)));
+      const lr = options.learningRate * (finalFrac + (1 - finalFrac) * 0.5 * (1 + Math.cos(Math.PI * progress)));
       step++;
       const inv = 1 / batch.length;
       const hyper = { optimizer, lr, inv, step };
@@ -507,9 +473,7 @@ function toModel(net: NetLayer[], options: TrainOptions, inputScale: number): Mo
       case "dense": {
         const [out] = l.outShape as [number];
         const nIn = l.w.length / out;
-        const weights = Array.from({ length: out }, (_, o) =>
-          Array.from(l.w.subarray(o * nIn, (o + 1) * nIn)),
-        );
+        const weights = Array.from({ length: out }, (_, o) => Array.from(l.w.subarray(o * nIn, (o + 1) * nIn)));
         return { kind: "dense", weights, bias: Array.from(l.b) };
       }
       case "conv2d": {

@@ -20,10 +20,7 @@ const MODELS = path.resolve(import.meta.dirname, "..", "..", "models");
 
 describe("# bundled models", () => {
   let data: MnistSplit;
-  const models: Record<
-    string,
-    { v: ValidatedModel; qm: QuantizedModel; floatAcc: number; intAcc: number }
-  > = {};
+  const models: Record<string, { v: ValidatedModel; qm: QuantizedModel; floatAcc: number; intAcc: number }> = {};
 
   before(async () => {
     data = loadMnist();
@@ -49,13 +46,7 @@ describe("# bundled models", () => {
 
   it("should ship a small CNN with ≥ 96% float test accuracy and ≤ 60k MACs", () => {
     const m = models["mnist-cnn"]!;
-    expect(m.v.model.layers.map((l) => l.kind)).to.deep.equal([
-      "conv2d",
-      "relu",
-      "sumpool",
-      "flatten",
-      "dense",
-    ]);
+    expect(m.v.model.layers.map((l) => l.kind)).to.deep.equal(["conv2d", "relu", "sumpool", "flatten", "dense"]);
     expect(m.floatAcc).to.be.at.least(0.96);
     expect(m.v.macs).to.be.at.most(60_000);
     expect(m.v.model.meta?.floatTestAccuracy).to.equal(m.floatAcc);
@@ -84,9 +75,7 @@ describe("# bundled models", () => {
           expect(Math.max(...t.output)).to.be.at.most(b.output.max);
           if (t.accumulator) {
             const shift = 2 ** b.remainderBits!;
-            t.accumulator.forEach((a, j) =>
-              expect(t.output[j]! * shift + t.remainder![j]!).to.equal(a),
-            );
+            t.accumulator.forEach((a, j) => expect(t.output[j]! * shift + t.remainder![j]!).to.equal(a));
           }
         });
       }

@@ -10,6 +10,7 @@ import {
 import { expectModelError, tinyCnn, tinyMlp } from "./helpers.js";
 
 /** A deep copy of `model` with `edit` applied (validation tests mutate copies). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests reach into untyped JSON on purpose
 function edited(model: Model, edit: (m: any) => void): unknown {
   const copy = JSON.parse(JSON.stringify(model));
   edit(copy);
@@ -19,13 +20,7 @@ function edited(model: Model, edit: (m: any) => void): unknown {
 describe("# validateModel", () => {
   it("should return every layer's input and output shape and the MAC count", () => {
     const v = validateModel(tinyCnn());
-    expect(v.layers.map((l) => l.outputShape)).to.deep.equal([
-      [1, 2, 2],
-      [1, 2, 2],
-      [1, 1, 1],
-      [1],
-      [3],
-    ]);
+    expect(v.layers.map((l) => l.outputShape)).to.deep.equal([[1, 2, 2], [1, 2, 2], [1, 1, 1], [1], [3]]);
     expect(v.layers[0]?.inputShape).to.deep.equal([1, 3, 3]);
     expect(v.outputShape).to.deep.equal([3]);
     expect(v.numClasses).to.equal(3);
@@ -69,11 +64,7 @@ describe("# validateModel", () => {
 
   it("should not accept a model if a weight is NaN, naming the field", () => {
     const m = edited(tinyMlp(), (x) => (x.layers[2].weights[3][1] = NaN));
-    const err = expectModelError(
-      () => validateModel(m),
-      "NOT_FINITE",
-      "layers[2].weights[3][1]: NaN",
-    );
+    const err = expectModelError(() => validateModel(m), "NOT_FINITE", "layers[2].weights[3][1]: NaN");
     expect(err.path).to.equal("layers[2].weights[3][1]");
   });
 
@@ -97,20 +88,12 @@ describe("# validateModel", () => {
 
   it("should not accept a model if a weight is not a number", () => {
     const m = edited(tinyCnn(), (x) => (x.layers[0].weights[0][0][1][0] = "3"));
-    expectModelError(
-      () => validateModel(m),
-      "BAD_FIELD",
-      "layers[0].weights[0][0][1][0]: expected a number",
-    );
+    expectModelError(() => validateModel(m), "BAD_FIELD", "layers[0].weights[0][0][1][0]: expected a number");
   });
 
   it("should not accept a model if a weight matrix is ragged", () => {
     const m = edited(tinyMlp(), (x) => x.layers[2].weights[5].pop());
-    expectModelError(
-      () => validateModel(m),
-      "BAD_SHAPE",
-      "layers[2].weights[5]: expected 4 elements",
-    );
+    expectModelError(() => validateModel(m), "BAD_SHAPE", "layers[2].weights[5]: expected 4 elements");
   });
 
   it("should not accept a model if a conv kernel has the wrong rank", () => {
@@ -126,15 +109,8 @@ describe("# validateModel", () => {
   });
 
   it("should not accept a model if a dense layer's inputs do not match the previous output", () => {
-    const m = edited(
-      tinyMlp(),
-      (x) => (x.layers[2].weights = x.layers[2].weights.map((r: number[]) => [...r, 0])),
-    );
-    expectModelError(
-      () => validateModel(m),
-      "SHAPE_MISMATCH",
-      "layers[2].weights: rows have 5 inputs",
-    );
+    const m = edited(tinyMlp(), (x) => (x.layers[2].weights = x.layers[2].weights.map((r: number[]) => [...r, 0])));
+    expectModelError(() => validateModel(m), "SHAPE_MISMATCH", "layers[2].weights: rows have 5 inputs");
   });
 
   it("should not accept a model if the bias length differs from the outputs", () => {
@@ -144,20 +120,12 @@ describe("# validateModel", () => {
 
   it("should not accept a model if a dense layer follows a conv without flatten", () => {
     const m = edited(tinyCnn(), (x) => x.layers.splice(3, 1));
-    expectModelError(
-      () => validateModel(m),
-      "SHAPE_MISMATCH",
-      "layers[3]: dense needs a 1-D input",
-    );
+    expectModelError(() => validateModel(m), "SHAPE_MISMATCH", "layers[3]: dense needs a 1-D input");
   });
 
   it("should not accept a model if conv input channels do not match", () => {
     const m = edited(tinyCnn(), (x) => (x.inputShape = [2, 3, 3]));
-    expectModelError(
-      () => validateModel(m),
-      "SHAPE_MISMATCH",
-      "layers[0].weights: has 1 input channels",
-    );
+    expectModelError(() => validateModel(m), "SHAPE_MISMATCH", "layers[0].weights: has 1 input channels");
   });
 
   it("should not accept a model if a pooling window is larger than its input", () => {
@@ -167,20 +135,12 @@ describe("# validateModel", () => {
 
   it("should not accept a model if the layer kind is unknown", () => {
     const m = edited(tinyCnn(), (x) => (x.layers[1].kind = "gelu"));
-    expectModelError(
-      () => validateModel(m),
-      "UNKNOWN_LAYER",
-      'layers[1].kind: unknown layer kind "gelu"',
-    );
+    expectModelError(() => validateModel(m), "UNKNOWN_LAYER", 'layers[1].kind: unknown layer kind "gelu"');
   });
 
   it("should not accept a model if argmax is not the last layer", () => {
     const m = edited(tinyCnn(), (x) => x.layers.splice(1, 0, { kind: "argmax" }));
-    expectModelError(
-      () => validateModel(m),
-      "BAD_FIELD",
-      "layers[1]: argmax is only allowed as the last layer",
-    );
+    expectModelError(() => validateModel(m), "BAD_FIELD", "layers[1]: argmax is only allowed as the last layer");
   });
 
   it("should not accept a model if it does not end in 1-D logits", () => {
@@ -204,26 +164,10 @@ describe("# validateModel", () => {
       "BAD_FIELD",
       "layers[0].stride",
     );
-    expectModelError(
-      () => validateModel(edited(tinyCnn(), (x) => (x.format = "onnx"))),
-      "BAD_FIELD",
-      "format",
-    );
-    expectModelError(
-      () => validateModel(edited(tinyCnn(), (x) => (x.version = 2))),
-      "BAD_FIELD",
-      "version",
-    );
-    expectModelError(
-      () => validateModel(edited(tinyCnn(), (x) => (x.inputShape = [3, 3]))),
-      "BAD_SHAPE",
-      "inputShape",
-    );
-    expectModelError(
-      () => validateModel(edited(tinyCnn(), (x) => (x.layers = []))),
-      "BAD_FIELD",
-      "layers",
-    );
+    expectModelError(() => validateModel(edited(tinyCnn(), (x) => (x.format = "onnx"))), "BAD_FIELD", "format");
+    expectModelError(() => validateModel(edited(tinyCnn(), (x) => (x.version = 2))), "BAD_FIELD", "version");
+    expectModelError(() => validateModel(edited(tinyCnn(), (x) => (x.inputShape = [3, 3]))), "BAD_SHAPE", "inputShape");
+    expectModelError(() => validateModel(edited(tinyCnn(), (x) => (x.layers = []))), "BAD_FIELD", "layers");
   });
 });
 

@@ -2,11 +2,7 @@ import { expect } from "chai";
 import { ModelError, type ModelErrorCode, type Model } from "../../src/model/index.js";
 
 /** Asserts that `fn` throws a ModelError with `code` whose message contains `fragment`. */
-export function expectModelError(
-  fn: () => unknown,
-  code: ModelErrorCode,
-  fragment?: string,
-): ModelError {
+export function expectModelError(fn: () => unknown, code: ModelErrorCode, fragment?: string): ModelError {
   let caught: unknown;
   try {
     fn();

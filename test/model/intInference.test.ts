@@ -1,11 +1,6 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import {
-  floorShift,
-  floorShiftBig,
-  intInference,
-  type QuantizedModel,
-} from "../../src/model/index.js";
+import { floorShift, floorShiftBig, intInference, type QuantizedModel } from "../../src/model/index.js";
 import { expectModelError } from "./helpers.js";
 
 type Spec = Pick<QuantizedModel, "inputShape" | "layers">;
@@ -145,16 +140,12 @@ describe("# intInference", () => {
     const conv = r.layers[0]!;
     expect(conv.shape).to.deep.equal([2, 4, 4]);
     // channel 0 accumulators: x[r-1][c-1] (0 in the padding)
-    expect(conv.accumulator!.slice(0, 16)).to.deep.equal([
-      0, 0, 0, 0, 0, 1, 2, 3, 0, 5, 6, 7, 0, 9, 10, 11,
-    ]);
+    expect(conv.accumulator!.slice(0, 16)).to.deep.equal([0, 0, 0, 0, 0, 1, 2, 3, 0, 5, 6, 7, 0, 9, 10, 11]);
     // channel 1, corner (0,0): −(1+2+5+6) − 1 = −15 → ⌊−15/2⌋ = −8, remainder 1
     expect(conv.accumulator![16]).to.equal(-15);
     expect(conv.output[16]).to.equal(-8);
     expect(conv.remainder![16]).to.equal(1);
-    conv.accumulator!.forEach((a, i) =>
-      expect(conv.output[i]! * 2 + conv.remainder![i]!).to.equal(a),
-    );
+    conv.accumulator!.forEach((a, i) => expect(conv.output[i]! * 2 + conv.remainder![i]!).to.equal(a));
     // channel 0 after ⌊acc/2⌋: [[0,0,0,0],[0,0,1,1],[0,2,3,3],[0,4,5,5]]; 2×2 maxpool → [[0,1],[4,5]]
     expect(r.layers[1]!.shape).to.deep.equal([2, 2, 2]);
     expect(r.layers[1]!.output.slice(0, 4)).to.deep.equal([0, 1, 4, 5]);
@@ -163,11 +154,7 @@ describe("# intInference", () => {
   });
 
   it("should not accept inputs if a value is not a uint8 or the length is wrong", () => {
-    expectModelError(
-      () => intInference(handModel(), [10, 20, 30]),
-      "BAD_INPUT",
-      "expected 4 values",
-    );
+    expectModelError(() => intInference(handModel(), [10, 20, 30]), "BAD_INPUT", "expected 4 values");
     expectModelError(() => intInference(handModel(), [10, 256, 30, 40]), "BAD_INPUT", "input[1]");
     expectModelError(() => intInference(handModel(), [10, 20, -1, 40]), "BAD_INPUT", "input[2]");
     expectModelError(() => intInference(handModel(), [10, 20, 30, 0.5]), "BAD_INPUT", "input[3]");

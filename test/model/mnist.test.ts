@@ -22,8 +22,7 @@ describe("# loadMnist", () => {
   it("should split 10,000 digits into 9,000 training and 1,000 test digits", () => {
     expect(first.train.length + first.test.length).to.equal(10_000);
     expect(first.test.length).to.equal(1000);
-    for (let d = 0; d < 10; d++)
-      expect(first.test.filter((s) => s.label === d).length).to.equal(100);
+    for (let d = 0; d < 10; d++) expect(first.test.filter((s) => s.label === d).length).to.equal(100);
   });
 
   it("should hold out the last 100 images of each digit", () => {
@@ -41,9 +40,7 @@ describe("# loadMnist", () => {
       expect(s.pixels).to.be.instanceOf(Uint8Array);
       expect(s.pixels.length).to.equal(784);
     }
-    expect(new Set(first.test.map((s) => s.label))).to.deep.equal(
-      new Set([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]),
-    );
+    expect(new Set(first.test.map((s) => s.label))).to.deep.equal(new Set([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]));
     // real digits: ink in the middle, some saturated pixels
     expect(Math.max(...first.test[0]!.pixels)).to.be.greaterThan(250);
   });

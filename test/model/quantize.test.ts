@@ -47,10 +47,9 @@ function smallDense(): Model {
 /** A random small CNN with every layer kind (avgpool, maxpool, padding, stride). */
 function randomCnn(seed: number): Model {
   const rng = createRng(seed);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- nested arrays of any depth
   const t = (...dims: number[]): any =>
-    dims.length === 0
-      ? rng.normal() * 0.3
-      : Array.from({ length: dims[0]! }, () => t(...dims.slice(1)));
+    dims.length === 0 ? rng.normal() * 0.3 : Array.from({ length: dims[0]! }, () => t(...dims.slice(1)));
   return {
     format: "zkinfer-model",
     version: 1,
@@ -109,9 +108,7 @@ describe("# quantize", () => {
   it("should track the float model (dequantized logits close to float logits)", () => {
     const rng = createRng(5);
     const model = randomCnn(2);
-    const calibration = Array.from({ length: 50 }, () =>
-      Array.from({ length: 100 }, () => rng.int(256)),
-    );
+    const calibration = Array.from({ length: 50 }, () => Array.from({ length: 100 }, () => rng.int(256)));
     const qm = quantize(model, { calibration, activationBits: 10 });
     const scale = qm.layers[qm.layers.length - 1]!.outputScale;
     for (const raw of calibration.slice(0, 10)) {
@@ -124,9 +121,7 @@ describe("# quantize", () => {
 
   it("should choose hidden shifts from the calibration set and keep the logits unshifted", () => {
     const rng = createRng(9);
-    const calibration = Array.from({ length: 20 }, () =>
-      Array.from({ length: 784 }, () => rng.int(256)),
-    );
+    const calibration = Array.from({ length: 20 }, () => Array.from({ length: 784 }, () => rng.int(256)));
     const qm = quantize(tinyMlp(), { calibration, activationBits: 6 });
     let maxHidden = 0;
     for (const raw of calibration)
@@ -149,16 +144,8 @@ describe("# quantize", () => {
   });
 
   it("should not quantize if options are invalid", () => {
-    expectModelError(
-      () => quantize(smallDense(), { activationBits: 0 }),
-      "BAD_ARGUMENT",
-      "options.activationBits",
-    );
-    expectModelError(
-      () => quantize(smallDense(), { finalShift: -1 }),
-      "BAD_ARGUMENT",
-      "options.finalShift",
-    );
+    expectModelError(() => quantize(smallDense(), { activationBits: 0 }), "BAD_ARGUMENT", "options.activationBits");
+    expectModelError(() => quantize(smallDense(), { finalShift: -1 }), "BAD_ARGUMENT", "options.finalShift");
     expectModelError(
       () => quantize(smallDense(), { calibration: [[1, 300]] }),
       "BAD_ARGUMENT",
@@ -217,8 +204,7 @@ describe("# analyzeBitWidths", () => {
       intInference(qm, raw).layers.forEach((t, i) => {
         const b = qm.bitWidths.layers[i]!;
         for (const v of t.output) expect(v).to.be.within(b.output.min, b.output.max);
-        for (const v of t.accumulator ?? [])
-          expect(v).to.be.within(b.accumulator!.min, b.accumulator!.max);
+        for (const v of t.accumulator ?? []) expect(v).to.be.within(b.accumulator!.min, b.accumulator!.max);
         for (const v of t.remainder ?? []) expect(v).to.be.within(0, 2 ** b.remainderBits! - 1);
       });
     }
@@ -251,11 +237,7 @@ describe("# checkBitWidths", () => {
 
   it("should not accept a model if a worst-case accumulator reaches the bound", () => {
     const qm = quantize(smallDense());
-    expectModelError(
-      () => checkBitWidths(qm, 1n << 14n),
-      "BIT_WIDTH_EXCEEDED",
-      "layers[0] (dense) accumulator",
-    );
+    expectModelError(() => checkBitWidths(qm, 1n << 14n), "BIT_WIDTH_EXCEEDED", "layers[0] (dense) accumulator");
     expectModelError(() => checkBitWidths(qm, 19584n), "BIT_WIDTH_EXCEEDED", "19584");
     checkBitWidths(qm, 19585n);
   });
@@ -263,10 +245,6 @@ describe("# checkBitWidths", () => {
   it("should not accept a bound that is not a positive bigint", () => {
     const qm = quantize(smallDense());
     expectModelError(() => checkBitWidths(qm, 0n), "BAD_ARGUMENT", "bound");
-    expectModelError(
-      () => checkBitWidths(qm, (2 ** 64) as unknown as bigint),
-      "BAD_ARGUMENT",
-      "bound",
-    );
+    expectModelError(() => checkBitWidths(qm, (2 ** 64) as unknown as bigint), "BAD_ARGUMENT", "bound");
   });
 });

@@ -6,9 +6,7 @@ function toyData(n: number): { pixels: number[]; label: number }[] {
   const rng = createRng(3);
   return Array.from({ length: n }, () => {
     const label = rng.int(3);
-    const pixels = Array.from({ length: 16 }, (_, i) =>
-      i % 3 === label ? 200 + rng.int(56) : rng.int(60),
-    );
+    const pixels = Array.from({ length: 16 }, (_, i) => (i % 3 === label ? 200 + rng.int(56) : rng.int(60)));
     return { pixels, label };
   });
 }
@@ -55,10 +53,6 @@ describe("# trainModel", () => {
 
   it("should not train if options are invalid", () => {
     expectModelError(() => trainModel([], options), "BAD_ARGUMENT", "samples");
-    expectModelError(
-      () => trainModel(toyData(4), { ...options, epochs: 0 }),
-      "BAD_ARGUMENT",
-      "options.epochs",
-    );
+    expectModelError(() => trainModel(toyData(4), { ...options, epochs: 0 }), "BAD_ARGUMENT", "options.epochs");
   });
 });
