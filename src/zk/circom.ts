@@ -76,7 +76,7 @@ export async function compileCircuit(opts: CompileOptions): Promise<CompiledCirc
     ...[...sources.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, s]) => sha256Hex(s)),
   ].join("\n");
   const sourceHash = sha256Hex(hashInput);
-  const dir = path.join(opts.cacheDir, "circuits", `${name}-${sourceHash.slice(0, 16)}`);
+  const dir = path.join(path.resolve(opts.cacheDir), "circuits", `${name}-${sourceHash.slice(0, 16)}`);
   const result = (cached: boolean): CompiledCircuit => ({
     name,
     sourceHash,

@@ -105,7 +105,7 @@ export async function devSetup(opts: DevSetupOptions): Promise<SetupArtifacts> {
   const power = Math.max(requiredPtauPower(compiled.info.constraints, compiled.info.publicSignals), opts.minPower ?? 0);
   const r1csSha256 = await sha256File(compiled.r1cs);
   const key = sha256Hex(`dev\n${r1csSha256}\n${seed}\n${power}`).slice(0, 16);
-  const dir = path.join(cacheDir, "setups", `${compiled.name}-dev-${key}`);
+  const dir = path.join(path.resolve(cacheDir), "setups", `${compiled.name}-dev-${key}`);
   const artifacts = (manifest: SetupManifest): SetupArtifacts => ({
     dir,
     zkey: path.join(dir, `${compiled.name}.zkey`),
@@ -234,7 +234,7 @@ export async function importPtau(opts: {
   }
   const info = await readPtauInfo(opts.ptauFile);
   const sha256 = await sha256File(opts.ptauFile);
-  const dest = path.join(opts.cacheDir, "ptau", `imported-${info.power}-${sha256.slice(0, 16)}.ptau`);
+  const dest = path.join(path.resolve(opts.cacheDir), "ptau", `imported-${info.power}-${sha256.slice(0, 16)}.ptau`);
   if (existsSync(dest)) return { file: dest, power: info.power, sha256 };
 
   say(`checking powers of tau ${path.basename(opts.ptauFile)} (2^${info.power}) with snarkjs…`);
@@ -370,7 +370,7 @@ export async function ceremonyFinalize(opts: {
     throw new ZkError("ARTIFACT_MISMATCH", `transcript is for another r1cs than ${opts.compiled.r1cs}`);
   }
   const key = sha256Hex(`ceremony\n${await sha256File(opts.inZkey)}\n${opts.beaconHash}`).slice(0, 16);
-  const dir = path.join(opts.cacheDir, "setups", `${opts.compiled.name}-ceremony-${key}`);
+  const dir = path.join(path.resolve(opts.cacheDir), "setups", `${opts.compiled.name}-ceremony-${key}`);
   await mkdir(path.dirname(dir), { recursive: true });
   await buildAtomically(dir, async (tmp) => {
     const zkey = path.join(tmp, `${opts.compiled.name}.zkey`);

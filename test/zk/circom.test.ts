@@ -62,6 +62,13 @@ describe("# compileCircuit", () => {
     expect(b.sourceHash).to.not.equal(a.sourceHash);
   });
 
+  it("should accept a cache folder given as a relative path", async () => {
+    const rel = path.relative(process.cwd(), path.join(tmp, "relcache"));
+    const c = await compileCircuit({ circuit: DEMO_LINEAR_CIRCUIT, cacheDir: rel });
+    expect(path.isAbsolute(c.r1cs)).to.equal(true);
+    expect(c.info.publicSignals).to.equal(4);
+  });
+
   it("should not compile a missing circuit file, and say which", async () => {
     await expectZkError(
       compileCircuit({ circuit: path.join(tmp, "Nope.circom"), cacheDir: tmp }),
