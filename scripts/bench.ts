@@ -1,0 +1,33 @@
+/**
+ * `npm run bench`: runs every benchmark in turn; each writes its own section of BENCHMARKS.md
+ * with the command, date and machine. Pass names to run a subset: `npm run bench -- setup`.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+
+const benches: { name: string; command: string[]; file: string }[] = [
+  { name: "setup", command: ["node", "--import", "tsx", "scripts/bench-setup.ts"], file: "scripts/bench-setup.ts" },
+  {
+    name: "circuits",
+    command: ["node", "--import", "tsx", "scripts/bench-circuits.ts"],
+    file: "scripts/bench-circuits.ts",
+  },
+  { name: "market", command: ["npx", "hardhat", "run", "scripts/bench-market.ts"], file: "scripts/bench-market.ts" },
+];
+
+const wanted = process.argv.slice(2);
+let failed = 0;
+for (const b of benches) {
+  if (wanted.length > 0 && !wanted.includes(b.name)) continue;
+  if (!existsSync(b.file)) {
+    console.log(`== bench ${b.name}: ${b.file} not present, skipped`);
+    continue;
+  }
+  console.log(`== bench ${b.name}: ${b.command.join(" ")}`);
+  const r = spawnSync(b.command[0]!, b.command.slice(1), { stdio: "inherit" });
+  if (r.status !== 0) {
+    failed++;
+    console.log(`== bench ${b.name} failed (exit ${r.status})`);
+  }
+}
+process.exitCode = failed > 0 ? 1 : 0;
