@@ -30,6 +30,12 @@ const config: HardhatUserConfig = {
     mocha: {
       timeout: 600_000,
     },
+    solidity: {
+      // Invariant and fuzz campaigns (contracts/test/*.t.sol) run with a fixed seed so a failure
+      // reproduces; raise the runs with INVARIANT_RUNS / FUZZ_RUNS for a deeper search.
+      fuzz: { runs: Number(process.env.FUZZ_RUNS ?? 1000), seed: process.env.FUZZ_SEED ?? "0x7a6b696e666572" },
+      invariant: { runs: Number(process.env.INVARIANT_RUNS ?? 1000) },
+    },
   },
   networks: {
     hardhatMainnet: { type: "edr-simulated", chainType: "l1" },

@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {IMarketCore} from "./interfaces/IMarketCore.sol";
+import {SNARK_SCALAR_FIELD_R, MIN_RESPONSE_WINDOW_S, MAX_WINDOW_HARD_CAP_S} from "./Constants.sol";
+
+/// @title MarketCore
+/// @notice Money, parameters and emergency controls of the inference market (see IMarketCore).
+/// @dev Accounting. Value enters only through `_collect` (postBounty, depositStake) and leaves only
+///      through `_send` (withdraw, withdrawTo). Everything in between is bookkeeping, and
+///        balance(market) == Σ escrow of open requests + Σ stake.total + Σ pull balances + protocol fees
+///      holds after every transaction (anything forced in, e.g. by selfdestruct, only adds surplus).
+///      In token mode amounts are measured as balance deltas, so fee-on-transfer tokens are
+///      accounted for what actually arrived. Rebasing tokens are not supported.
+abstract contract MarketCore is IMarketCore, Ownable2Step, Pausable, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
+    /// @notice The BN254 scalar field modulus r: every public signal must be < r.
+    uint256 public constant SNARK_SCALAR_FIELD = SNARK_SCALAR_FIELD_R;
+    /// @notice The protocol fee can never exceed 10%, whatever the deployment's bounds.
+    uint16 public constant FEE_BPS_HARD_CAP = 1_000;
+    /// @notice Upper limit of every time window (keeps deadlines far inside uint40).
+    uint64 public constant MAX_WINDOW_HARD_CAP = MAX_WINDOW_HARD_CAP_S;
+    /// @notice Shortest response window a model may offer (proving takes seconds to minutes).
+    uint64 public constant MIN_RESPONSE_WINDOW = MIN_RESPONSE_WINDOW_S;
+    uint256 internal constant BPS = 10_000;
+
+    /// @inheritdoc IMarketCore
+    address public immutable override PAYMENT_TOKEN;
+
+    uint256 internal immutable MIN_BOUNTY_FLOOR;
+    uint256 internal immutable MIN_BOUNTY_CEILING;
+    uint64 internal immutable MAX_DEADLINE_WINDOW_FLOOR;
+    uint64 internal immutable MAX_DEADLINE_WINDOW_CEILING;
+    uint64 internal immutable UNBONDING_DELAY_FLOOR;
+    uint64 internal immutable UNBONDING_DELAY_CEILING;
+    uint16 internal immutable PROTOCOL_FEE_BPS_CEILING;
+
+    MarketParams internal _params;
+    mapping(address account => uint256) internal _balances;
+    uint256 internal _protocolFees;
+    uint64[] internal _pauseStartedAt;
+
+    /// @param paymentToken address(0) for ETH, else the ERC20 used for every amount.
+    constructor(
+        address paymentToken,
+        address initialOwner,
+        MarketBounds memory bounds_,
+        MarketParams memory params_
+    ) Ownable(initialOwner) {
+        if (paymentToken != address(0) && paymentToken.code.length == 0)
+            revert Market__TokenHasNoCode(paymentToken);
+        PAYMENT_TOKEN = paymentToken;
+
+        if (bounds_.minBountyFloor == 0 || bounds_.minBountyFloor > bounds_.minBountyCeiling)
+            revert Market__InvalidBounds("minBounty");
+        if (
+            bounds_.maxDeadlineWindowFloor < MIN_RESPONSE_WINDOW ||
+            bounds_.maxDeadlineWindowFloor > bounds_.maxDeadlineWindowCeiling ||
+            bounds_.maxDeadlineWindowCeiling > MAX_WINDOW_HARD_CAP
+        ) revert Market__InvalidBounds("maxDeadlineWindow");
+        if (
+            bounds_.unbondingDelayFloor > bounds_.unbondingDelayCeiling ||
+            bounds_.unbondingDelayCeiling > MAX_WINDOW_HARD_CAP
+        ) revert Market__InvalidBounds("unbondingDelay");
+        if (bounds_.protocolFeeBpsCeiling > FEE_BPS_HARD_CAP) revert Market__InvalidBounds("protocolFeeBps");
+
+        MIN_BOUNTY_FLOOR = bounds_.minBountyFloor;
+        MIN_BOUNTY_CEILING = bounds_.minBountyCeiling;
+        MAX_DEADLINE_WINDOW_FLOOR = bounds_.maxDeadlineWindowFloor;
+        MAX_DEADLINE_WINDOW_CEILING = bounds_.maxDeadlineWindowCeiling;
+        UNBONDING_DELAY_FLOOR = bounds_.unbondingDelayFloor;
+        UNBONDING_DELAY_CEILING = bounds_.unbondingDelayCeiling;
+        PROTOCOL_FEE_BPS_CEILING = bounds_.protocolFeeBpsCeiling;
+
+        _checkBounds("minBounty", params_.minBounty, MIN_BOUNTY_FLOOR, MIN_BOUNTY_CEILING);
+        _checkBounds(
+            "maxDeadlineWindow",
+            params_.maxDeadlineWindow,
+            MAX_DEADLINE_WINDOW_FLOOR,
+            MAX_DEADLINE_WINDOW_CEILING
+        );
+        _checkBounds(
+            "unbondingDelay",
+            params_.unbondingDelay,
+            UNBONDING_DELAY_FLOOR,
+            UNBONDING_DELAY_CEILING
+        );
+        _checkBounds("protocolFeeBps", params_.protocolFeeBps, 0, PROTOCOL_FEE_BPS_CEILING);
+        _params = params_;
+    }
+
+    // ───────────────────────────────────────── Pull payments ───────────────────────────────────────
+
+    /// @inheritdoc IMarketCore
+    function withdraw() external override nonReentrant returns (uint256 amount) {
+        return _withdrawTo(msg.sender);
+    }
+
+    /// @inheritdoc IMarketCore
+    function withdrawTo(address to) external override nonReentrant returns (uint256 amount) {
+        if (to == address(0)) revert Market__ZeroAddress();
+        return _withdrawTo(to);
+    }
+
+    /// @inheritdoc IMarketCore
+    function withdrawable(address account) external view override returns (uint256) {
+        return _balances[account];
+    }
+
+    /// @inheritdoc IMarketCore
+    function protocolFees() external view override returns (uint256) {
+        return _protocolFees;
+    }
+
+    /// @inheritdoc IMarketCore
+    function claimProtocolFees(address to) external override onlyOwner returns (uint256 amount) {
+        if (to == address(0)) revert Market__ZeroAddress();
+        amount = _protocolFees;
+        if (amount == 0) revert Market__ZeroAmount();
+        _protocolFees = 0;
+        _balances[to] += amount;
+        emit ProtocolFeesClaimed(to, amount);
+    }
+
+    // ────────────────────────────────────────── Parameters ─────────────────────────────────────────
+
+    /// @inheritdoc IMarketCore
+    function setMinBounty(uint256 newValue) external override onlyOwner {
+        _checkBounds("minBounty", newValue, MIN_BOUNTY_FLOOR, MIN_BOUNTY_CEILING);
+        uint256 oldValue = _params.minBounty;
+        _params.minBounty = newValue;
+        emit MinBountyUpdated(oldValue, newValue);
+    }
+
+    /// @inheritdoc IMarketCore
+    function setMaxDeadlineWindow(uint64 newValue) external override onlyOwner {
+        _checkBounds("maxDeadlineWindow", newValue, MAX_DEADLINE_WINDOW_FLOOR, MAX_DEADLINE_WINDOW_CEILING);
+        uint64 oldValue = _params.maxDeadlineWindow;
+        _params.maxDeadlineWindow = newValue;
+        emit MaxDeadlineWindowUpdated(oldValue, newValue);
+    }
+
+    /// @inheritdoc IMarketCore
+    function setUnbondingDelay(uint64 newValue) external override onlyOwner {
+        _checkBounds("unbondingDelay", newValue, UNBONDING_DELAY_FLOOR, UNBONDING_DELAY_CEILING);
+        uint64 oldValue = _params.unbondingDelay;
+        _params.unbondingDelay = newValue;
+        emit UnbondingDelayUpdated(oldValue, newValue);
+    }
+
+    /// @inheritdoc IMarketCore
+    function setProtocolFeeBps(uint16 newBps) external override onlyOwner {
+        _checkBounds("protocolFeeBps", newBps, 0, PROTOCOL_FEE_BPS_CEILING);
+        uint16 oldBps = _params.protocolFeeBps;
+        _params.protocolFeeBps = newBps;
+        emit ProtocolFeeUpdated(oldBps, newBps);
+    }
+
+    /// @inheritdoc IMarketCore
+    function params() external view override returns (MarketParams memory) {
+        return _params;
+    }
+
+    /// @inheritdoc IMarketCore
+    function bounds() external view override returns (MarketBounds memory) {
+        return
+            MarketBounds({
+                minBountyFloor: MIN_BOUNTY_FLOOR,
+                minBountyCeiling: MIN_BOUNTY_CEILING,
+                maxDeadlineWindowFloor: MAX_DEADLINE_WINDOW_FLOOR,
+                maxDeadlineWindowCeiling: MAX_DEADLINE_WINDOW_CEILING,
+                unbondingDelayFloor: UNBONDING_DELAY_FLOOR,
+                unbondingDelayCeiling: UNBONDING_DELAY_CEILING,
+                protocolFeeBpsCeiling: PROTOCOL_FEE_BPS_CEILING
+            });
+    }
+
+    // ──────────────────────────────────────────── Pause ────────────────────────────────────────────
+
+    /// @inheritdoc IMarketCore
+    function pause() external override onlyOwner {
+        _pause();
+        _pauseStartedAt.push(uint64(block.timestamp));
+    }
+
+    /// @inheritdoc IMarketCore
+    function unpause() external override onlyOwner {
+        _unpause();
+    }
+
+    /// @inheritdoc IMarketCore
+    function pauseCount() external view override returns (uint256) {
+        return _pauseStartedAt.length;
+    }
+
+    /// @inheritdoc IMarketCore
+    function pauseStartedAt(uint256 index) external view override returns (uint64) {
+        return _pauseStartedAt[index];
+    }
+
+    /// @notice Disabled: an ownerless market could never be unpaused or re-parameterised.
+    function renounceOwnership() public view override onlyOwner {
+        revert Market__RenounceDisabled();
+    }
+
+    // ─────────────────────────────────────────── Internals ─────────────────────────────────────────
+
+    /// @dev Takes `amount` from `from` and returns what actually arrived. ETH: msg.value must be
+    ///      exactly `amount`. Token: msg.value must be 0; the balance delta is returned (a
+    ///      fee-on-transfer token delivers less than `amount`; SafeERC20 rejects a `false` return).
+    ///      This is an interaction that runs before the caller's effects because the delta must be
+    ///      known to record them; every caller is `nonReentrant`.
+    function _collect(address from, uint256 amount) internal returns (uint256 received) {
+        if (PAYMENT_TOKEN == address(0)) {
+            if (msg.value != amount) revert Market__ValueMismatch(msg.value, amount);
+            return amount;
+        }
+        if (msg.value != 0) revert Market__ValueMismatch(msg.value, 0);
+        IERC20 token = IERC20(PAYMENT_TOKEN);
+        uint256 before = token.balanceOf(address(this));
+        token.safeTransferFrom(from, address(this), amount);
+        received = token.balanceOf(address(this)) - before;
+    }
+
+    /// @dev Pays out `msg.sender`'s whole pull balance to `to`. Checks-effects-interactions: the
+    ///      balance is zeroed before the transfer; a failing transfer reverts and restores it.
+    function _withdrawTo(address to) private returns (uint256 amount) {
+        amount = _balances[msg.sender];
+        if (amount == 0) revert Market__NothingToWithdraw(msg.sender);
+        _balances[msg.sender] = 0;
+        emit Withdrawn(msg.sender, to, amount);
+        if (PAYMENT_TOKEN == address(0)) {
+            (bool ok, ) = payable(to).call{value: amount}("");
+            if (!ok) revert Market__TransferFailed(to, amount);
+        } else {
+            IERC20(PAYMENT_TOKEN).safeTransfer(to, amount);
+        }
+    }
+
+    /// @dev True if a pause started after a request was posted (`pauseEpoch` = pauses started
+    ///      before it) and no later than its deadline: the provider may have been unable to answer.
+    function _pausedDuring(uint32 pauseEpoch, uint64 deadline) internal view returns (bool) {
+        return pauseEpoch < _pauseStartedAt.length && _pauseStartedAt[pauseEpoch] <= deadline;
+    }
+
+    function _toUint128(uint256 amount) internal pure returns (uint128) {
+        if (amount > type(uint128).max) revert Market__AmountOverflow(amount);
+        return uint128(amount);
+    }
+
+    function _checkBounds(bytes32 parameter, uint256 value, uint256 floor, uint256 ceiling) internal pure {
+        if (value < floor || value > ceiling)
+            revert Market__ParameterOutOfBounds(parameter, value, floor, ceiling);
+    }
+}

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IMarketCore} from "./IMarketCore.sol";
+import {IModelRegistry} from "./IModelRegistry.sol";
+import {IStakeManager} from "./IStakeManager.sol";
+
+/// @title IInferenceMarket
+/// @notice Query bounties for verifiable ML inference: a consumer escrows a bounty for a model and
+///         an input; the model's provider answers with the output and a Groth16 proof before the
+///         deadline and is paid; otherwise the consumer reclaims the escrow plus the provider's
+///         locked slash amount.
+/// @dev Public signals of a circuit of batch size k (N = 2 + 2k), rebuilt on-chain from stored
+///      state plus the claimed outputs — the caller never passes public signals:
+///        [weightsCommitment, binding, output_0, inputCommitment_0, …, output_{k-1}, inputCommitment_{k-1}]
+///      binding = uint256(keccak256(abi.encode(block.chainid, address(market), requestIds))) % r,
+///      requestIds being the uint256[] answered, in the (strictly increasing) order given.
+///      Time edges: fulfill and decline while block.timestamp <= deadline; reclaim once
+///      block.timestamp > deadline. At `timestamp == deadline` the provider is still in time.
+///      Models and circuits live in the `ModelRegistry` given at deployment (`REGISTRY`); its errors
+///      (e.g. Market__ModelRetired, Market__CircuitRevoked) bubble up through the market's calls.
+interface IInferenceMarket is IMarketCore, IStakeManager {
+    // ─────────────────────────────────────────── Structs ───────────────────────────────────────────
+
+    enum RequestStatus {
+        None, // never posted
+        Open,
+        Fulfilled, // terminal: proof accepted, provider paid
+        Declined, // terminal: provider refused before the deadline, consumer refunded, no slash
+        Reclaimed // terminal: deadline passed (or primary circuit revoked), consumer refunded (+ slash)
+    }
+
+    struct Request {
+        // slot 0
+        address consumer;
+        uint40 deadline;
+        RequestStatus status;
+        uint16 feeBps; // protocol fee snapshotted at posting
+        uint32 pauseEpoch; // number of pauses that had started before posting
+        // slot 1
+        uint128 escrow; // received amount (balance delta in token mode)
+        uint128 slashLocked; // provider stake locked for this request
+        // slot 2
+        bytes32 modelId;
+        // slot 3
+        uint256 inputCommitment;
+        // slot 4
+        uint256 output; // OUTPUT_PENDING while open; meaningful only when Fulfilled
+    }
+
+    // ─────────────────────────────────────────── Events ────────────────────────────────────────────
+
+    /// @notice A bounty was escrowed. `input` (the input, or a URI to it) is only emitted, not stored.
+    event BountyPosted(
+        uint256 indexed requestId,
+        bytes32 indexed modelId,
+        address indexed consumer,
+        uint256 inputCommitment,
+        uint256 escrow,
+        uint256 slashLocked,
+        uint64 deadline,
+        bytes input
+    );
+    /// @notice A proof for this request was accepted. With the model's weightsCommitment and the
+    ///         request's inputCommitment, (output, binding) reproduce the proof's public signals.
+    event RequestFulfilled(
+        uint256 indexed requestId,
+        bytes32 indexed modelId,
+        address indexed provider,
+        bytes32 circuitId,
+        uint256 output,
+        uint256 binding,
+        uint256 payout,
+        uint256 fee
+    );
+    event RequestDeclined(
+        uint256 indexed requestId,
+        bytes32 indexed modelId,
+        address indexed consumer,
+        uint256 refunded
+    );
+    /// @notice `slashWaived` is true when the primary circuit was revoked or a pause started within
+    ///         the request's window.
+    event RequestReclaimed(
+        uint256 indexed requestId,
+        bytes32 indexed modelId,
+        address indexed consumer,
+        uint256 refunded,
+        uint256 slashed,
+        bool slashWaived
+    );
+
+    // ─────────────────────────────────────────── Errors ────────────────────────────────────────────
+
+    error Market__RegistryHasNoCode(address registry);
+    error Market__BountyTooSmall(uint256 amount, uint256 required);
+    /// @notice Only the model's provider may decline its requests.
+    error Market__NotModelProvider(bytes32 modelId, address caller);
+    error Market__DeadlineOutOfRange(uint64 deadline, uint64 earliest, uint64 latest);
+    error Market__ModelAtCapacity(bytes32 modelId, uint32 capacity);
+    error Market__RequestNotOpen(uint256 requestId, RequestStatus status);
+    error Market__RequestNotFulfilled(uint256 requestId, RequestStatus status);
+    error Market__UnknownRequest(uint256 requestId);
+    /// @notice Too late to fulfill or decline: block.timestamp > deadline.
+    error Market__DeadlinePassed(uint256 requestId, uint64 deadline);
+    /// @notice Too early to reclaim: block.timestamp <= deadline.
+    error Market__DeadlineNotPassed(uint256 requestId, uint64 deadline);
+    error Market__EmptyBatch();
+    error Market__LengthMismatch(uint256 requestIds, uint256 outputs);
+    /// @notice requestIds must be strictly increasing (no duplicates; one canonical binding).
+    error Market__BatchNotSorted(uint256 index);
+    error Market__BatchMixesModels(uint256 requestId, bytes32 expectedModelId, bytes32 modelId);
+    /// @notice The verifier returned false.
+    error Market__InvalidProof(bytes32 modelId, uint256 binding);
+    /// @notice The verifier call reverted, ran out of gas or returned malformed data. Never a slash.
+    error Market__VerifierCallFailed(address verifier);
+
+    // ───────────────────────────────────────── Functions ───────────────────────────────────────────
+
+    /// @notice Escrows a bounty for `modelId` on the input committed to by `inputCommitment`.
+    /// @param input the input itself (or a URI to it), only emitted for the provider.
+    /// @param deadline must satisfy now + responseWindow <= deadline <= now + maxDeadlineWindow.
+    /// @param amount the escrow; ETH mode: msg.value == amount; token mode: approve first.
+    /// @dev Requires: not paused; model registered, not retired, primary circuit not revoked;
+    ///      inputCommitment < r; amount (and the amount received) >= max(price, minBounty); the
+    ///      model under capacity; the provider's free stake >= slashAmount, which is locked.
+    /// @dev invariant escrow of an open request == amount received for it.
+    /// @dev invariant provider locked stake == sum of slashLocked over its open requests.
+    /// @return requestId sequential, starting at 1.
+    function postBounty(
+        bytes32 modelId,
+        uint256 inputCommitment,
+        bytes calldata input,
+        uint64 deadline,
+        uint256 amount
+    ) external payable returns (uint256 requestId);
+
+    /// @notice Answers one request with `output` and a proof from the model's batch-size-1 circuit.
+    /// @param proof [a0, a1, b00, b01, b10, b11, c0, c1] in the order the snarkjs verifier takes.
+    /// @dev Anyone may submit: the payout always goes to the model's provider, so a copied
+    ///      transaction gains its sender nothing. Allowed while block.timestamp <= deadline.
+    ///      Never slashes: a failing verifier call reverts the whole transaction.
+    /// @dev invariant a request is paid at most once (Groth16 malleability is irrelevant: replay
+    ///      protection is the request status, not the proof bytes).
+    function fulfill(uint256 requestId, uint256 output, uint256[8] calldata proof) external;
+
+    /// @notice Answers k requests of one model with one proof from its batch-size-k circuit.
+    /// @param requestIds strictly increasing; all of one model; all open and in time.
+    /// @dev Same rules as `fulfill`; binding covers the whole ordered id list.
+    /// @dev invariant either all k requests settle or none does.
+    function fulfillBatch(
+        uint256[] calldata requestIds,
+        uint256[] calldata outputs,
+        uint256[8] calldata proof
+    ) external;
+
+    /// @notice Provider: refuses an open request before its deadline (e.g. the input does not match
+    ///         its commitment). The consumer is refunded; no slash. Works while paused.
+    /// @dev Slashing punishes silence, not refusal: without this a consumer could post an input
+    ///      that does not match its commitment and collect the slash.
+    /// @dev invariant a declined request refunds exactly its escrow and slashes nothing.
+    function decline(uint256 requestId) external;
+
+    /// @notice After the deadline, refunds the escrow and pays the locked slash to the consumer.
+    ///         Anyone may call; the money always goes to the consumer. Works while paused.
+    /// @dev Allowed when block.timestamp > deadline, or at any time if the model's primary circuit
+    ///      was revoked. The slash is waived (stake only unlocked) if the primary circuit was
+    ///      revoked or a pause started between posting and the deadline.
+    /// @dev invariant slashed <= slashLocked of the request <= provider locked stake.
+    function reclaim(uint256 requestId) external;
+
+    /// @notice A request (status None if never posted). `output` is meaningful only when Fulfilled.
+    function getRequest(uint256 requestId) external view returns (Request memory);
+
+    /// @notice The registry of circuits and models this market settles against (immutable).
+    function REGISTRY() external view returns (IModelRegistry);
+
+    /// @notice Number of open requests of a model in this market (bounded by the model's capacity).
+    function openRequestsOf(bytes32 modelId) external view returns (uint256);
+
+    /// @notice The accepted output of a fulfilled request.
+    function outputOf(uint256 requestId) external view returns (uint256);
+
+    /// @notice Id the next posted bounty gets.
+    function nextRequestId() external view returns (uint256);
+
+    /// @notice binding = uint256(keccak256(abi.encode(block.chainid, address(this), requestIds))) % r.
+    function bindingOf(uint256[] calldata requestIds) external view returns (uint256);
+
+    /// @notice The public signals a proof answering `requestIds` with `outputs` must have, as the
+    ///         market rebuilds them. The requests must exist, belong to one model and be given in
+    ///         strictly increasing order (as fulfillBatch requires); their status is not checked.
+    function publicSignalsOf(
+        uint256[] calldata requestIds,
+        uint256[] calldata outputs
+    ) external view returns (uint256[] memory);
+}

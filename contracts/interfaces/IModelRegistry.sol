@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {ICircuitRegistry} from "./ICircuitRegistry.sol";
+
+/// @title IModelRegistry
+/// @notice Models offered by providers, each served through approved circuits. The deployed
+///         `ModelRegistry` holds both the owner-approved circuits (ICircuitRegistry) and the models;
+///         markets read their terms from it.
+/// @dev A model id is `keccak256(abi.encode(provider, salt))`: it is bound to the registering
+///      address, so nobody can squat another provider's id, and a provider knows its id before the
+///      transaction is mined. A model's terms never change; a provider retires a model and
+///      registers a new one to change them.
+interface IModelRegistry is ICircuitRegistry {
+    // ─────────────────────────────────────────── Structs ───────────────────────────────────────────
+
+    struct ModelParams {
+        bytes32 circuitId; // primary circuit: approved, batch size 1
+        bytes32[] batchCircuitIds; // optional circuits of batch size > 1, one per size, same
+        // architectureHash, visibility and dev flag as the primary
+        uint256 weightsCommitment; // public signal 0, < r
+        bytes32 inputSpecHash; // hash of the input shape and scale the model expects
+        uint128 price; // minimum escrow of a bounty for this model
+        uint128 slashAmount; // provider stake locked per open request, paid to the consumer on timeout
+        uint64 responseWindow; // a bounty's deadline is at least this many seconds after posting
+        uint32 capacity; // maximum number of open requests
+        string metadataURI;
+    }
+
+    struct Model {
+        // slot 0
+        address provider;
+        uint32 capacity;
+        bool retired;
+        // slot 1
+        bytes32 circuitId; // primary circuit (batch size 1)
+        // slot 2
+        uint256 weightsCommitment;
+        // slot 3
+        uint128 price;
+        uint128 slashAmount;
+        // slot 4
+        uint64 responseWindow;
+        uint64 registeredAt;
+        // slot 5
+        bytes32 inputSpecHash;
+        string metadataURI;
+    }
+
+    /// @notice What a market needs to accept a bounty (see `bountyTerms`).
+    struct BountyTerms {
+        address provider;
+        uint128 price;
+        uint128 slashAmount;
+        uint64 responseWindow;
+        uint32 capacity;
+    }
+
+    /// @notice What a market needs to verify a proof answering `batchSize` requests of a model.
+    struct SettlementTerms {
+        address provider;
+        address verifier;
+        bytes4 verifySelector;
+        bytes32 circuitId;
+        uint256 weightsCommitment;
+    }
+
+    // ─────────────────────────────────────────── Events ────────────────────────────────────────────
+
+    event ModelRegistered(
+        bytes32 indexed modelId,
+        address indexed provider,
+        bytes32 indexed circuitId,
+        bytes32 salt,
+        ModelParams params
+    );
+    event ModelRetired(bytes32 indexed modelId, address indexed provider);
+
+    // ─────────────────────────────────────────── Errors ────────────────────────────────────────────
+
+    /// @notice A value that must be a BN254 scalar field element (< r) is not.
+    error Market__NotInField(uint256 value);
+    error Market__ModelAlreadyRegistered(bytes32 modelId);
+    error Market__ModelNotFound(bytes32 modelId);
+    error Market__ModelRetired(bytes32 modelId);
+    error Market__NotModelProvider(bytes32 modelId, address caller);
+    error Market__PrimaryCircuitNotSingle(bytes32 circuitId, uint16 batchSize);
+    error Market__BatchCircuitIsSingle(bytes32 circuitId);
+    /// @notice A batch circuit differs from the primary in architecture, visibility or dev flag.
+    error Market__CircuitMismatch(bytes32 primaryCircuitId, bytes32 batchCircuitId);
+    error Market__DuplicateBatchSize(bytes32 circuitId, uint16 batchSize);
+    error Market__TooManyBatchCircuits(uint256 count, uint256 max);
+    error Market__ZeroCapacity();
+    error Market__ResponseWindowOutOfRange(uint64 responseWindow, uint64 min, uint64 max);
+    error Market__NoCircuitForBatchSize(bytes32 modelId, uint256 batchSize);
+
+    // ───────────────────────────────────────── Functions ───────────────────────────────────────────
+
+    /// @notice Registers a model served by the caller. Its id is `modelIdOf(msg.sender, salt)`.
+    /// @dev Requires: the primary circuit approved, not revoked, batch size 1; each batch circuit
+    ///      approved, not revoked, batch size > 1 and distinct, with the primary's architecture hash,
+    ///      visibility and dev flag; weightsCommitment < r; capacity >= 1;
+    ///      MIN_RESPONSE_WINDOW (1 min) <= responseWindow <= MAX_WINDOW_HARD_CAP (365 days). No stake
+    ///      is needed to register; each bounty checks the provider's free stake in the market. A
+    ///      market refuses bounties whose response window exceeds its maxDeadlineWindow.
+    /// @dev invariant a model's provider, circuits and terms never change after registration.
+    function registerModel(bytes32 salt, ModelParams calldata params) external returns (bytes32 modelId);
+
+    /// @notice Provider: stops new bounties for a model. Open requests still settle. Irreversible.
+    /// @dev invariant a retired model never gains an open request (`bountyTerms` reverts).
+    function retireModel(bytes32 modelId) external;
+
+    /// @notice Terms for a new bounty. Reverts if the model is unknown, retired, or its primary
+    ///         circuit revoked.
+    function bountyTerms(bytes32 modelId) external view returns (BountyTerms memory);
+
+    /// @notice Terms to verify a proof answering `batchSize` requests of the model at once (retired
+    ///         models included). Reverts if the model is unknown, has no circuit of that batch size,
+    ///         or that circuit is revoked.
+    function settlementTerms(
+        bytes32 modelId,
+        uint256 batchSize
+    ) external view returns (SettlementTerms memory);
+
+    /// @notice The model's provider and whether its primary circuit was revoked (reverts if unknown).
+    function reclaimTerms(bytes32 modelId) external view returns (address provider, bool primaryRevoked);
+
+    /// @notice A model entry (provider == address(0) if never registered).
+    function getModel(bytes32 modelId) external view returns (Model memory);
+
+    /// @notice The circuit that answers `batchSize` requests of the model at once (0 if none).
+    function circuitFor(bytes32 modelId, uint256 batchSize) external view returns (bytes32);
+
+    /// @notice The id `provider` gets for `salt`.
+    function modelIdOf(address provider, bytes32 salt) external pure returns (bytes32);
+}

@@ -1,0 +1,343 @@
+import { expect } from "chai";
+import {
+  CIRCUIT_K1,
+  DAY,
+  PARAMS,
+  PRICE,
+  R,
+  SALT,
+  SLASH,
+  STAKE,
+  WINDOW,
+  RequestStatus,
+  accounted,
+  ethBalance,
+  ethers,
+  latest,
+  marketFixture,
+  modelParams,
+  networkHelpers,
+  post,
+  postMany,
+} from "./fixtures.js";
+
+const { loadFixture, time } = networkHelpers;
+
+describe("InferenceMarket: bounties", () => {
+  describe("# postBounty", () => {
+    it("should escrow the bounty, lock the slash amount and store the request", async () => {
+      const f = await loadFixture(marketFixture);
+      const { market, consumer, provider, modelId } = f;
+      const deadline = (await latest()) + WINDOW + 100n;
+      const amount = PRICE + 5n; // a tip above the price is escrowed too
+      const before = await ethBalance(market);
+      await expect(market.connect(consumer).postBounty(modelId, 42n, "0xdeadbeef", deadline, amount, { value: amount }))
+        .to.emit(market, "BountyPosted")
+        .withArgs(1n, modelId, consumer.address, 42n, amount, SLASH, deadline, "0xdeadbeef");
+      expect(await ethBalance(market)).to.equal(before + amount);
+      const r = await market.getRequest(1n);
+      expect(r.consumer).to.equal(consumer.address);
+      expect(r.status).to.equal(RequestStatus.Open);
+      expect(r.deadline).to.equal(deadline);
+      expect(r.escrow).to.equal(amount);
+      expect(r.slashLocked).to.equal(SLASH);
+      expect(r.modelId).to.equal(modelId);
+      expect(r.inputCommitment).to.equal(42n);
+      expect(r.feeBps).to.equal(PARAMS.protocolFeeBps);
+      expect(r.pauseEpoch).to.equal(0n);
+      const s = await market.stakeOf(provider.address);
+      expect(s.locked).to.equal(SLASH);
+      expect(await market.freeStakeOf(provider.address)).to.equal(STAKE - SLASH);
+      expect(await market.openRequestsOf(modelId)).to.equal(1n);
+      expect(await market.nextRequestId()).to.equal(2n);
+      expect(await accounted(f, [provider, consumer])).to.equal(await ethBalance(market));
+    });
+
+    it("should accept both deadline edges: now + responseWindow and now + maxDeadlineWindow", async () => {
+      const f = await loadFixture(marketFixture);
+      let t = (await latest()) + 1n;
+      await time.setNextBlockTimestamp(t);
+      await post(f, { deadline: t + WINDOW });
+      t += 1n;
+      await time.setNextBlockTimestamp(t);
+      await post(f, { deadline: t + BigInt(PARAMS.maxDeadlineWindow) });
+    });
+
+    it("should not post a deadline in the past, too soon, or beyond the maximum (case 27)", async () => {
+      const f = await loadFixture(marketFixture);
+      const now = (await latest()) + 1n;
+      const cases = [now - 1n, now, now + WINDOW - 1n, now + BigInt(PARAMS.maxDeadlineWindow) + 1n];
+      for (const deadline of cases) {
+        await time.setNextBlockTimestamp(now);
+        await expect(post(f, { deadline }))
+          .to.be.revertedWithCustomError(f.market, "Market__DeadlineOutOfRange")
+          .withArgs(deadline, now + WINDOW, now + BigInt(PARAMS.maxDeadlineWindow));
+      }
+    });
+
+    it("should not post a bounty of 0 or under max(price, minBounty) (case 27)", async () => {
+      const f = await loadFixture(marketFixture);
+      await expect(post(f, { amount: 0n }))
+        .to.be.revertedWithCustomError(f.market, "Market__BountyTooSmall")
+        .withArgs(0n, PRICE);
+      await expect(post(f, { amount: PRICE - 1n }))
+        .to.be.revertedWithCustomError(f.market, "Market__BountyTooSmall")
+        .withArgs(PRICE - 1n, PRICE);
+      // A free model still needs minBounty.
+      const free = ethers.id("free");
+      await f.registry.connect(f.provider).registerModel(free, modelParams(CIRCUIT_K1, { price: 0n }));
+      const freeId = await f.registry.modelIdOf(f.provider.address, free);
+      await expect(post(f, { modelId: freeId, amount: 999n }))
+        .to.be.revertedWithCustomError(f.market, "Market__BountyTooSmall")
+        .withArgs(999n, PARAMS.minBounty);
+      await post(f, { modelId: freeId, amount: 1000n });
+    });
+
+    it("should not post if msg.value differs from amount", async () => {
+      const f = await loadFixture(marketFixture);
+      await expect(post(f, { amount: PRICE, value: PRICE - 1n }))
+        .to.be.revertedWithCustomError(f.market, "Market__ValueMismatch")
+        .withArgs(PRICE - 1n, PRICE);
+      await expect(post(f, { amount: PRICE, value: PRICE + 1n }))
+        .to.be.revertedWithCustomError(f.market, "Market__ValueMismatch")
+        .withArgs(PRICE + 1n, PRICE);
+    });
+
+    it("should not post an input commitment >= r (case 13)", async () => {
+      const f = await loadFixture(marketFixture);
+      for (const c of [R, R + 5n, 2n ** 256n - 1n]) {
+        await expect(post(f, { inputCommitment: c }))
+          .to.be.revertedWithCustomError(f.market, "Market__NotInField")
+          .withArgs(c);
+      }
+      await post(f, { inputCommitment: R - 1n });
+    });
+
+    it("should not post to a provider with too little free stake (case 28)", async () => {
+      const f = await loadFixture(marketFixture);
+      // STAKE = 20 × SLASH: unbond all but 1.5 × SLASH → one request fits, the second does not.
+      await f.market.connect(f.provider).requestUnbond(STAKE - SLASH - SLASH / 2n);
+      await post(f);
+      await expect(post(f))
+        .to.be.revertedWithCustomError(f.market, "Market__InsufficientFreeStake")
+        .withArgs(f.provider.address, SLASH / 2n, SLASH);
+    });
+
+    it("should not post to an unknown or retired model, or one whose primary circuit is revoked (case 28)", async () => {
+      const f = await loadFixture(marketFixture);
+      await expect(post(f, { modelId: ethers.id("unknown") })).to.be.revertedWithCustomError(
+        f.registry,
+        "Market__ModelNotFound",
+      );
+      await f.registry.revokeCircuit(CIRCUIT_K1);
+      await expect(post(f)).to.be.revertedWithCustomError(f.registry, "Market__CircuitRevoked");
+      await f.registry.connect(f.provider).retireModel(f.modelId);
+      await expect(post(f)).to.be.revertedWithCustomError(f.registry, "Market__ModelRetired").withArgs(f.modelId);
+    });
+
+    it("should not post beyond the model's capacity, and free capacity on settlement", async () => {
+      const f = await loadFixture(marketFixture);
+      const ids = await postMany(f, 8);
+      await expect(post(f)).to.be.revertedWithCustomError(f.market, "Market__ModelAtCapacity").withArgs(f.modelId, 8);
+      await f.market.connect(f.provider).decline(ids[0]!);
+      await post(f);
+    });
+
+    it("should not post while paused (case 31)", async () => {
+      const f = await loadFixture(marketFixture);
+      await f.market.pause();
+      await expect(post(f)).to.be.revertedWithCustomError(f.market, "EnforcedPause");
+    });
+
+    it("should snapshot the protocol fee: a later change does not affect the request", async () => {
+      const f = await loadFixture(marketFixture);
+      const { requestId } = await post(f);
+      await f.market.setProtocolFeeBps(500);
+      expect((await f.market.getRequest(requestId)).feeBps).to.equal(100n);
+    });
+  });
+
+  describe("# decline", () => {
+    it("should refund the consumer in full and unlock the stake, without slash", async () => {
+      const f = await loadFixture(marketFixture);
+      const { requestId } = await post(f);
+      await expect(f.market.connect(f.provider).decline(requestId))
+        .to.emit(f.market, "RequestDeclined")
+        .withArgs(requestId, f.modelId, f.consumer.address, PRICE);
+      expect((await f.market.getRequest(requestId)).status).to.equal(RequestStatus.Declined);
+      expect(await f.market.withdrawable(f.consumer.address)).to.equal(PRICE);
+      const s = await f.market.stakeOf(f.provider.address);
+      expect([s.total, s.locked]).to.deep.equal([STAKE, 0n]);
+      expect(await f.market.openRequestsOf(f.modelId)).to.equal(0n);
+    });
+
+    it("should decline at timestamp == deadline but not after (case 23)", async () => {
+      const f = await loadFixture(marketFixture);
+      const a = await post(f);
+      const b = await post(f, { deadline: a.deadline });
+      await time.setNextBlockTimestamp(a.deadline);
+      await f.market.connect(f.provider).decline(a.requestId);
+      await expect(f.market.connect(f.provider).decline(b.requestId))
+        .to.be.revertedWithCustomError(f.market, "Market__DeadlinePassed")
+        .withArgs(b.requestId, b.deadline);
+    });
+
+    it("should not decline if the caller is not the model's provider", async () => {
+      const f = await loadFixture(marketFixture);
+      const { requestId } = await post(f);
+      await expect(f.market.connect(f.consumer).decline(requestId))
+        .to.be.revertedWithCustomError(f.market, "Market__NotModelProvider")
+        .withArgs(f.modelId, f.consumer.address);
+    });
+
+    it("should not decline a request twice or one that is not open (case 24)", async () => {
+      const f = await loadFixture(marketFixture);
+      const { requestId } = await post(f);
+      await f.market.connect(f.provider).decline(requestId);
+      await expect(f.market.connect(f.provider).decline(requestId))
+        .to.be.revertedWithCustomError(f.market, "Market__RequestNotOpen")
+        .withArgs(requestId, RequestStatus.Declined);
+      await expect(f.market.connect(f.provider).decline(999n))
+        .to.be.revertedWithCustomError(f.market, "Market__RequestNotOpen")
+        .withArgs(999n, RequestStatus.None);
+    });
+
+    it("should decline while paused (a refund)", async () => {
+      const f = await loadFixture(marketFixture);
+      const { requestId } = await post(f);
+      await f.market.pause();
+      await f.market.connect(f.provider).decline(requestId);
+    });
+  });
+
+  describe("# reclaim", () => {
+    it("should refund the escrow and pay the slash to the consumer after the deadline", async () => {
+      const f = await loadFixture(marketFixture);
+      const { requestId, deadline } = await post(f);
+      await time.increaseTo(deadline + 1n);
+      // Anyone may trigger it; the money goes to the consumer (case 26).
+      await expect(f.market.connect(f.other).reclaim(requestId))
+        .to.emit(f.market, "RequestReclaimed")
+        .withArgs(requestId, f.modelId, f.consumer.address, PRICE, SLASH, false);
+      expect((await f.market.getRequest(requestId)).status).to.equal(RequestStatus.Reclaimed);
+      expect(await f.market.withdrawable(f.consumer.address)).to.equal(PRICE + SLASH);
+      expect(await f.market.withdrawable(f.other.address)).to.equal(0n);
+      const s = await f.market.stakeOf(f.provider.address);
+      expect([s.total, s.locked]).to.deep.equal([STAKE - SLASH, 0n]);
+      expect(await accounted(f, [f.provider, f.consumer, f.other])).to.equal(await ethBalance(f.market));
+    });
+
+    it("should not reclaim at timestamp == deadline, and reclaim one second later (case 23)", async () => {
+      const f = await loadFixture(marketFixture);
+      const { requestId, deadline } = await post(f);
+      await time.setNextBlockTimestamp(deadline);
+      await expect(f.market.reclaim(requestId))
+        .to.be.revertedWithCustomError(f.market, "Market__DeadlineNotPassed")
+        .withArgs(requestId, deadline);
+      await time.setNextBlockTimestamp(deadline + 1n);
+      await f.market.reclaim(requestId);
+    });
+
+    it("should not reclaim twice, nor a fulfilled or declined request (case 24)", async () => {
+      const f = await loadFixture(marketFixture);
+      const a = await post(f);
+      const b = await post(f);
+      await f.market.connect(f.provider).decline(b.requestId);
+      await time.increaseTo(a.deadline + 1n);
+      await f.market.reclaim(a.requestId);
+      await expect(f.market.reclaim(a.requestId))
+        .to.be.revertedWithCustomError(f.market, "Market__RequestNotOpen")
+        .withArgs(a.requestId, RequestStatus.Reclaimed);
+      await expect(f.market.reclaim(b.requestId))
+        .to.be.revertedWithCustomError(f.market, "Market__RequestNotOpen")
+        .withArgs(b.requestId, RequestStatus.Declined);
+      expect(await f.market.withdrawable(f.consumer.address)).to.equal(2n * PRICE + SLASH);
+    });
+
+    it("should slash only the request's locked amount, never other locked or unbonding stake (case 26)", async () => {
+      const f = await loadFixture(marketFixture);
+      const a = await post(f);
+      await post(f, { deadline: a.deadline + DAY }); // stays open and locked
+      await f.market.connect(f.provider).requestUnbond(SLASH);
+      await time.increaseTo(a.deadline + 1n);
+      await f.market.reclaim(a.requestId);
+      const s = await f.market.stakeOf(f.provider.address);
+      expect(s.total).to.equal(STAKE - SLASH);
+      expect(s.locked).to.equal(SLASH);
+      expect(s.unbonding).to.equal(SLASH);
+    });
+
+    it("should reclaim while paused, with the slash waived when the pause started within the window (case 31)", async () => {
+      const f = await loadFixture(marketFixture);
+      const { requestId, deadline } = await post(f);
+      await f.market.pause();
+      await time.increaseTo(deadline + 1n);
+      await expect(f.market.reclaim(requestId))
+        .to.emit(f.market, "RequestReclaimed")
+        .withArgs(requestId, f.modelId, f.consumer.address, PRICE, 0n, true);
+      const s = await f.market.stakeOf(f.provider.address);
+      expect([s.total, s.locked]).to.deep.equal([STAKE, 0n]);
+    });
+
+    it("should waive the slash if a pause started within the window even if it ended before the deadline", async () => {
+      const f = await loadFixture(marketFixture);
+      const { requestId, deadline } = await post(f);
+      await f.market.pause();
+      await f.market.unpause();
+      await time.increaseTo(deadline + 1n);
+      await expect(f.market.reclaim(requestId))
+        .to.emit(f.market, "RequestReclaimed")
+        .withArgs(requestId, f.modelId, f.consumer.address, PRICE, 0n, true);
+    });
+
+    it("should still slash if the only pause started after the deadline or before posting", async () => {
+      const f = await loadFixture(marketFixture);
+      await f.market.pause();
+      await f.market.unpause();
+      const { requestId, deadline } = await post(f); // posted after the first pause
+      await time.increaseTo(deadline + 1n);
+      await f.market.pause(); // starts after the deadline
+      await expect(f.market.reclaim(requestId))
+        .to.emit(f.market, "RequestReclaimed")
+        .withArgs(requestId, f.modelId, f.consumer.address, PRICE, SLASH, false);
+    });
+
+    it("should reclaim at once, without slash, when the model's primary circuit is revoked", async () => {
+      const f = await loadFixture(marketFixture);
+      const { requestId } = await post(f);
+      await f.registry.revokeCircuit(CIRCUIT_K1);
+      await expect(f.market.reclaim(requestId))
+        .to.emit(f.market, "RequestReclaimed")
+        .withArgs(requestId, f.modelId, f.consumer.address, PRICE, 0n, true);
+    });
+
+    it("should let open requests of a retired model settle and be reclaimed", async () => {
+      const f = await loadFixture(marketFixture);
+      const { requestId, deadline } = await post(f);
+      await f.registry.connect(f.provider).retireModel(f.modelId);
+      await time.increaseTo(deadline + 1n);
+      await f.market.reclaim(requestId);
+      expect(await f.market.withdrawable(f.consumer.address)).to.equal(PRICE + SLASH);
+    });
+  });
+
+  describe("# getRequest / outputOf", () => {
+    it("should report None for an unknown request and refuse outputOf before fulfillment", async () => {
+      const f = await loadFixture(marketFixture);
+      expect((await f.market.getRequest(5n)).status).to.equal(RequestStatus.None);
+      const { requestId } = await post(f);
+      await expect(f.market.outputOf(requestId))
+        .to.be.revertedWithCustomError(f.market, "Market__RequestNotFulfilled")
+        .withArgs(requestId, RequestStatus.Open);
+    });
+
+    it("should keep a second model of another provider separate", async () => {
+      const f = await loadFixture(marketFixture);
+      await f.registry.connect(f.provider2).registerModel(SALT, modelParams(CIRCUIT_K1));
+      const id2 = await f.registry.modelIdOf(f.provider2.address, SALT);
+      await expect(post(f, { modelId: id2 }))
+        .to.be.revertedWithCustomError(f.market, "Market__InsufficientFreeStake")
+        .withArgs(f.provider2.address, 0n, SLASH);
+    });
+  });
+});

@@ -1,0 +1,100 @@
+/**
+ * Gas snapshot of the market's main paths with a trivial verifier (always true, ~3k gas incl. the
+ * cold account access): the numbers are the market's own cost, the transaction base cost included.
+ * With the snarkjs Groth16 verifier, add its execution cost (≈ 192k + 6.5k per public signal
+ * beyond the first; N = 2 + 2k). Real-verifier numbers belong in the lead's real-proof snapshot.
+ *
+ * The snapshot is committed (gas-snapshot.mock.json) and compared exactly; to update it on purpose:
+ *   UPDATE_GAS_SNAPSHOT=1 npx hardhat test mocha test/contracts/gas.test.ts
+ */
+import { expect } from "chai";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import type { ContractTransactionResponse } from "ethers";
+import {
+  CIRCUIT_K1,
+  PROOF,
+  circuitParams,
+  ethers,
+  latest,
+  marketFixture,
+  modelParams,
+  networkHelpers,
+  post,
+  postMany,
+  WINDOW,
+  PRICE,
+} from "./fixtures.js";
+
+const { loadFixture, time } = networkHelpers;
+const SNAPSHOT = new URL("./gas-snapshot.mock.json", import.meta.url);
+
+async function gasOf(tx: Promise<ContractTransactionResponse> | ContractTransactionResponse): Promise<number> {
+  const receipt = await (await tx).wait();
+  if (!receipt) throw new Error("no receipt");
+  return Number(receipt.gasUsed);
+}
+
+async function gasFixture() {
+  const f = await loadFixture(marketFixture);
+  const trivial = await ethers.deployContract("FaultyVerifier"); // ReturnFalse: passes the probe
+  const addr = await trivial.getAddress();
+  const ids = { 1: ethers.id("gas:k1"), 4: ethers.id("gas:k4"), 16: ethers.id("gas:k16") } as const;
+  for (const k of [1, 4, 16] as const) {
+    await f.registry.approveCircuit(ids[k], circuitParams(addr, k, { zkeyHash: ethers.id(`gas:z${k}`) }));
+  }
+  await trivial.setMode(1); // ReturnTrue from now on
+  return { ...f, ids };
+}
+
+describe("# gas snapshot (trivial verifier: market overhead only)", () => {
+  it("should match the committed snapshot", async () => {
+    const f = await gasFixture();
+    const gas: Record<string, number> = {};
+
+    const salt = ethers.id("gas-model");
+    gas["registerModel (k=1 + batch k=4, k=16)"] = await gasOf(
+      f.registry
+        .connect(f.provider)
+        .registerModel(salt, modelParams(f.ids[1], { batchCircuitIds: [f.ids[4], f.ids[16]], capacity: 64 })),
+    );
+    const modelId = await f.registry.modelIdOf(f.provider.address, salt);
+    gas["registerModel (k=1 only)"] = await gasOf(
+      f.registry.connect(f.provider2).registerModel(salt, modelParams(CIRCUIT_K1)),
+    );
+
+    gas["depositStake (first)"] = await gasOf(f.market.connect(f.provider2).depositStake(PRICE, { value: PRICE }));
+    gas["depositStake (top-up)"] = await gasOf(f.market.connect(f.provider2).depositStake(PRICE, { value: PRICE }));
+
+    const first = await post(f, { modelId }); // the model's counters are non-zero from here on
+    const p = await post(f, { modelId });
+    gas["postBounty (2-byte input)"] = await gasOf(p.tx);
+    const input = "0x" + "ab".repeat(784);
+    gas["postBounty (784-byte input)"] = await gasOf((await post(f, { modelId, input })).tx);
+
+    // The first payout also creates the provider's pull balance and the fee accumulator (2 × 17.1k).
+    gas["fulfill (first payout)"] = await gasOf(f.market.fulfill(first.requestId, 7n, PROOF));
+    gas["fulfill"] = await gasOf(f.market.fulfill(p.requestId, 7n, PROOF));
+
+    for (const k of [1, 4, 16]) {
+      const ids = await postMany(f, k, { modelId });
+      const outputs = ids.map((_, i) => BigInt(i));
+      const g = await gasOf(f.market.fulfillBatch(ids, outputs, PROOF));
+      gas[`fulfillBatch k=${k}`] = g;
+      gas[`fulfillBatch k=${k} per request`] = Math.round(g / k);
+    }
+
+    const r = await post(f, { modelId, deadline: (await latest()) + WINDOW + 5n });
+    const d = await post(f, { modelId });
+    gas["decline"] = await gasOf(f.market.connect(f.provider).decline(d.requestId));
+    await time.increaseTo(r.deadline + 1n);
+    gas["reclaim"] = await gasOf(f.market.reclaim(r.requestId));
+    gas["withdraw (ETH)"] = await gasOf(f.market.connect(f.consumer).withdraw());
+    gas["requestUnbond"] = await gasOf(f.market.connect(f.provider).requestUnbond(1n));
+
+    if (process.env.UPDATE_GAS_SNAPSHOT === "1" || !existsSync(SNAPSHOT)) {
+      writeFileSync(SNAPSHOT, JSON.stringify(gas, null, 2) + "\n");
+    }
+    const committed = JSON.parse(readFileSync(SNAPSHOT, "utf8")) as Record<string, number>;
+    expect(gas).to.deep.equal(committed);
+  });
+});
