@@ -5,6 +5,7 @@ export { defaultCacheDir, sha256File, sha256Hex } from "./cache.js";
 export { compileCircuit, readR1csInfo, CIRCOMLIB_DIR, type CompiledCircuit, type R1csInfo } from "./circom.js";
 export { readPtauInfo, requiredPtauPower, type PtauInfo } from "./ptauInfo.js";
 export { devPtau, generateDevPtau } from "./ptau/devPtau.js";
+export { generateDevZkey } from "./zkey/devZkey.js";
 export {
   devSetup,
   importPtau,

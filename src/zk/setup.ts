@@ -6,8 +6,8 @@ import * as snarkjs from "snarkjs";
 import { buildAtomically, sha256File, sha256Hex } from "./cache.js";
 import type { CompiledCircuit } from "./circom.js";
 import { ZkError } from "./errors.js";
-import { devPtau } from "./ptau/devPtau.js";
 import { readPtauInfo, requiredPtauPower } from "./ptauInfo.js";
+import { generateDevZkey } from "./zkey/devZkey.js";
 
 /**
  * Groth16 needs a circuit-specific trusted setup. Whoever knows its secret (the "toxic waste")
@@ -41,7 +41,8 @@ export interface SetupManifest {
   mode: SetupMode;
   /** True for dev setups: the secret is public, anyone can forge proofs. */
   insecure: boolean;
-  ptau: { power: number; sha256: string; origin: string };
+  /** sha256 is null for dev setups: their keys are computed from the seed, no ptau file exists. */
+  ptau: { power: number; sha256: string | null; origin: string };
   contributions: Contribution[];
   beacon: { hash: string; iterationsExp: number } | null;
   zkeySha256: string;
@@ -95,8 +96,9 @@ async function sha256Json(file: string): Promise<string> {
 }
 
 /**
- * Dev (insecure) setup for a compiled circuit: dev ptau of the right power → `zkey new` → a
- * deterministic beacon → verification key. Cached by (r1cs, seed, power).
+ * Dev (insecure) setup for a compiled circuit: the `zkey new` of the dev ptau of the right power,
+ * computed straight from the seed's secrets (zkey/devZkey.ts: same bytes, no ptau file, seconds
+ * instead of minutes) → a deterministic beacon → verification key. Cached by (r1cs, seed, power).
  */
 export async function devSetup(opts: DevSetupOptions): Promise<SetupArtifacts> {
   const { compiled, cacheDir } = opts;
@@ -118,13 +120,13 @@ export async function devSetup(opts: DevSetupOptions): Promise<SetupArtifacts> {
     return artifacts(manifest);
   }
 
-  const ptau = await devPtau({ cacheDir, power, seed, onProgress: say });
   await mkdir(path.dirname(dir), { recursive: true });
   const started = Date.now();
   await buildAtomically(dir, async (tmp) => {
     const zkey0 = path.join(tmp, "init.zkey");
     const zkey = path.join(tmp, `${compiled.name}.zkey`);
-    await newZkey(compiled, ptau, zkey0, say);
+    say(`setup ${compiled.name}: Groth16 keys for ${compiled.info.constraints} constraints (dev ptau 2^${power})…`);
+    await generateDevZkey({ r1cs: compiled.r1cs, seed, power, outFile: zkey0, onProgress: say });
     const beaconHash = sha256Hex(`zkinfer dev beacon\n${seed}`);
     say(`setup ${compiled.name}: applying the dev beacon…`);
     const beaconContribution = (await snarkjs.zKey.beacon(
@@ -146,7 +148,12 @@ export async function devSetup(opts: DevSetupOptions): Promise<SetupArtifacts> {
       r1csSha256,
       mode: "dev",
       insecure: true,
-      ptau: { power, sha256: await sha256File(ptau), origin: `dev seed sha256:${sha256Hex(seed)}` },
+      // No ptau file is made any more (devPtau(power, seed) rebuilds the one these keys stand for).
+      ptau: {
+        power,
+        sha256: null,
+        origin: `dev seed sha256:${sha256Hex(seed)} (keys computed directly, no ptau file)`,
+      },
       contributions: [
         {
           name: "beacon",

@@ -38,7 +38,7 @@ export const FR_ORDER = 21888242871839275222246405745257275088548364400416034343
 /** Order of the bn128 base field Fq, written in the .ptau header. */
 const FQ_ORDER = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
 /** 2-adicity of Fr − 1: the largest power-of-two evaluation domain is 2^28. */
-const FR_TWO_ADICITY = 28;
+export const FR_TWO_ADICITY = 28;
 /** Coset shift snarkjs/ffjavascript use for the 2^29 domain: the first non-residue (5) squared. */
 const FR_SHIFT = 25n;
 
@@ -70,12 +70,12 @@ export interface DevPtauOptions {
 
 // ---- Fr arithmetic on bigints (only O(#chunks) operations run here) ---------------------------
 
-function mod(a: bigint): bigint {
+export function mod(a: bigint): bigint {
   const m = a % FR_ORDER;
   return m < 0n ? m + FR_ORDER : m;
 }
 
-function powMod(base: bigint, exp: bigint): bigint {
+export function powMod(base: bigint, exp: bigint): bigint {
   let result = 1n;
   let b = mod(base);
   let e = exp;
@@ -87,7 +87,7 @@ function powMod(base: bigint, exp: bigint): bigint {
   return result;
 }
 
-function invMod(a: bigint): bigint {
+export function invMod(a: bigint): bigint {
   if (mod(a) === 0n) throw new Error("inverse of zero in Fr");
   return powMod(a, FR_ORDER - 2n);
 }
@@ -131,17 +131,27 @@ const G1_BYTES = 64; // affine, Montgomery, x||y
 const G2_BYTES = 128;
 const HEADER_SECTION_BYTES = 4 + 32 + 4 + 4;
 
-type Group = 1 | 2;
+export type Group = 1 | 2;
 
 interface JobConsts {
   [name: string]: bigint;
 }
 
-interface Job {
+/**
+ * One chunk of fixed-base multiplications for a worker (devPtauWorker.js): the generator of
+ * `group` times n scalars, given by a rule ("powers", "lagrange": see the worker) or listed
+ * ("scalars": n Fr elements in Montgomery form, 32 bytes each, transferred to the worker).
+ */
+export interface WorkerJob {
   group: Group;
-  kind: "powers" | "lagrange";
+  kind: "powers" | "lagrange" | "scalars";
   n: number;
   consts: JobConsts;
+  scalars?: ArrayBuffer;
+}
+
+interface Job extends WorkerJob {
+  kind: "powers" | "lagrange";
   /** Absolute file offset of the job's first point. */
   offset: number;
   section: SectionPlan;
@@ -222,9 +232,42 @@ async function loadCurve(): Promise<FfCurve> {
   return ff.buildBn128(true);
 }
 
+/** What the workers need from ffjavascript: its bn128 wasm, the generators, the roots of unity. */
+export interface Bn128Wasm {
+  /** ffjavascript's bn128 WebAssembly module (bytes). */
+  code: Uint8Array;
+  /** Generators, affine Montgomery (snarkjs's LEM form). */
+  g1Gen: Uint8Array;
+  g2Gen: Uint8Array;
+  /** omegas[p]: the 2^p-th root of unity ffjavascript (and so snarkjs) uses, p = 0..28. */
+  omegas: bigint[];
+}
+
+export async function loadBn128Wasm(): Promise<Bn128Wasm> {
+  const curve = await loadCurve();
+  try {
+    if (curve.Fr.toObject(curve.Fr.shift) !== FR_SHIFT) throw new Error("unexpected Fr.shift in ffjavascript");
+    const omegas: bigint[] = [];
+    for (let p = 0; p <= FR_TWO_ADICITY; p++) {
+      const w = curve.Fr.w[p];
+      if (!w) throw new Error(`ffjavascript has no root of unity for 2^${p}`);
+      omegas.push(curve.Fr.toObject(w));
+    }
+    return {
+      code: curve.tm.code.slice(),
+      g1Gen: curve.G1.oneAffine.slice(),
+      g2Gen: curve.G2.oneAffine.slice(),
+      omegas,
+    };
+  } finally {
+    await curve.terminate();
+  }
+}
+
 // ---- job planning -----------------------------------------------------------------------------
 
-const MAX_CHUNK = 1 << 14;
+/** Most points in one worker job. */
+export const MAX_CHUNK = 1 << 14;
 
 function planJobs(
   power: number,
@@ -355,7 +398,7 @@ function planJobs(
  * (floor(254/w)+1 windows of 2^(w−1) affine points, measured at ~2.5× the cost of one
  * batch-affine addition per entry) and then spends one addition per window per point.
  */
-function chooseWindow(pointsPerWorker: number): number {
+export function chooseWindow(pointsPerWorker: number): number {
   const TABLE_ENTRY_COST = 2.5;
   let best = 2;
   let bestCost = Infinity;
@@ -378,7 +421,8 @@ interface WorkerReply {
   error?: string;
 }
 
-class PtauWorker {
+/** One devPtauWorker.js thread serving one job at a time. */
+export class PtauWorker {
   private readonly worker: Worker;
   private pending: {
     id: number;
@@ -418,20 +462,15 @@ class PtauWorker {
     this.worker.on("exit", (code) => fail(new Error(`dev ptau worker exited (code ${code})`)));
   }
 
-  run(job: Job, w: number): Promise<ArrayBuffer> {
+  /** Runs one job with window width `w`; resolves with the n affine points (LEM bytes). */
+  run(job: WorkerJob, w: number): Promise<ArrayBuffer> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.pending) return Promise.reject(new Error("dev ptau worker busy"));
     const id = this.nextId++;
     return new Promise<ArrayBuffer>((resolve, reject) => {
       this.pending = { id, resolve, reject };
-      this.worker.postMessage({
-        id,
-        group: job.group,
-        kind: job.kind,
-        n: job.n,
-        consts: job.consts,
-        w,
-      });
+      const msg = { id, group: job.group, kind: job.kind, n: job.n, consts: job.consts, w, scalars: job.scalars };
+      this.worker.postMessage(msg, job.scalars ? [job.scalars] : []);
     });
   }
 
@@ -490,24 +529,7 @@ async function writePtau(opts: GenerateDevPtauOptions, prepared: boolean): Promi
   const secrets = deriveDevSecrets(opts.seed);
   const started = Date.now();
 
-  const curve = await loadCurve();
-  let code: Uint8Array;
-  let g1Gen: Uint8Array;
-  let g2Gen: Uint8Array;
-  const omegas: bigint[] = [];
-  try {
-    if (curve.Fr.toObject(curve.Fr.shift) !== FR_SHIFT) throw new Error("unexpected Fr.shift in ffjavascript");
-    for (let p = 0; p <= FR_TWO_ADICITY; p++) {
-      const w = curve.Fr.w[p];
-      if (!w) throw new Error(`ffjavascript has no root of unity for 2^${p}`);
-      omegas.push(curve.Fr.toObject(w));
-    }
-    code = curve.tm.code.slice();
-    g1Gen = curve.G1.oneAffine.slice();
-    g2Gen = curve.G2.oneAffine.slice();
-  } finally {
-    await curve.terminate();
-  }
+  const { code, g1Gen, g2Gen, omegas } = await loadBn128Wasm();
 
   const { sections, jobs, fileSize } = planJobs(power, prepared, secrets, omegas);
   const g1Points = jobs.filter((j) => j.group === 1).reduce((a, j) => a + j.n, 0);

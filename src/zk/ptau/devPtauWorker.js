@@ -9,6 +9,7 @@
 //   1. compute the scalars in Fr (Montgomery form, in wasm memory):
 //        "powers":   s_i = start * ratio^i
 //        "lagrange": s_i = w_i * (K / (T - w_i) - K2),  w_i = w0 * omega^i   (one batch inversion)
+//        "scalars":  s_i given by the caller (n Fr elements, Montgomery form, in msg.scalars)
 //   2. multiply the generator by every scalar with a fixed-base signed-window table: window k
 //      holds d * 2^(w*k) * G for d = 1 .. 2^(w-1), so a point is floor(254/w)+1 additions and no
 //      doublings. The accumulators of the whole chunk are kept affine and advanced one window at
@@ -163,6 +164,11 @@ function scalarsLagrange(n, c) {
   }
 }
 
+function scalarsGiven(n, buf) {
+  if (!(buf instanceof ArrayBuffer) || buf.byteLength !== n * N8) throw new Error(`expected ${n} scalars`);
+  u8.set(new Uint8Array(buf), pS);
+}
+
 // ---- fixed-base multiplication ----------------------------------------------------------------
 // Multiplies the generator by the chunk's scalars (pS), leaving affine points in pAff.
 const ptrB = new Int32Array(maxChunk);
@@ -277,6 +283,7 @@ parentPort.on("message", (msg) => {
     buildTable(g, msg.w);
     if (msg.kind === "powers") scalarsPowers(msg.n, msg.consts);
     else if (msg.kind === "lagrange") scalarsLagrange(msg.n, msg.consts);
+    else if (msg.kind === "scalars") scalarsGiven(msg.n, msg.scalars);
     else throw new Error(`unknown job kind ${msg.kind}`);
     const buf = multiplyBatchAffine(g, msg.n);
     parentPort.postMessage({ id: msg.id, buf }, [buf]);
