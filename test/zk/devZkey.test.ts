@@ -44,7 +44,10 @@ function readSections(file: Buffer): Array<[number, Buffer]> {
 function expectSameZkey(actual: Buffer, expected: Buffer, what: string): void {
   const a = readSections(actual);
   const e = readSections(expected);
-  expect(a.map(([id]) => id), `${what}: section order`).to.deep.equal(e.map(([id]) => id));
+  expect(
+    a.map(([id]) => id),
+    `${what}: section order`,
+  ).to.deep.equal(e.map(([id]) => id));
   for (let i = 0; i < e.length; i++) {
     const [id, want] = e[i] as [number, Buffer];
     const got = (a[i] as [number, Buffer])[1];
