@@ -257,7 +257,14 @@ export async function post(
   opts: PostOptions = {},
 ): Promise<{ requestId: bigint; deadline: bigint; tx: ContractTransactionResponse }> {
   const requestId = await f.market.nextRequestId();
-  const deadline = opts.deadline ?? (await latest()) + WINDOW + 10n;
+  let deadline = opts.deadline;
+  if (deadline === undefined) {
+    // Pin the posting block's time: after a fixture revert the chain's next timestamp follows the
+    // wall clock, which may be well past the last block's after a long test run.
+    const next = (await latest()) + 1n;
+    await networkHelpers.time.setNextBlockTimestamp(next);
+    deadline = next + WINDOW + 10n;
+  }
   const amount = opts.amount ?? PRICE;
   const value = opts.value ?? (f.tokenAddress === ZERO_ADDRESS ? amount : 0n);
   const tx = await f.market
