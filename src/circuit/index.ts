@@ -1,0 +1,58 @@
+/**
+ * The circuit stage: quantized model → circom circuit (private or public weights, batch k),
+ * commitments computed exactly as the circuits compute them, and the witness input of a proof.
+ *
+ * Public signals of every circuit (all public inputs), in this order:
+ *   [weightsCommitment, binding, output_0, inputCommitment_0, output_1, inputCommitment_1, …]
+ */
+export { CircuitError, type CircuitErrorCode } from "./errors.js";
+export { poseidonPermutation, poseidonSponge, SPONGE_TAG_INPUT, SPONGE_TAG_WEIGHTS } from "./poseidon.js";
+export {
+  BYTES_PER_ELEMENT,
+  checkPixels,
+  commitmentOfPacked,
+  flattenPacked,
+  inputCommitment,
+  packLinear,
+  packPixels,
+  packWeights,
+  toField,
+  weightsCommitment,
+  type PackedLayer,
+} from "./commitment.js";
+export {
+  MAX_ABS_VALUE,
+  MAX_DECOMPOSITION_BITS,
+  POSEIDON_PERMUTATION_CONSTRAINTS,
+  checkModelForCircuit,
+  packingCost,
+  planCircuit,
+  splitBias,
+  type CircuitPlan,
+  type FlattenPlan,
+  type LayerPlan,
+  type LinearPlan,
+  type PackingPlan,
+  type PlanOptions,
+  type PoolPlan,
+  type ReluPlan,
+  type WeightVisibility,
+} from "./plan.js";
+export { GENERATOR_VERSION, generateCircuitSource, publicSignalNames, type GenerateOptions } from "./generate.js";
+export {
+  CIRCUITS_DIR,
+  CIRCUIT_INCLUDE_PATHS,
+  LAYERS_DIR,
+  LIB_DIR,
+  MAX_BATCH,
+  circuitName,
+  compileModel,
+  generateCircuit,
+  writeCircuit,
+  type CircuitOptions,
+  type CompileModelOptions,
+  type CompiledModel,
+  type GeneratedCircuit,
+} from "./compile.js";
+export { buildCircuitInput, type BuiltInput, type InferenceRequest } from "./input.js";
+export { createWitnessRunner, type WitnessRunner } from "./witness.js";

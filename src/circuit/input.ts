@@ -1,0 +1,93 @@
+import { intInference, type IntResult } from "../model/index.js";
+import { BN254_R, type CircuitInput } from "../zk/index.js";
+import { checkPixels, commitmentOfPacked, flattenPacked, inputCommitment } from "./commitment.js";
+import { CircuitError, badArgument } from "./errors.js";
+import type { GeneratedCircuit } from "./compile.js";
+
+export interface InferenceRequest {
+  /** One raw input per inference of the batch (uint8 values, the model's input size each). */
+  pixels: readonly ArrayLike<number>[];
+  /** Salt of the weight commitment (private weights; ignored in public mode). */
+  salt?: bigint;
+  /** The request binding computed by the market (a field element, < r). */
+  binding: bigint;
+}
+
+export interface BuiltInput {
+  /** The circuit input (signal name → value), for `calculateWitness` / `Prover.prove`. */
+  input: CircuitInput;
+  /** The public signals the proof must carry, in verifier order. */
+  publicSignals: bigint[];
+  /** The integer reference of every inference (the specification the circuit matches). */
+  results: IntResult[];
+}
+
+/** Weight commitments already computed, per circuit and salt (hashing ~1.6k elements takes ~0.2 s). */
+const commitmentMemo = new WeakMap<GeneratedCircuit, Map<bigint, bigint>>();
+
+function cachedCommitment(circuit: GeneratedCircuit, salt: bigint): bigint {
+  let memo = commitmentMemo.get(circuit);
+  if (!memo) {
+    memo = new Map();
+    commitmentMemo.set(circuit, memo);
+  }
+  let c = memo.get(salt);
+  if (c === undefined) {
+    c = commitmentOfPacked(flattenPacked(circuit.packed), salt);
+    memo.set(salt, c);
+  }
+  return c;
+}
+
+/**
+ * The witness input and expected public signals of one proof: runs the integer reference on every
+ * input, computes the commitments exactly as the circuit does, and lays the values out under the
+ * circuit's signal names.
+ */
+export function buildCircuitInput(circuit: GeneratedCircuit, req: InferenceRequest): BuiltInput {
+  if (!req || typeof req !== "object") throw badArgument("request", "expected an object");
+  const { batch, plan, visibility } = circuit;
+  if (!Array.isArray(req.pixels) || req.pixels.length !== batch) {
+    throw new CircuitError(
+      "BAD_INPUT",
+      `invalid pixels: expected ${batch} input(s) (the circuit's batch size), got ${Array.isArray(req.pixels) ? req.pixels.length : typeof req.pixels}`,
+      "pixels",
+    );
+  }
+  if (typeof req.binding !== "bigint" || req.binding < 0n || req.binding >= BN254_R) {
+    throw badArgument("binding", "expected a bigint in [0, r) (the market reduces it mod r)");
+  }
+  let commitment: bigint;
+  const input: CircuitInput = {};
+  if (visibility === "private") {
+    if (typeof req.salt !== "bigint" || req.salt < 0n || req.salt >= BN254_R) {
+      throw badArgument("salt", "expected a bigint in [0, r) (private weights need the commitment's salt)");
+    }
+    commitment = cachedCommitment(circuit, req.salt);
+  } else {
+    commitment = circuit.publicWeightsCommitment as bigint;
+  }
+  input.weightsCommitment = commitment;
+  input.binding = req.binding;
+  const publicSignals: bigint[] = [commitment, req.binding];
+  const results: IntResult[] = [];
+  const pixels: number[][] = [];
+  for (let i = 0; i < batch; i++) {
+    const px = checkPixels(req.pixels[i] as ArrayLike<number>, `pixels[${i}]`, plan.inputSize);
+    const result = intInference(circuit.model, px);
+    const ic = inputCommitment(px);
+    input[`output_${i}`] = BigInt(result.predicted);
+    input[`inputCommitment_${i}`] = ic;
+    publicSignals.push(BigInt(result.predicted), ic);
+    results.push(result);
+    pixels.push(px);
+  }
+  if (visibility === "private") {
+    input.salt = req.salt as bigint;
+    for (const l of circuit.packed) input[`w${l.index}`] = l.columns;
+  }
+  pixels.forEach((px, i) => {
+    input[`pixels_${i}`] = px;
+  });
+  return { input, publicSignals, results };
+}

@@ -1,0 +1,469 @@
+import {
+  checkBitWidths,
+  ModelError,
+  shapeSize,
+  signedBits,
+  validateQuantizedModel,
+  type ExactLayerBits,
+  type ExactRange,
+  type QConv2dLayer,
+  type QDenseLayer,
+  type QuantizedModel,
+  type Shape,
+} from "../model/index.js";
+import { CircuitError, badArgument } from "./errors.js";
+
+/**
+ * The circuit plan of a quantized model: for every layer, the template that implements it and
+ * every bit width its range checks use, all derived from the exact worst-case analysis of the
+ * model's actual integer weights (`analyzeExact`) — nothing is a guess.
+ *
+ * The documented maximum: every worst-case accumulator, partial sum and activation must satisfy
+ * |v| ≤ 2^53 − 1 (MAX_ABS_VALUE), the range in which the TS integer reference — the
+ * specification — is exact. A model one step beyond is refused (BIT_WIDTH_EXCEEDED) before any
+ * circuit is emitted. Every decomposition then has ≤ 54 bits (≤ 252 is what the gadgets need to be
+ * unique), so no value can wrap around the 254-bit field.
+ *
+ * The weight packing of private mode (see circuits/layers/PackedDense.circom): each linear layer
+ * stores, per input column and group of G outputs, one field element with the G weights at slot
+ * spacing B bits. The first layer may compute on the input's bit planes (digits of d bits): each
+ * plane's per-output sums are then only Σ|w|·(2^d − 1) wide, so B shrinks and more outputs share
+ * one element — fewer elements to hash, more products. The compiler picks d to minimise the
+ * estimated constraints of a batch of `optimizeFor` inferences. The packing defines the weight
+ * commitment, so every circuit that must accept the same commitment must use the same packing
+ * (the same `optimizeFor`).
+ */
+export const MAX_ABS_VALUE = 2n ** 53n - 1n;
+/** Largest bounded decomposition a gadget accepts (2^252 < r/2 keeps every decomposition unique). */
+export const MAX_DECOMPOSITION_BITS = 252;
+/** Constraints of one Poseidon t = 17 permutation (circomlib PoseidonEx, measured). */
+export const POSEIDON_PERMUTATION_CONSTRAINTS = 612;
+/** Raw input bits (uint8). */
+export const INPUT_BITS = 8;
+
+export type WeightVisibility = "private" | "public";
+
+export interface PackingPlan {
+  /** Number of digit planes the layer computes on (1 = the whole input value). */
+  nPlanes: number;
+  /** Bits per digit (nPlanes·d = 8 for the raw input; d is unused when nPlanes = 1). */
+  d: number;
+  /** Slot width in bits. */
+  B: number;
+  /** Outputs (channels) per packed element. */
+  G: number;
+  nGroups: number;
+  /** Bias columns: 1 (the bias) or 2 (q on every plane, t on plane 0: bias = q·Σ2^(dj) + t). */
+  nBias: number;
+  /** Weight columns (inputs for dense, kernel taps for conv2d), bias columns excluded. */
+  nCols: number;
+  /** Packed field elements of the layer: (nCols + nBias)·nGroups. */
+  elements: number;
+  /** Worst-case slot range (per plane, per output) the compiler checked against B. */
+  slotRange: ExactRange;
+  /** Σ_j 2^(d·j) — the bias split's divisor (1 when nPlanes = 1). */
+  planeWeightSum: number;
+}
+
+export interface LinearPlan {
+  kind: "dense" | "conv2d";
+  index: number;
+  inputShape: Shape;
+  outputShape: Shape;
+  input: ExactRange;
+  accumulator: ExactRange;
+  output: ExactRange;
+  shift: number;
+  /** Bits of the decomposition of acc + 2^(K−1) (signed width of the accumulator, ≥ shift + 1). */
+  K: number;
+  /** Public mode: whether the accumulator is decomposed (shift > 0 or a ReLU follows). */
+  withBits: boolean;
+  /** A ReLU follows and uses this layer's sign bits (no second decomposition). */
+  fuseRelu: boolean;
+  /** Public mode: accumulators (K-bit digits) decomposed together per linear relation. */
+  publicG: number;
+  /** Output positions (1 for dense, OH·OW for conv2d) and outputs per position (channels). */
+  positions: number;
+  outputsPerPosition: number;
+  /** Σ over positions of the terms that position really has (padding excluded). */
+  terms: number;
+  /** conv2d geometry. */
+  conv?: { inC: number; H: number; W: number; outC: number; kH: number; kW: number; stride: number; padding: number };
+  packing: PackingPlan;
+}
+
+export interface ReluPlan {
+  kind: "relu";
+  index: number;
+  inputShape: Shape;
+  outputShape: Shape;
+  input: ExactRange;
+  output: ExactRange;
+  /** "fused": sign bits from the previous linear layer; "identity": input never negative; "zero":
+   * input never positive; "decompose": own K-bit sign decomposition. */
+  mode: "fused" | "identity" | "zero" | "decompose";
+  K: number;
+}
+
+export interface PoolPlan {
+  kind: "sumpool" | "maxpool";
+  index: number;
+  inputShape: Shape;
+  outputShape: Shape;
+  input: ExactRange;
+  output: ExactRange;
+  size: number;
+  stride: number;
+  /** maxpool: bits of the difference decomposition (bit length of max − min of the input). */
+  Kd: number;
+}
+
+export interface FlattenPlan {
+  kind: "flatten";
+  index: number;
+  inputShape: Shape;
+  outputShape: Shape;
+  input: ExactRange;
+  output: ExactRange;
+}
+
+export type LayerPlan = LinearPlan | ReluPlan | PoolPlan | FlattenPlan;
+
+export interface CircuitPlan {
+  modelName: string;
+  inputShape: Shape;
+  inputSize: number;
+  layers: LayerPlan[];
+  /** The logits' range and the ArgMax difference width. */
+  logits: ExactRange;
+  argmaxKd: number;
+  numClasses: number;
+  /** Packed weight elements over all linear layers (the salt excluded). */
+  weightElements: number;
+  /** The batch size the packing was optimised for. */
+  optimizeFor: number;
+}
+
+export interface PlanOptions {
+  /** Batch size the weight packing is optimised for (default 1). Part of the commitment's definition. */
+  optimizeFor?: number;
+}
+
+const bitLength = (x: bigint): number => (x <= 0n ? 0 : x.toString(2).length);
+const bmin = (a: bigint, b: bigint): bigint => (a < b ? a : b);
+const bmax = (a: bigint, b: bigint): bigint => (a > b ? a : b);
+
+function tooWide(path: string, what: string, bits: number, limit: number): CircuitError {
+  return new CircuitError(
+    "BIT_WIDTH_EXCEEDED",
+    `${path}: ${what} needs a ${bits}-bit decomposition, more than the ${limit} bits the circuit gadgets allow`,
+    path,
+  );
+}
+
+/**
+ * Validates the model, refuses one beyond the documented maximum, and returns the exact analysis.
+ * Throws CircuitError BIT_WIDTH_EXCEEDED (naming the layer) or the model stage's ModelError for a
+ * structurally invalid model.
+ */
+export function checkModelForCircuit(qm: QuantizedModel): ExactLayerBits[] {
+  try {
+    validateQuantizedModel(qm);
+    return checkBitWidths(qm, MAX_ABS_VALUE + 1n);
+  } catch (err) {
+    if (err instanceof ModelError && (err.code === "UNSAFE_INTEGER" || err.code === "BIT_WIDTH_EXCEEDED")) {
+      throw new CircuitError(
+        "BIT_WIDTH_EXCEEDED",
+        `${err.message} — the circuit compiler accepts worst-case values up to 2^53 − 1 (the range in which the integer reference is exact)`,
+        err.path,
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+}
+
+interface TermSums {
+  /** Per output channel, the worst (over positions) sums of negative and positive weights. */
+  neg: bigint[];
+  pos: bigint[];
+}
+
+/** Per channel: max over positions of Σ|w<0| and of Σ w>0 over the terms the position has. */
+function termSums(layer: QDenseLayer | QConv2dLayer, inputShape: Shape): TermSums {
+  const neg: bigint[] = [];
+  const pos: bigint[] = [];
+  if (layer.kind === "dense") {
+    for (const row of layer.weights) {
+      let n = 0n;
+      let p = 0n;
+      for (const w of row) {
+        if (w < 0) n += BigInt(-w);
+        else p += BigInt(w);
+      }
+      neg.push(n);
+      pos.push(p);
+    }
+    return { neg, pos };
+  }
+  const [, H, W] = inputShape as [number, number, number];
+  const { stride, padding } = layer;
+  const kH = layer.weights[0]?.[0]?.length ?? 0;
+  const kW = layer.weights[0]?.[0]?.[0]?.length ?? 0;
+  const OH = Math.floor((H + 2 * padding - kH) / stride) + 1;
+  const OW = Math.floor((W + 2 * padding - kW) / stride) + 1;
+  for (const kernel of layer.weights) {
+    let n = 0n;
+    let p = 0n;
+    for (let r = 0; r < OH; r++) {
+      for (let c = 0; c < OW; c++) {
+        let nn = 0n;
+        let pp = 0n;
+        kernel.forEach((plane) =>
+          plane.forEach((row, ky) =>
+            row.forEach((w, kx) => {
+              const y = r * stride + ky - padding;
+              const x = c * stride + kx - padding;
+              if (y < 0 || y >= H || x < 0 || x >= W) return;
+              if (w < 0) nn += BigInt(-w);
+              else pp += BigInt(w);
+            }),
+          ),
+        );
+        n = bmax(n, nn);
+        p = bmax(p, pp);
+      }
+    }
+    neg.push(n);
+    pos.push(p);
+  }
+  return { neg, pos };
+}
+
+/** Splits a bias for plane mode: bias = q·S + t with t ∈ [0, S). */
+export function splitBias(bias: number, S: number): { q: bigint; t: bigint } {
+  const b = BigInt(bias);
+  const s = BigInt(S);
+  let q = b / s;
+  if (q * s > b) q -= 1n; // floor toward −∞
+  return { q, t: b - q * s };
+}
+
+/** Slot range of a packing with `nPlanes` planes of d-bit digits (nPlanes = 1: the accumulator). */
+function slotRange(
+  layer: QDenseLayer | QConv2dLayer,
+  sums: TermSums,
+  nPlanes: number,
+  d: number,
+  acc: ExactRange,
+): ExactRange {
+  if (nPlanes === 1) return acc;
+  const S = (2 ** (nPlanes * d) - 1) / (2 ** d - 1);
+  const dmax = BigInt(2 ** d - 1);
+  let lo = 0n;
+  let hi = 0n;
+  layer.bias.forEach((b, o) => {
+    const { q, t } = splitBias(b, S);
+    for (let j = 0; j < nPlanes; j++) {
+      const base = q + (j === 0 ? t : 0n);
+      lo = bmin(lo, base - dmax * (sums.neg[o] as bigint));
+      hi = bmax(hi, base + dmax * (sums.pos[o] as bigint));
+    }
+  });
+  return { min: lo, max: hi };
+}
+
+function packingFor(
+  layer: QDenseLayer | QConv2dLayer,
+  sums: TermSums,
+  nPlanes: number,
+  d: number,
+  acc: ExactRange,
+  K: number,
+  nCols: number,
+  nOut: number,
+  path: string,
+): PackingPlan {
+  const range = slotRange(layer, sums, nPlanes, d, acc);
+  const B = nPlanes === 1 ? K : signedBits(range.min, range.max);
+  if (B > MAX_DECOMPOSITION_BITS) throw tooWide(path, "a packed slot", B, MAX_DECOMPOSITION_BITS);
+  const G = Math.min(nOut, Math.floor(MAX_DECOMPOSITION_BITS / B));
+  const nGroups = Math.ceil(nOut / G);
+  const nBias = nPlanes > 1 ? 2 : 1;
+  return {
+    nPlanes,
+    d: nPlanes === 1 ? INPUT_BITS : d,
+    B,
+    G,
+    nGroups,
+    nBias,
+    nCols,
+    elements: (nCols + nBias) * nGroups,
+    slotRange: range,
+    planeWeightSum: nPlanes === 1 ? 1 : (2 ** (nPlanes * d) - 1) / (2 ** d - 1),
+  };
+}
+
+/** Estimated constraints of one linear layer's packing: [once per proof, per inference]. */
+export function packingCost(
+  p: PackingPlan,
+  l: Pick<LinearPlan, "terms" | "positions" | "outputsPerPosition" | "K">,
+): [number, number] {
+  const hash = (p.elements * POSEIDON_PERMUTATION_CONSTRAINTS) / 16;
+  const products = p.nPlanes * p.nGroups * l.terms;
+  const slots = p.nPlanes * l.positions * l.outputsPerPosition * p.B;
+  const rescale = p.nPlanes > 1 ? l.positions * l.outputsPerPosition * l.K : 0;
+  return [hash, products + slots + rescale];
+}
+
+/** Plans the circuit of a quantized model (validates and analyses it first). */
+export function planCircuit(qm: QuantizedModel, options: PlanOptions = {}): CircuitPlan {
+  const optimizeFor = options.optimizeFor ?? 1;
+  if (!Number.isInteger(optimizeFor) || optimizeFor < 1 || optimizeFor > 1024) {
+    throw badArgument("optimizeFor", `expected an integer in [1, 1024], got ${String(optimizeFor)}`);
+  }
+  const exact = checkModelForCircuit(qm);
+  const layers: LayerPlan[] = [];
+
+  qm.layers.forEach((layer, index) => {
+    const e = exact[index] as ExactLayerBits;
+    const path = `layers[${index}]`;
+    const next = qm.layers[index + 1];
+    const base = { index, inputShape: e.inputShape, outputShape: e.outputShape, input: e.input, output: e.output };
+    switch (layer.kind) {
+      case "dense":
+      case "conv2d": {
+        const acc = e.accumulator as ExactRange;
+        const K = Math.max(signedBits(acc.min, acc.max), layer.shift + 1);
+        if (K > MAX_DECOMPOSITION_BITS) throw tooWide(path, "the accumulator", K, MAX_DECOMPOSITION_BITS);
+        const fuseRelu = next?.kind === "relu";
+        let positions = 1;
+        let outputsPerPosition: number;
+        let terms: number;
+        let nCols: number;
+        let conv: LinearPlan["conv"];
+        if (layer.kind === "dense") {
+          outputsPerPosition = layer.weights.length;
+          nCols = layer.weights[0]?.length ?? 0;
+          terms = nCols;
+        } else {
+          const [inC, H, W] = e.inputShape as [number, number, number];
+          const outC = layer.weights.length;
+          const kH = layer.weights[0]?.[0]?.length ?? 0;
+          const kW = layer.weights[0]?.[0]?.[0]?.length ?? 0;
+          const { stride, padding } = layer;
+          const OH = Math.floor((H + 2 * padding - kH) / stride) + 1;
+          const OW = Math.floor((W + 2 * padding - kW) / stride) + 1;
+          conv = { inC, H, W, outC, kH, kW, stride, padding };
+          positions = OH * OW;
+          outputsPerPosition = outC;
+          nCols = inC * kH * kW;
+          terms = 0;
+          for (let r = 0; r < OH; r++) {
+            for (let c = 0; c < OW; c++) {
+              let rows = 0;
+              let cols = 0;
+              for (let ky = 0; ky < kH; ky++) {
+                const y = r * stride + ky - padding;
+                if (y >= 0 && y < H) rows++;
+              }
+              for (let kx = 0; kx < kW; kx++) {
+                const x = c * stride + kx - padding;
+                if (x >= 0 && x < W) cols++;
+              }
+              terms += inC * rows * cols;
+            }
+          }
+        }
+        const sums = termSums(layer, e.inputShape);
+        const shape = { terms, positions, outputsPerPosition, K };
+        // Digit planes only where the input is the raw uint8 input (its bits are already there).
+        const candidates: [number, number][] =
+          index === 0
+            ? [
+                [1, 8],
+                [2, 4],
+                [4, 2],
+                [8, 1],
+              ]
+            : [[1, 8]];
+        let best: PackingPlan | undefined;
+        let bestCost = Infinity;
+        for (const [nPlanes, d] of candidates) {
+          const p = packingFor(layer, sums, nPlanes, d, acc, K, nCols, outputsPerPosition, path);
+          const [once, each] = packingCost(p, shape);
+          const cost = once + optimizeFor * each;
+          if (cost < bestCost) {
+            best = p;
+            bestCost = cost;
+          }
+        }
+        layers.push({
+          kind: layer.kind,
+          ...base,
+          accumulator: acc,
+          shift: layer.shift,
+          K,
+          withBits: layer.shift > 0 || fuseRelu,
+          fuseRelu,
+          publicG: Math.min(outputsPerPosition, Math.floor(MAX_DECOMPOSITION_BITS / K)),
+          positions,
+          outputsPerPosition,
+          terms,
+          ...(conv ? { conv } : {}),
+          packing: best as PackingPlan,
+        });
+        break;
+      }
+      case "relu": {
+        const prev = layers[index - 1];
+        const fused = prev !== undefined && (prev.kind === "dense" || prev.kind === "conv2d") && prev.fuseRelu;
+        let mode: ReluPlan["mode"];
+        if (fused) mode = "fused";
+        else if (e.input.min >= 0n) mode = "identity";
+        else if (e.input.max <= 0n) mode = "zero";
+        else mode = "decompose";
+        const K = signedBits(e.input.min, e.input.max);
+        if (mode === "decompose" && K > MAX_DECOMPOSITION_BITS)
+          throw tooWide(path, "the ReLU input", K, MAX_DECOMPOSITION_BITS);
+        layers.push({ kind: "relu", ...base, mode, K });
+        break;
+      }
+      case "sumpool":
+      case "maxpool": {
+        const Kd = Math.max(1, bitLength(e.input.max - e.input.min));
+        if (layer.kind === "maxpool" && Kd > MAX_DECOMPOSITION_BITS - 1) {
+          throw tooWide(path, "the max-pool difference", Kd, MAX_DECOMPOSITION_BITS - 1);
+        }
+        layers.push({ kind: layer.kind, ...base, size: layer.size, stride: layer.stride, Kd });
+        break;
+      }
+      case "flatten":
+        layers.push({ kind: "flatten", ...base });
+        break;
+    }
+  });
+
+  const last = exact[exact.length - 1] as ExactLayerBits;
+  const argmaxKd = Math.max(1, bitLength(last.output.max - last.output.min));
+  if (argmaxKd > MAX_DECOMPOSITION_BITS - 2)
+    throw tooWide("outputShape", "the argmax difference", argmaxKd, MAX_DECOMPOSITION_BITS - 2);
+  const weightElements = layers.reduce(
+    (n, l) => n + (l.kind === "dense" || l.kind === "conv2d" ? l.packing.elements : 0),
+    0,
+  );
+  if (weightElements === 0) {
+    throw new CircuitError("UNSUPPORTED_MODEL", "model: a circuit needs at least one dense or conv2d layer", "layers");
+  }
+  return {
+    modelName: qm.name,
+    inputShape: [...qm.inputShape],
+    inputSize: shapeSize(qm.inputShape),
+    layers,
+    logits: last.output,
+    argmaxKd,
+    numClasses: shapeSize(last.outputShape),
+    weightElements,
+    optimizeFor,
+  };
+}
