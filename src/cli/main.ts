@@ -7,6 +7,8 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 
 import { progress } from "../util/progress.js";
+import { CliError } from "./errors.js";
+import { registerMarketCommands } from "./market.js";
 import {
   ceremonyContribute,
   ceremonyFinalize,
@@ -27,7 +29,7 @@ program
   .showHelpAfterError()
   .exitOverride();
 
-const cacheDir = (): string => (program.opts().cache as string | undefined) ?? defaultCacheDir();
+const cacheDir = (): string => path.resolve((program.opts().cache as string | undefined) ?? defaultCacheDir());
 const say = progress();
 
 const circuit = program.command("circuit").description("circom circuits");
@@ -122,13 +124,13 @@ setup
     },
   );
 
+registerMarketCommands(program, { cacheDir, say });
+
 function parseInteger(v: string, name: string): number {
   const n = Number(v);
   if (!Number.isInteger(n)) throw new CliError(`${name} must be an integer, got "${v}"`);
   return n;
 }
-
-class CliError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
   try {

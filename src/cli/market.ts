@@ -1,0 +1,403 @@
+/**
+ * The market commands of `zkinfer`: node, deploy, model, provider, client, audit. Thin: parse,
+ * call src/market and src/chain, print JSON on stdout and progress on stderr.
+ */
+import { spawn } from "node:child_process";
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { formatEther, parseEther } from "ethers";
+import type { Command } from "commander";
+
+import { deployMarketStack } from "../chain/index.js";
+import { jsonSafeForCli } from "./util.js";
+import {
+  Consumer,
+  ModelProvider,
+  ProviderAgent,
+  audit,
+  connectMarket,
+  formatAuditSummary,
+  loadModelByName,
+  loadVerificationKey,
+  type MarketContext,
+  type ProvingModel,
+} from "../market/index.js";
+import { DEMO_LINEAR_SPEC } from "../market/model.js";
+import { compileCircuit, type SetupArtifacts } from "../zk/index.js";
+import { CliError } from "./errors.js";
+import { DEFAULT_RPC, connectRpc, loadSigner } from "./wallet.js";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+export interface CliEnv {
+  cacheDir: () => string;
+  say: (m: string) => void;
+}
+
+interface ChainOpts {
+  rpc?: string;
+  keystore?: string;
+  deployments?: string;
+  market?: string;
+  registry?: string;
+  state?: string;
+}
+
+const print = (v: unknown) => console.log(JSON.stringify(jsonSafeForCli(v), null, 2));
+
+export function parseEth(v: string, name: string): bigint {
+  if (!/^\d+(\.\d{1,18})?$/.test(v)) throw new CliError(`${name} must be an amount in ETH (e.g. 0.01), got "${v}"`);
+  return parseEther(v);
+}
+
+function parseUint(v: string, name: string): number {
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v)))
+    throw new CliError(`${name} must be a non-negative integer, got "${v}"`);
+  return Number(v);
+}
+
+function parseRequestId(v: string): bigint {
+  if (!/^\d+$/.test(v) || BigInt(v) < 1n) throw new CliError(`request id must be a positive integer, got "${v}"`);
+  return BigInt(v);
+}
+
+/** Parses the input of a request: "1,2,3" or a JSON file with an array of bytes. */
+async function parseInput(v: string): Promise<number[]> {
+  let values: unknown;
+  if (v.endsWith(".json")) {
+    try {
+      values = JSON.parse(await readFile(v, "utf8"));
+    } catch {
+      throw new CliError(`--input file ${v} is not readable JSON`);
+    }
+  } else {
+    values = v.split(",").map((s) => (s.trim() === "" ? NaN : Number(s)));
+  }
+  if (!Array.isArray(values))
+    throw new CliError(`--input must be a comma-separated list of bytes or a JSON array file`);
+  return values as number[];
+}
+
+export function registerMarketCommands(program: Command, env: CliEnv): void {
+  const { say } = env;
+  const chainOpts = (cmd: Command) =>
+    cmd
+      .option("--rpc <url>", "JSON-RPC endpoint (default ZKINFER_RPC or http://127.0.0.1:8545)")
+      .option(
+        "--keystore <file>",
+        "encrypted JSON keystore (password in ZKINFER_KEYSTORE_PASSWORD); else ZKINFER_PRIVATE_KEY",
+      )
+      .option("--deployments <dir>", "folder of <chainId>.json records (default deployments/)")
+      .option("--market <address>", "market address (default: from the deployments record)")
+      .option("--registry <address>", "registry address (with --market)")
+      .option("--state <dir>", "provider state folder: salts, proofs, journals (default <cache>/provider)");
+
+  async function context(o: ChainOpts, needSigner = true): Promise<MarketContext> {
+    const provider = await connectRpc(o.rpc ?? process.env.ZKINFER_RPC ?? DEFAULT_RPC, say);
+    const signer = await loadSigner(provider, o, !needSigner);
+    if ((o.market === undefined) !== (o.registry === undefined))
+      throw new CliError("--market and --registry go together");
+    return connectMarket({
+      provider,
+      ...(signer ? { signer } : {}),
+      ...(o.market && o.registry ? { addresses: { market: o.market, registry: o.registry } } : {}),
+      ...(o.deployments ? { deploymentsDir: o.deployments } : {}),
+      cacheDir: env.cacheDir(),
+      ...(o.state ? { stateRoot: o.state } : {}),
+      onProgress: say,
+    });
+  }
+
+  program
+    .command("node")
+    .description("start a local JSON-RPC dev chain (hardhat node, chain 31337) until Ctrl-C")
+    .option("--port <n>", "port", "8545")
+    .option("--hostname <host>", "interface to bind", "127.0.0.1")
+    .action(async (o: { port: string; hostname: string }) => {
+      const port = parseUint(o.port, "--port");
+      const bin = path.join(ROOT, "node_modules", ".bin", "hardhat");
+      say(
+        `starting a local chain at http://${o.hostname}:${port} (hardhat node, chain 31337; dev accounts are public)`,
+      );
+      // node_modules/.bin first on PATH: hardhat's `#!/usr/bin/env node` then finds the project's Node 22.
+      const PATH = `${path.join(ROOT, "node_modules", ".bin")}${path.delimiter}${process.env.PATH ?? ""}`;
+      const child = spawn(bin, ["node", "--hostname", o.hostname, "--port", String(port)], {
+        cwd: ROOT,
+        stdio: "inherit",
+        env: { ...process.env, PATH },
+      });
+      const forward = (sig: NodeJS.Signals) => child.kill(sig);
+      process.on("SIGINT", forward);
+      process.on("SIGTERM", forward);
+      const code = await new Promise<number>((resolve) => child.on("exit", (c) => resolve(c ?? 0)));
+      if (code !== 0 && code !== 130) throw new CliError(`hardhat node exited with code ${code}`);
+    });
+
+  chainOpts(program.command("deploy"))
+    .description("deploy ModelRegistry + InferenceMarket and record them in deployments/<chainId>.json")
+    .option("--force", "replace a differing deployments record")
+    .option("--allow-insecure", "allow a registry that accepts dev circuits on a non-local chain")
+    .option("--no-dev-circuits", "deploy a registry that refuses insecure dev circuits")
+    .action(async (o: ChainOpts & { force?: boolean; allowInsecure?: boolean; devCircuits: boolean }) => {
+      const provider = await connectRpc(o.rpc ?? process.env.ZKINFER_RPC ?? DEFAULT_RPC, say);
+      const signer = (await loadSigner(provider, o))!;
+      const chainId = (await provider.getNetwork()).chainId;
+      const local = chainId === 31337n || chainId === 1337n;
+      const stack = await deployMarketStack(signer, {
+        ...(o.deployments ? { deploymentsDir: o.deployments } : {}),
+        force: o.force ?? false,
+        allowInsecure: o.allowInsecure ?? false,
+        allowDevCircuits: o.devCircuits === false ? false : local || (o.allowInsecure ?? false),
+        onProgress: say,
+      });
+      print(stack);
+    });
+
+  const model = program
+    .command("model")
+    .description("models: compile, set up, inspect (demo-linear, mnist-mlp, or a model .json)");
+  model
+    .command("compile <model>")
+    .description("compile the model's circuit into the artifact cache")
+    .action(async (name: string) => {
+      if (name === "demo-linear") {
+        const { DEMO_LINEAR_CIRCUIT } = await import("../circuit/demoLinear.js");
+        const c = await compileCircuit({ circuit: DEMO_LINEAR_CIRCUIT, cacheDir: env.cacheDir(), onProgress: say });
+        print({ model: name, circuit: c.name, ...c.info, r1cs: c.r1cs, wasm: c.wasm });
+        return;
+      }
+      const m = await loadModelByName(name, { cacheDir: env.cacheDir(), onProgress: say });
+      print({
+        model: m.name,
+        circuit: m.compiled.name,
+        ...m.compiled.info,
+        r1cs: m.compiled.r1cs,
+        wasm: m.compiled.wasm,
+      });
+    });
+  for (const [cmd, what] of [
+    ["setup", "compile and make the dev (INSECURE) trusted setup of the model's circuit"],
+    ["info", "the model's circuit, keys and hashes (compiles and sets up if needed)"],
+  ] as const) {
+    model
+      .command(`${cmd} <model>`)
+      .description(what)
+      .action(async (name: string) => {
+        const m = await loadModelByName(name, { cacheDir: env.cacheDir(), onProgress: say });
+        print(modelInfo(m, m.setup));
+      });
+  }
+
+  const provider = program
+    .command("provider")
+    .description("provider: register a model, stake, serve, unbond, withdraw");
+  chainOpts(provider.command("register <model>"))
+    .description("deploy the model's verifier, approve its circuit (if you own the registry) and register the model")
+    .option("--price <eth>", "minimum bounty", "0.01")
+    .option("--slash <eth>", "stake locked per request, paid to the consumer on a missed deadline", "0.05")
+    .option("--window <seconds>", "response window", "600")
+    .option("--capacity <n>", "maximum open requests", "8")
+    .option("--force", "replace a differing verifier record")
+    .option("--allow-insecure", "allow an INSECURE dev setup on a non-local chain")
+    .action(
+      async (
+        name: string,
+        o: ChainOpts & {
+          price: string;
+          slash: string;
+          window: string;
+          capacity: string;
+          force?: boolean;
+          allowInsecure?: boolean;
+        },
+      ) => {
+        const terms = {
+          price: parseEth(o.price, "--price"),
+          slashAmount: parseEth(o.slash, "--slash"),
+          responseWindow: BigInt(parseUint(o.window, "--window")),
+          capacity: parseUint(o.capacity, "--capacity"),
+        };
+        const ctx = await context(o);
+        const m = await loadModelByName(name, { cacheDir: env.cacheDir(), onProgress: say });
+        const p = new ModelProvider(ctx);
+        const v = await p.deployVerifier(m, {
+          ...(o.deployments ? { deploymentsDir: o.deployments } : {}),
+          force: o.force ?? false,
+          allowInsecure: o.allowInsecure ?? false,
+        });
+        const owner = await ctx.registry.owner();
+        if (owner.toLowerCase() === (await p.getAddress()).toLowerCase()) await p.approveCircuit(m, v.address);
+        const record = await p.registerModel(m, terms);
+        const { salt: _secret, ...shown } = record;
+        void _secret;
+        print(shown);
+      },
+    );
+  chainOpts(provider.command("stake <eth>"))
+    .description("deposit stake (backs open requests; slashed on missed deadlines)")
+    .action(async (amount: string, o: ChainOpts) => {
+      const wei = parseEth(amount, "stake amount");
+      const p = new ModelProvider(await context(o));
+      await p.stake(wei);
+      print(await p.stakeInfo());
+    });
+  chainOpts(provider.command("unbond <eth>"))
+    .description("start unbonding free stake (withdrawable after the unbonding delay)")
+    .action(async (amount: string, o: ChainOpts) => {
+      const wei = parseEth(amount, "unbond amount");
+      print(await new ModelProvider(await context(o)).unbond(wei));
+    });
+  chainOpts(provider.command("withdraw"))
+    .description("move matured unbonded stake to your balance and withdraw your whole balance (payouts included)")
+    .action(async (o: ChainOpts) => {
+      const p = new ModelProvider(await context(o));
+      print(await p.withdrawStake());
+    });
+  chainOpts(provider.command("serve"))
+    .description(
+      "run the provider agent: prove and fulfill the bounties of your registered models until SIGTERM/Ctrl-C",
+    )
+    .option("--concurrency <n>", "parallel proofs (each uses every core)", "1")
+    .option("--poll-ms <ms>", "how often to poll for new bounties", "500")
+    .option("--once", "exit once every open request found at start is handled")
+    .action(async (o: ChainOpts & { concurrency: string; pollMs: string; once?: boolean }) => {
+      const ctx = await context(o);
+      const p = new ModelProvider(ctx);
+      const me = (await p.getAddress()).toLowerCase();
+      const records = [];
+      for (const r of await p.listModelRecords()) {
+        // Records of an earlier chain at the same addresses (a restarted dev node) are skipped.
+        if ((await ctx.registry.getModel(r.modelId)).provider.toLowerCase() === me) records.push(r);
+      }
+      if (records.length === 0)
+        throw new CliError(
+          "no registered models for this key on this market: run `zkinfer provider register <model>` first",
+        );
+      const served = [];
+      for (const record of records)
+        served.push({
+          model: await loadModelByName(record.name, { cacheDir: env.cacheDir(), onProgress: say }),
+          record,
+        });
+      const agent = new ProviderAgent(ctx, served, {
+        concurrency: parseUint(o.concurrency, "--concurrency"),
+        pollMs: parseUint(o.pollMs, "--poll-ms"),
+      });
+      await agent.start();
+      let stop: () => void = () => {};
+      const stopped = new Promise<void>((resolve) => (stop = resolve));
+      const onSignal = (sig: string) => {
+        say(`agent: ${sig} — finishing the current proof, then stopping`);
+        stop();
+      };
+      process.once("SIGTERM", () => onSignal("SIGTERM"));
+      process.once("SIGINT", () => onSignal("SIGINT"));
+      if (o.once) await Promise.race([agent.idle(24 * 3600_000), stopped]);
+      else await stopped;
+      await agent.stop();
+      say(`agent: stopped (${JSON.stringify(agent.stats)})`);
+    });
+
+  const client = program.command("client").description("consumer: post a bounty, follow it, reclaim, withdraw");
+  chainOpts(client.command("request <model>"))
+    .description("post a bounty for an input; the commitment is computed locally")
+    .requiredOption("--model-id <id>", "the model's id in the registry (0x…32 bytes)")
+    .requiredOption("--input <values>", "input bytes: comma-separated (e.g. 10,20,30,40) or a .json array file")
+    .option("--amount <eth>", "escrow (default: the model's price)")
+    .option("--wait", "wait for the answer and verify its proof off-chain")
+    .option("--timeout <seconds>", "with --wait: give up after this long", "300")
+    .action(
+      async (
+        name: string,
+        o: ChainOpts & { modelId: string; input: string; amount?: string; wait?: boolean; timeout: string },
+      ) => {
+        const input = await parseInput(o.input);
+        const amount = o.amount !== undefined ? parseEth(o.amount, "--amount") : undefined;
+        const spec =
+          name === "demo-linear"
+            ? DEMO_LINEAR_SPEC
+            : await loadModelByName(name, { cacheDir: env.cacheDir(), onProgress: say });
+        spec.checkInput(input);
+        const c = new Consumer(await context(o));
+        const posted = await c.post({
+          model: spec,
+          modelId: o.modelId,
+          input,
+          ...(amount !== undefined ? { amount } : {}),
+        });
+        say(
+          `request ${posted.requestId} posted (escrow ${formatEther(posted.amount)} ETH, deadline ${posted.deadline})`,
+        );
+        if (!o.wait) return print(posted);
+        const result = await c.waitForResult(posted.requestId, { timeoutMs: parseUint(o.timeout, "--timeout") * 1000 });
+        let verified: boolean | null = null;
+        if (result.status === "Fulfilled") {
+          const m =
+            name === "demo-linear"
+              ? await loadModelByName(name, { cacheDir: env.cacheDir(), onProgress: say })
+              : (spec as ProvingModel);
+          verified = (await c.verifyResult(posted.requestId, await loadVerificationKey(m.setup))).ok;
+        }
+        print({
+          ...posted,
+          status: result.status,
+          output: result.output,
+          outputReadable: result.output !== undefined ? spec.describeOutput(result.output) : null,
+          proofVerifiedLocally: verified,
+        });
+      },
+    );
+  chainOpts(client.command("status <requestId>"))
+    .description("a request's status (and output once fulfilled)")
+    .action(async (id: string, o: ChainOpts) => {
+      const requestId = parseRequestId(id);
+      print(await new Consumer(await context(o, false)).status(requestId));
+    });
+  chainOpts(client.command("reclaim <requestId>"))
+    .description("after a missed deadline: refund + the provider's slash into your balance")
+    .action(async (id: string, o: ChainOpts) => {
+      const requestId = parseRequestId(id);
+      print(await new Consumer(await context(o)).reclaim(requestId));
+    });
+  chainOpts(client.command("withdraw"))
+    .description("withdraw your whole balance (refunds, slashes received)")
+    .action(async (o: ChainOpts) => {
+      print(await new Consumer(await context(o)).withdraw());
+    });
+
+  chainOpts(program.command("audit"))
+    .description("re-read every market event, re-verify every settled proof off-chain, total the money")
+    .option("--from <block>", "first block (default: the registry's deployment)")
+    .option("--to <block>", "last block (default: latest)")
+    .option("--json <file>", "also write the JSON report here")
+    .action(async (o: ChainOpts & { from?: string; to?: string; json?: string }) => {
+      const ctx = await context(o, false);
+      const report = await audit(ctx, {
+        ...(o.from !== undefined ? { fromBlock: parseUint(o.from, "--from") } : {}),
+        ...(o.to !== undefined ? { toBlock: parseUint(o.to, "--to") } : {}),
+        onProgress: say,
+      });
+      if (o.json) await writeFile(o.json, JSON.stringify(report, null, 2) + "\n");
+      console.log(formatAuditSummary(report));
+      if (!report.ok) throw new CliError(`audit found ${report.problems.length} problem(s)`);
+    });
+}
+
+function modelInfo(m: ProvingModel, setup: SetupArtifacts) {
+  const s = setup.manifest;
+  return {
+    model: m.name,
+    circuit: s.circuit,
+    constraints: s.constraints,
+    publicSignals: s.publicSignals,
+    inputLength: m.inputLength,
+    setup: s.mode,
+    insecure: s.insecure,
+    zkeySha256: s.zkeySha256,
+    verificationKeySha256: s.verificationKeySha256,
+    architectureHash: m.architectureHash,
+    zkey: setup.zkey,
+    verificationKey: setup.verificationKey,
+  };
+}

@@ -1,0 +1,132 @@
+/**
+ * The explicit context every role takes (no global state): who reads (provider), who signs, which
+ * market, where artifacts are cached, how progress is reported and how RPC failures are retried.
+ */
+import path from "node:path";
+import type { Provider, Signer } from "ethers";
+
+import {
+  DEFAULT_DEPLOYMENTS_DIR,
+  marketAt,
+  readDeployments,
+  registryAt,
+  withRetry,
+  type InferenceMarket,
+  type ModelRegistry,
+  type RetryOptions,
+} from "../chain/index.js";
+import { MarketError, badArgument } from "./errors.js";
+
+export type Say = (message: string) => void;
+
+export interface MarketAddresses {
+  market: string;
+  registry: string;
+  /** First block worth scanning for events (the registry's deployment block). */
+  fromBlock?: number;
+}
+
+export interface MarketContext {
+  readonly chainId: bigint;
+  readonly provider: Provider;
+  readonly signer?: Signer;
+  readonly addresses: Required<MarketAddresses>;
+  /** Bound to the signer when there is one, else read-only. */
+  readonly market: InferenceMarket;
+  readonly registry: ModelRegistry;
+  readonly cacheDir: string;
+  /** Root of the providers' private state (salts, proofs, journals); default `<cacheDir>/provider`. */
+  readonly stateRoot: string;
+  readonly say: Say;
+  readonly retry: RetryOptions;
+}
+
+export interface ConnectOptions {
+  /** Read access; defaults to `signer.provider`. */
+  provider?: Provider;
+  signer?: Signer;
+  /** The market's addresses; read from `deployments/<chainId>.json` when absent. */
+  addresses?: MarketAddresses;
+  deploymentsDir?: string;
+  cacheDir: string;
+  /** Root of the providers' private state; default `<cacheDir>/provider`. */
+  stateRoot?: string;
+  onProgress?: Say;
+  retry?: RetryOptions;
+}
+
+export async function connectMarket(opts: ConnectOptions): Promise<MarketContext> {
+  if (!opts || typeof opts !== "object") throw badArgument("options", "expected an object");
+  const provider = opts.provider ?? opts.signer?.provider ?? undefined;
+  if (!provider) throw badArgument("provider", "expected an ethers Provider (or a Signer connected to one)");
+  if (typeof opts.cacheDir !== "string" || opts.cacheDir === "")
+    throw badArgument("cacheDir", "expected a folder path");
+  const say = opts.onProgress ?? (() => {});
+  const retry: RetryOptions = opts.retry ?? {
+    onRetry: ({ what, attempt, delayMs, error }) =>
+      say(`RPC error during ${what} (${shortErr(error)}); retry ${attempt} in ${(delayMs / 1000).toFixed(1)} s`),
+  };
+  const chainId = (await withRetry("reading the chain id", () => provider.getNetwork(), retry)).chainId;
+  let addresses = opts.addresses;
+  if (!addresses) {
+    const dir = opts.deploymentsDir ?? DEFAULT_DEPLOYMENTS_DIR;
+    const file = await readDeployments(dir, chainId);
+    const reg = file?.contracts.ModelRegistry;
+    const mkt = file?.contracts.InferenceMarket;
+    if (!reg || !mkt) {
+      throw new MarketError(
+        "NOT_FOUND",
+        `no market deployed on chain ${chainId} in ${dir}: run \`zkinfer deploy\` first (or pass --market and --registry)`,
+        "addresses",
+      );
+    }
+    addresses = { market: mkt.address, registry: reg.address, fromBlock: reg.block };
+  }
+  for (const k of ["market", "registry"] as const) {
+    if (typeof addresses[k] !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(addresses[k])) {
+      throw badArgument(`addresses.${k}`, `expected a 0x-prefixed 20-byte address, got ${String(addresses[k])}`);
+    }
+  }
+  const code = await withRetry("reading the market code", () => provider.getCode(addresses.market), retry);
+  if (code === "0x") {
+    throw new MarketError(
+      "NOT_FOUND",
+      `no contract at market address ${addresses.market} on chain ${chainId}: the chain was restarted or the record is stale; run \`zkinfer deploy\``,
+      "addresses.market",
+    );
+  }
+  const runner = opts.signer ?? provider;
+  return {
+    chainId,
+    provider,
+    ...(opts.signer ? { signer: opts.signer } : {}),
+    addresses: { market: addresses.market, registry: addresses.registry, fromBlock: addresses.fromBlock ?? 0 },
+    market: marketAt(addresses.market, runner),
+    registry: registryAt(addresses.registry, runner),
+    cacheDir: opts.cacheDir,
+    stateRoot: opts.stateRoot ?? path.join(opts.cacheDir, "provider"),
+    say,
+    retry,
+  };
+}
+
+export function requireSigner(ctx: MarketContext, what: string): Signer {
+  if (!ctx.signer)
+    throw new MarketError(
+      "BAD_ARGUMENT",
+      `invalid signer: ${what} needs a signer (set ZKINFER_PRIVATE_KEY or --keystore)`,
+      "signer",
+    );
+  return ctx.signer;
+}
+
+/** Latest block timestamp (the chain's clock, which may run ahead of the wall clock in tests). */
+export async function chainNow(ctx: MarketContext): Promise<bigint> {
+  const b = await withRetry("reading the latest block", () => ctx.provider.getBlock("latest"), ctx.retry);
+  return BigInt(b?.timestamp ?? Math.floor(Date.now() / 1000));
+}
+
+function shortErr(e: unknown): string {
+  const x = e as { shortMessage?: string; message?: string; code?: string };
+  return (x.code ?? x.shortMessage ?? x.message ?? String(e)).toString().split("\n")[0]!.slice(0, 80);
+}

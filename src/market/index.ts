@@ -1,0 +1,52 @@
+/**
+ * The market roles over an explicit context (connectMarket): Consumer, ModelProvider (+ the
+ * ProviderAgent that serves), and the auditor. Models plug in through ModelSpec / ProvingModel.
+ */
+export { MarketError, decodeRevert, describeRevert, type MarketErrorCode } from "./errors.js";
+export {
+  chainNow,
+  connectMarket,
+  type ConnectOptions,
+  type MarketAddresses,
+  type MarketContext,
+  type Say,
+} from "./context.js";
+export {
+  BUNDLED_MODELS,
+  DEFAULT_DEMO_WEIGHTS,
+  DEMO_LINEAR_SPEC,
+  MNIST_MLP_FILE,
+  architectureHashOf,
+  checkModelArtifacts,
+  circuitIdOf,
+  loadDemoLinearModel,
+  loadMnistModel,
+  loadModelByName,
+  loadVerificationKey,
+  registrySaltOf,
+  signedOutput,
+  type BuiltProofInput,
+  type ModelSpec,
+  type ProvingModel,
+} from "./model.js";
+export {
+  REQUEST_STATUS,
+  bindingOf,
+  findSettlement,
+  getRequestInfo,
+  verifySettlement,
+  type RequestInfo,
+  type RequestStatusName,
+  type Settlement,
+} from "./requests.js";
+export { Consumer, checkModelId, withdrawBalance, type PostOptions, type PostedBounty } from "./consumer.js";
+export { ModelProvider, providerStateDir, type ModelRecord, type ModelTerms } from "./provider.js";
+export { ProviderAgent, type AgentEvent, type AgentOptions, type ServedModel } from "./agent.js";
+export {
+  audit,
+  findCachedSetups,
+  formatAuditSummary,
+  type AuditOptions,
+  type AuditReport,
+  type RequestAudit,
+} from "./auditor.js";

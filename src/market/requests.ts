@@ -1,0 +1,172 @@
+/**
+ * Reading requests and settlements back from the chain. A settled proof is not stored by the
+ * market: it is calldata of the fulfilling transaction, so it is decoded from that transaction,
+ * and its public signals are rebuilt from events exactly as the market rebuilt them.
+ */
+import { AbiCoder, keccak256, type Log } from "ethers";
+
+import { marketInterface, withRetry } from "../chain/index.js";
+import { BN254_R, unpackProof, verifyProof } from "../zk/index.js";
+import type { MarketContext } from "./context.js";
+import { MarketError, badArgument } from "./errors.js";
+
+export const REQUEST_STATUS = ["None", "Open", "Fulfilled", "Declined", "Reclaimed"] as const;
+export type RequestStatusName = (typeof REQUEST_STATUS)[number];
+
+export interface RequestInfo {
+  requestId: bigint;
+  status: RequestStatusName;
+  consumer: string;
+  deadline: bigint;
+  escrow: bigint;
+  slashLocked: bigint;
+  modelId: string;
+  inputCommitment: bigint;
+  /** Only when Fulfilled. */
+  output?: bigint;
+}
+
+export function checkRequestId(requestId: unknown, parameter = "requestId"): bigint {
+  let id: bigint;
+  try {
+    id = typeof requestId === "bigint" ? requestId : BigInt(requestId as string | number);
+  } catch {
+    throw badArgument(parameter, `expected a positive integer, got ${String(requestId)}`);
+  }
+  if (id < 1n || id >= 2n ** 256n)
+    throw badArgument(parameter, `expected a positive integer, got ${String(requestId)}`);
+  return id;
+}
+
+export async function getRequestInfo(ctx: MarketContext, requestId: bigint | number | string): Promise<RequestInfo> {
+  const id = checkRequestId(requestId);
+  const r = await withRetry(`reading request ${id}`, () => ctx.market.getRequest(id), ctx.retry);
+  const status = REQUEST_STATUS[Number(r.status)] ?? "None";
+  if (status === "None")
+    throw new MarketError("NOT_FOUND", `request ${id} does not exist on market ${ctx.addresses.market}`, "requestId");
+  return {
+    requestId: id,
+    status,
+    consumer: r.consumer,
+    deadline: BigInt(r.deadline),
+    escrow: BigInt(r.escrow),
+    slashLocked: BigInt(r.slashLocked),
+    modelId: r.modelId,
+    inputCommitment: BigInt(r.inputCommitment),
+    ...(status === "Fulfilled" ? { output: BigInt(r.output) } : {}),
+  };
+}
+
+/** binding = uint256(keccak256(abi.encode(chainid, market, requestIds))) % r — the market's rule. */
+export function bindingOf(chainId: bigint, market: string, requestIds: readonly bigint[]): bigint {
+  const encoded = AbiCoder.defaultAbiCoder().encode(["uint256", "address", "uint256[]"], [chainId, market, requestIds]);
+  return BigInt(keccak256(encoded)) % BN254_R;
+}
+
+export interface Settlement {
+  requestIds: bigint[];
+  outputs: bigint[];
+  /** The eight proof words as sent (verifier order, G2 halves swapped). */
+  proof: bigint[];
+  binding: bigint;
+  modelId: string;
+  circuitId: string;
+  provider: string;
+  payout: bigint;
+  fee: bigint;
+  txHash: string;
+  blockNumber: number;
+  gasUsed: bigint;
+  /** Which function was called: "fulfill" or "fulfillBatch"; null when not a direct call. */
+  method: "fulfill" | "fulfillBatch" | null;
+}
+
+/** Decodes the proof of a RequestFulfilled log from its transaction's calldata. */
+export async function settlementFromLog(ctx: MarketContext, log: Log): Promise<Settlement> {
+  const iface = marketInterface();
+  const ev = iface.parseLog(log);
+  if (!ev || ev.name !== "RequestFulfilled") throw badArgument("log", "expected a RequestFulfilled log");
+  const [tx, receipt] = await Promise.all([
+    withRetry(
+      `reading transaction ${log.transactionHash}`,
+      () => ctx.provider.getTransaction(log.transactionHash),
+      ctx.retry,
+    ),
+    withRetry(
+      `reading receipt ${log.transactionHash}`,
+      () => ctx.provider.getTransactionReceipt(log.transactionHash),
+      ctx.retry,
+    ),
+  ]);
+  let requestIds: bigint[] = [BigInt(ev.args.requestId)];
+  let outputs: bigint[] = [BigInt(ev.args.output)];
+  let proof: bigint[] = [];
+  let method: Settlement["method"] = null;
+  if (tx && tx.to?.toLowerCase() === ctx.addresses.market.toLowerCase()) {
+    const call = iface.parseTransaction({ data: tx.data });
+    if (call?.name === "fulfill") {
+      method = "fulfill";
+      proof = [...(call.args[2] as bigint[])].map(BigInt);
+    } else if (call?.name === "fulfillBatch") {
+      method = "fulfillBatch";
+      requestIds = [...(call.args[0] as bigint[])].map(BigInt);
+      outputs = [...(call.args[1] as bigint[])].map(BigInt);
+      proof = [...(call.args[2] as bigint[])].map(BigInt);
+    }
+  }
+  return {
+    requestIds,
+    outputs,
+    proof,
+    binding: BigInt(ev.args.binding),
+    modelId: ev.args.modelId as string,
+    circuitId: ev.args.circuitId as string,
+    provider: ev.args.provider as string,
+    payout: BigInt(ev.args.payout),
+    fee: BigInt(ev.args.fee),
+    txHash: log.transactionHash,
+    blockNumber: log.blockNumber,
+    gasUsed: receipt?.gasUsed ?? 0n,
+    method,
+  };
+}
+
+/** The settlement of one fulfilled request (its RequestFulfilled event and the proof calldata). */
+export async function findSettlement(ctx: MarketContext, requestId: bigint): Promise<Settlement> {
+  const filter = ctx.market.filters.RequestFulfilled(requestId);
+  const logs = await withRetry(
+    `reading the settlement of request ${requestId}`,
+    () => ctx.market.queryFilter(filter, ctx.addresses.fromBlock, "latest"),
+    ctx.retry,
+  );
+  const log = logs[0];
+  if (!log) throw new MarketError("NOT_SETTLED", `request ${requestId} has no RequestFulfilled event`, "requestId");
+  return settlementFromLog(ctx, log as unknown as Log);
+}
+
+export interface SettlementCheck {
+  ok: boolean;
+  /** Why not ok, in words. */
+  problem?: string;
+  publicSignals: bigint[];
+}
+
+/**
+ * Re-verifies a settlement off-chain: rebuilds the public signals from the model's weight
+ * commitment, the recomputed binding and the requests' input commitments, and checks the proof
+ * with the verification key.
+ */
+export async function verifySettlement(
+  ctx: MarketContext,
+  s: Settlement,
+  opts: { weightsCommitment: bigint; inputCommitments: bigint[]; verificationKey: object },
+): Promise<SettlementCheck> {
+  const binding = bindingOf(ctx.chainId, ctx.addresses.market, s.requestIds);
+  const publicSignals = [opts.weightsCommitment, binding];
+  s.outputs.forEach((o, i) => publicSignals.push(o, opts.inputCommitments[i] ?? 0n));
+  if (binding !== s.binding)
+    return { ok: false, problem: "binding in the event differs from the recomputed one", publicSignals };
+  if (s.proof.length !== 8) return { ok: false, problem: "proof not found in the transaction calldata", publicSignals };
+  const ok = await verifyProof(opts.verificationKey, publicSignals, unpackProof(s.proof));
+  return ok ? { ok, publicSignals } : { ok, problem: "proof does not verify off-chain", publicSignals };
+}

@@ -1,0 +1,155 @@
+import { expect } from "chai";
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+
+import { ROOT, TEST_CACHE } from "../helpers/cache.js";
+import { DEV_KEYS, startHardhatNode, type RunningNode } from "../e2e/hardhatNode.js";
+
+const run = promisify(execFile);
+const BIN = path.join(ROOT, "bin", "zkinfer.js");
+
+async function zkinfer(
+  env: Record<string, string>,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, "--cache", TEST_CACHE, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ZKINFER_PRIVATE_KEY: "", ZKINFER_RPC_RETRIES: "0", ...env },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/** The last line of stderr is the error; progress lines may come before it. */
+const errorLine = (stderr: string) =>
+  stderr
+    .trim()
+    .split("\n")
+    .filter((l) => l.startsWith("zkinfer: error:"));
+
+describe("# zkinfer market commands", function () {
+  this.timeout(120_000);
+
+  describe("without a chain", () => {
+    it("should say in one line that the RPC endpoint is unreachable", async () => {
+      const r = await zkinfer({}, "client", "status", "1", "--rpc", "http://127.0.0.1:9");
+      expect(r.code).to.equal(1);
+      expect(errorLine(r.stderr)).to.deep.equal([
+        "zkinfer: error: cannot reach the JSON-RPC endpoint http://127.0.0.1:9: start one with `zkinfer node` or pass --rpc",
+      ]);
+    });
+
+    it("should not accept malformed amounts, ids and URLs", async () => {
+      expect(errorLine((await zkinfer({}, "provider", "stake", "1e18")).stderr)).to.deep.equal([
+        'zkinfer: error: stake amount must be an amount in ETH (e.g. 0.01), got "1e18"',
+      ]);
+      expect(errorLine((await zkinfer({}, "client", "reclaim", "x")).stderr)).to.deep.equal([
+        'zkinfer: error: request id must be a positive integer, got "x"',
+      ]);
+      expect(errorLine((await zkinfer({}, "audit", "--rpc", "ftp://x")).stderr)).to.deep.equal([
+        'zkinfer: error: --rpc must be an http(s) URL, got "ftp://x"',
+      ]);
+    });
+  });
+
+  describe("against a hardhat node", () => {
+    let node: RunningNode;
+    let dir: string;
+    before(async () => {
+      node = await startHardhatNode();
+      dir = await mkdtemp(path.join(os.tmpdir(), "zkinfer-cli-"));
+    });
+    after(async () => {
+      await node?.stop();
+      if (dir) await rm(dir, { recursive: true, force: true });
+    });
+
+    it("should ask for a key, never print one, and refuse a bad one", async () => {
+      const r = await zkinfer({}, "deploy", "--rpc", node.url, "--deployments", dir);
+      expect(errorLine(r.stderr)).to.deep.equal([
+        "zkinfer: error: this command signs transactions: set ZKINFER_PRIVATE_KEY or pass --keystore <file> (password in ZKINFER_KEYSTORE_PASSWORD)",
+      ]);
+      const bad = await zkinfer({ ZKINFER_PRIVATE_KEY: "0x1234" }, "deploy", "--rpc", node.url, "--deployments", dir);
+      expect(errorLine(bad.stderr)).to.deep.equal([
+        "zkinfer: error: ZKINFER_PRIVATE_KEY is not a valid private key (expected 32 bytes of hex)",
+      ]);
+      expect(bad.stderr).to.not.include("0x1234");
+    });
+
+    it("should deploy, record, reuse, and register, stake, request, serve and audit", async () => {
+      const owner = { ZKINFER_PRIVATE_KEY: DEV_KEYS[0] };
+      const chain = ["--rpc", node.url, "--deployments", dir, "--state", path.join(dir, "state")];
+      const d = await zkinfer(owner, "deploy", ...chain.slice(0, 4));
+      expect(d.code, d.stderr).to.equal(0);
+      const stack = JSON.parse(d.stdout) as { market: string; reused: boolean };
+      expect(stack.reused).to.equal(false);
+      const record = JSON.parse(await readFile(path.join(dir, "31337.json"), "utf8")) as {
+        contracts: Record<string, { address: string }>;
+      };
+      expect(record.contracts.InferenceMarket!.address).to.equal(stack.market);
+      const again = await zkinfer(owner, "deploy", ...chain.slice(0, 4));
+      expect((JSON.parse(again.stdout) as { reused: boolean }).reused).to.equal(true);
+
+      const reg = await zkinfer(owner, "provider", "register", "demo-linear", ...chain);
+      expect(reg.code, reg.stderr).to.equal(0);
+      const model = JSON.parse(reg.stdout) as { modelId: string; salt?: string };
+      expect(model.salt, "the salt is secret").to.equal(undefined);
+      expect((await zkinfer(owner, "provider", "stake", "1", ...chain)).code).to.equal(0);
+
+      const consumer = { ZKINFER_PRIVATE_KEY: DEV_KEYS[2] };
+      const badInput = await zkinfer(
+        consumer,
+        "client",
+        "request",
+        "demo-linear",
+        "--model-id",
+        model.modelId,
+        "--input",
+        "1,2,x,4",
+        ...chain,
+      );
+      expect(errorLine(badInput.stderr)).to.deep.equal([
+        "zkinfer: error: invalid input[2]: expected an integer in [0, 255], got NaN",
+      ]);
+      const post = await zkinfer(
+        consumer,
+        "client",
+        "request",
+        "demo-linear",
+        "--model-id",
+        model.modelId,
+        "--input",
+        "1,2,3,4",
+        ...chain,
+      );
+      expect(post.code, post.stderr).to.equal(0);
+      const { requestId } = JSON.parse(post.stdout) as { requestId: string };
+
+      const serve = await zkinfer(owner, "provider", "serve", "--once", "--poll-ms", "100", ...chain);
+      expect(serve.code, serve.stderr).to.equal(0);
+      expect(serve.stderr).to.match(/proving request 1 \(model demo-linear\)… \d+\.\d s/);
+      const status = JSON.parse((await zkinfer({}, "client", "status", requestId, ...chain)).stdout) as {
+        status: string;
+        output: string;
+      };
+      expect(status).to.include({ status: "Fulfilled", output: "18" });
+
+      const audit = await zkinfer({}, "audit", ...chain, "--json", path.join(dir, "audit.json"));
+      expect(audit.code, audit.stderr).to.equal(0);
+      expect(audit.stdout).to.match(/result: OK/);
+      expect((JSON.parse(await readFile(path.join(dir, "audit.json"), "utf8")) as { ok: boolean }).ok).to.equal(true);
+
+      const reclaim = await zkinfer(consumer, "client", "reclaim", requestId, ...chain);
+      expect(errorLine(reclaim.stderr)).to.deep.equal([
+        `zkinfer: error: request ${requestId} is Fulfilled: nothing to reclaim`,
+      ]);
+    });
+  });
+});
