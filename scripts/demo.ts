@@ -7,9 +7,9 @@
  *   lazy provider misses a deadline and is slashed → the audit re-verifies every proof from
  *   calldata and prints the summary.
  *
- * The model is the demo circuit (circuits/demo/DemoLinear.circom) by default; set
- * ZKINFER_DEMO_MODEL=mnist-mlp to serve the bundled MNIST MLP on real test digits (its dev setup
- * takes several minutes the first time; it is cached afterwards).
+ * The model is the bundled MNIST MLP with private weights (models/mnist-mlp.json), served on real
+ * test digits; the first run compiles its circuit and makes its dev keys (cached afterwards).
+ * ZKINFER_DEMO_MODEL=demo-linear serves the 4-input demo circuit instead (seconds).
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   // Absolute: circom is run from another folder, a relative ZKINFER_CACHE would break its output path.
   const cacheDir = path.resolve(defaultCacheDir());
-  const modelName = process.env.ZKINFER_DEMO_MODEL ?? "demo-linear";
+  const modelName = process.env.ZKINFER_DEMO_MODEL ?? "mnist-mlp";
   const { ethers, networkHelpers } = await network.getOrCreate();
   const [owner, providerSigner, alice, bob, lazySigner] = (await ethers.getSigners()) as unknown as Signer[];
   // The in-process chain lives as long as this script: keep its records and provider state apart.
