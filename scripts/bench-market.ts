@@ -103,7 +103,7 @@ const body = [
   `Settlement with real proofs on the in-process Hardhat chain (\`src/market\` agent + consumer),`,
   `model \`${modelName}\` (${m.constraints} constraints, ${m.mode} setup).`,
   "",
-  `- Command: \`BENCH_MARKET_MODEL=${modelName} npm run bench -- market\``,
+  `- Command: \`BENCH_MARKET_MODEL=${modelName} BENCH_MARKET_SEQUENTIAL=${sequential} BENCH_MARKET_LOAD=${load} npm run bench -- market\``,
   `- Date: ${new Date().toISOString()}`,
   `- ${machineLine()}`,
   "",
