@@ -32,6 +32,7 @@ import path from "node:path";
 import { Worker } from "node:worker_threads";
 
 import { requireArg } from "../errors.js";
+import { concat, scalarLE, u32le, u64le } from "../binfile.js";
 
 /** Order of the bn128 scalar field Fr (the group order r). */
 export const FR_ORDER = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
@@ -484,38 +485,6 @@ export class PtauWorker {
 }
 
 // ---- writer -----------------------------------------------------------------------------------
-
-function u32le(v: number): Uint8Array {
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setUint32(0, v, true);
-  return b;
-}
-
-function u64le(v: number): Uint8Array {
-  const b = new Uint8Array(8);
-  new DataView(b.buffer).setBigUint64(0, BigInt(v), true);
-  return b;
-}
-
-function scalarLE(v: bigint, bytes: number): Uint8Array {
-  const b = new Uint8Array(bytes);
-  let x = v;
-  for (let i = 0; i < bytes; i++) {
-    b[i] = Number(x & 0xffn);
-    x >>= 8n;
-  }
-  return b;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 async function writePtau(opts: GenerateDevPtauOptions, prepared: boolean): Promise<void> {
   checkPower(opts.power);

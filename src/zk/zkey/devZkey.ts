@@ -54,6 +54,7 @@ import {
   type Group,
   type WorkerJob,
 } from "../ptau/devPtau.js";
+import { concat, scalarLE, u32be, u32le, u64le } from "../binfile.js";
 
 export interface GenerateDevZkeyOptions {
   /** The circuit's .r1cs (circom output). */
@@ -247,44 +248,6 @@ interface PlannedJob extends WorkerJob {
 
 function pointBytes(g: Group): number {
   return g === 1 ? G1_BYTES : G2_BYTES;
-}
-
-function u32le(v: number): Uint8Array {
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setUint32(0, v, true);
-  return b;
-}
-
-function u32be(v: number): Uint8Array {
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setUint32(0, v, false);
-  return b;
-}
-
-function u64le(v: number): Uint8Array {
-  const b = new Uint8Array(8);
-  new DataView(b.buffer).setBigUint64(0, BigInt(v), true);
-  return b;
-}
-
-function scalarLE(v: bigint, bytes: number): Uint8Array {
-  const b = new Uint8Array(bytes);
-  let x = v;
-  for (let i = 0; i < bytes; i++) {
-    b[i] = Number(x & 0xffn);
-    x >>= 8n;
-  }
-  return b;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 // ---- the generator ------------------------------------------------------------------------------
