@@ -30,7 +30,7 @@ export function publicSignalNames(batch: number): string[] {
 }
 
 /** Templates (file names without .circom) a plan needs; every one is `include`d. */
-function templatesFor(plan: CircuitPlan, visibility: WeightVisibility): string[] {
+export function templatesFor(plan: CircuitPlan, visibility: WeightVisibility): string[] {
   const t = new Set<string>(["InputCommitment", "ArgMax"]);
   if (visibility === "private") t.add("WeightsCommitment");
   for (const l of plan.layers) {
@@ -68,7 +68,6 @@ function wrapArray(text: string, width = 120): string {
 export function generateCircuitSource(qm: QuantizedModel, plan: CircuitPlan, opts: GenerateOptions): string {
   const { visibility, batch, name } = opts;
   const modelHash = sha256Hex(JSON.stringify(qm));
-  const linear = plan.layers.filter((l): l is LinearPlan => l.kind === "dense" || l.kind === "conv2d");
   const lines: string[] = [];
   const emit = (s = ""): void => {
     lines.push(s);
@@ -110,6 +109,155 @@ export function generateCircuitSource(qm: QuantizedModel, plan: CircuitPlan, opt
   for (const t of templatesFor(plan, visibility)) emit(`include "${t}.circom";`);
   emit();
 
+  emitWeightConstants(qm, plan, visibility, emit);
+
+  emit(`template ${name}() {`);
+  emit("    // public inputs, in the order the contracts rebuild them");
+  emit("    signal input weightsCommitment;");
+  emit("    signal input binding;");
+  for (let i = 0; i < batch; i++) {
+    emit(`    signal input output_${i};`);
+    emit(`    signal input inputCommitment_${i};`);
+  }
+  emit();
+  emit("    // private inputs");
+  emitWeightDeclarations(plan, visibility, emit);
+  for (let i = 0; i < batch; i++) emit(`    signal input pixels_${i}[${plan.inputSize}];`);
+  emit();
+  emit("    // binding takes part in no computation: a dummy square keeps it in the constraint system");
+  emit("    signal bindingSquared;");
+  emit("    bindingSquared <== binding * binding;");
+  emit();
+  emitWeightBinding(qm, plan, visibility, emit, opts.publicCommitment);
+
+  for (let i = 0; i < batch; i++) {
+    emit();
+    emit(`    // ---- inference ${i} ----`);
+    emitInputCommitment(plan, i, emit);
+    emit(`    inputCommitment_${i} === input_${i}.commitment;`);
+    emitInference(qm, plan, visibility, i, emit);
+    emit(`    output_${i} === argmax_${i}.out;`);
+  }
+  emit("}");
+  emit();
+  emit(`component main {public [${publicSignalNames(batch).join(", ")}]} = ${name}();`);
+  emit();
+  return lines.join("\n");
+}
+
+/** Emits `input_${i}`: the range check and commitment of the bytes `pixels_${i}` (declared by the caller). */
+export function emitInputCommitment(plan: CircuitPlan, i: number, emit: (line?: string) => void): void {
+  emit(`    component input_${i} = InputCommitment(${plan.inputSize});`);
+  emit(`    input_${i}.bytes <== pixels_${i};`);
+}
+
+/**
+ * Emits the layers of inference `i` inside a main template, after `emitInputCommitment` (the first
+ * layer reads `pixels_${i}` and, in bit-plane mode, `input_${i}.bits`), ending with `argmax_${i}`
+ * whose `.out` is the predicted class. The caller pins `input_${i}.commitment` and
+ * `argmax_${i}.out` to whatever its public signals say. Weight signals (`w<layer>` in private mode, `W<layer>`/`B<layer>` vars in
+ * public mode) must be in scope, as emitted by `emitWeightBinding`.
+ */
+export function emitInference(
+  qm: QuantizedModel,
+  plan: CircuitPlan,
+  visibility: WeightVisibility,
+  i: number,
+  emit: (line?: string) => void,
+): void {
+  let cur = `pixels_${i}`;
+  let curLen = plan.inputSize;
+  let prevSign = "";
+  for (const l of plan.layers) {
+    const c = `layer${l.index}_${i}`;
+    switch (l.kind) {
+      case "dense":
+      case "conv2d": {
+        const p = l.packing;
+        const withBits = l.withBits ? 1 : 0;
+        if (visibility === "public") {
+          if (l.kind === "dense") {
+            emit(
+              `    component ${c} = Dense(${curLen}, ${l.outputsPerPosition}, W${l.index}, B${l.index}, ${l.publicG}, ${l.K}, ${l.shift}, ${withBits});`,
+            );
+          } else {
+            const g = l.conv as NonNullable<LinearPlan["conv"]>;
+            emit(
+              `    component ${c} = Conv2D(${g.inC}, ${g.H}, ${g.W}, ${g.outC}, ${g.kH}, ${g.kW}, ${g.stride}, ${g.padding}, W${l.index}, B${l.index}, ${l.publicG}, ${l.K}, ${l.shift}, ${withBits});`,
+            );
+          }
+          emit(`    ${c}.x <== ${cur};`);
+        } else {
+          const params = `${p.G}, ${p.B}, ${p.nPlanes}, ${p.d}, ${l.K}, ${l.shift}, ${p.nBias}`;
+          if (l.kind === "dense") {
+            emit(`    component ${c} = PackedDense(${curLen}, ${l.outputsPerPosition}, ${params});`);
+          } else {
+            const g = l.conv as NonNullable<LinearPlan["conv"]>;
+            emit(
+              `    component ${c} = PackedConv2D(${g.inC}, ${g.H}, ${g.W}, ${g.outC}, ${g.kH}, ${g.kW}, ${g.stride}, ${g.padding}, ${params});`,
+            );
+          }
+          emit(`    ${c}.w <== w${l.index};`);
+          if (p.nPlanes === 1) {
+            emit(`    ${c}.x[0] <== ${cur};`);
+          } else {
+            // digit j of input p: bits d·j … d·j + d − 1 of the byte (already range-checked)
+            emit(`    for (var p = 0; p < ${curLen}; p++) {`);
+            emit(`        for (var j = 0; j < ${p.nPlanes}; j++) {`);
+            const terms = Array.from({ length: p.d }, (_, b) =>
+              b === 0 ? `input_${i}.bits[p][${p.d} * j]` : `${2 ** b} * input_${i}.bits[p][${p.d} * j + ${b}]`,
+            );
+            emit(`            ${c}.x[j][p] <== ${terms.join(" + ")};`);
+            emit("        }");
+            emit("    }");
+          }
+        }
+        cur = `${c}.out`;
+        curLen = l.positions * l.outputsPerPosition;
+        prevSign = `${c}.nonneg`;
+        break;
+      }
+      case "relu":
+        if (l.mode === "fused") {
+          emit(`    component ${c} = ReLUFromSign(${curLen});`);
+          emit(`    ${c}.in <== ${cur};`);
+          emit(`    ${c}.nonneg <== ${prevSign};`);
+          cur = `${c}.out`;
+        } else if (l.mode === "identity") {
+          emit(`    // layers[${l.index}] relu: its input is never negative (analysis), so it is the identity`);
+        } else {
+          emit(`    component ${c} = ReLU(${curLen}, ${l.K});`);
+          emit(`    ${c}.in <== ${cur};`);
+          cur = `${c}.out`;
+        }
+        break;
+      case "sumpool":
+      case "maxpool": {
+        const [C, H, W] = l.inputShape as [number, number, number];
+        if (l.kind === "sumpool") emit(`    component ${c} = SumPool(${C}, ${H}, ${W}, ${l.size}, ${l.stride});`);
+        else emit(`    component ${c} = MaxPool(${C}, ${H}, ${W}, ${l.size}, ${l.stride}, ${l.Kd});`);
+        emit(`    ${c}.in <== ${cur};`);
+        cur = `${c}.out`;
+        curLen = l.outputShape.reduce((a, b) => a * b, 1);
+        break;
+      }
+      case "flatten":
+        emit(`    // layers[${l.index}] flatten: the data is already flat (row-major)`);
+        break;
+    }
+  }
+  emit(`    component argmax_${i} = ArgMax(${plan.numClasses}, ${plan.argmaxKd});`);
+  emit(`    argmax_${i}.in <== ${cur};`);
+}
+
+/** Top-level circom functions holding a public-weights model's constants (nothing in private mode). */
+export function emitWeightConstants(
+  qm: QuantizedModel,
+  plan: CircuitPlan,
+  visibility: WeightVisibility,
+  emit: (line?: string) => void,
+): void {
+  const linear = linearLayers(plan);
   if (visibility === "public") {
     for (const l of linear) {
       const layer = qm.layers[l.index] as { weights: unknown; bias: number[] };
@@ -123,28 +271,35 @@ export function generateCircuitSource(qm: QuantizedModel, plan: CircuitPlan, opt
       emit();
     }
   }
+}
 
-  emit(`template ${name}() {`);
-  emit("    // public inputs, in the order the contracts rebuild them");
-  emit("    signal input weightsCommitment;");
-  emit("    signal input binding;");
-  for (let i = 0; i < batch; i++) {
-    emit(`    signal input output_${i};`);
-    emit(`    signal input inputCommitment_${i};`);
-  }
-  emit();
-  emit("    // private inputs");
+/** Private mode: the `salt` and packed weight column inputs `w<layer>` (nothing in public mode). */
+export function emitWeightDeclarations(
+  plan: CircuitPlan,
+  visibility: WeightVisibility,
+  emit: (line?: string) => void,
+): void {
+  const linear = linearLayers(plan);
   if (visibility === "private") {
     emit("    signal input salt;");
     for (const l of linear)
       emit(`    signal input w${l.index}[${l.packing.nCols + l.packing.nBias}][${l.packing.nGroups}];`);
   }
-  for (let i = 0; i < batch; i++) emit(`    signal input pixels_${i}[${plan.inputSize}];`);
-  emit();
-  emit("    // binding takes part in no computation: a dummy square keeps it in the constraint system");
-  emit("    signal bindingSquared;");
-  emit("    bindingSquared <== binding * binding;");
-  emit();
+}
+
+/**
+ * Binds the weights to the public signal `weightsCommitment`: private mode checks the salted
+ * commitment of the packed columns once (for every inference of the proof); public mode pins the
+ * signal to the commitment of the compiled-in weights and declares them as `W<layer>`/`B<layer>`.
+ */
+export function emitWeightBinding(
+  qm: QuantizedModel,
+  plan: CircuitPlan,
+  visibility: WeightVisibility,
+  emit: (line?: string) => void,
+  publicCommitment: bigint | undefined,
+): void {
+  const linear = linearLayers(plan);
   if (visibility === "private") {
     emit("    // one weight commitment serves every inference of the batch");
     emit(`    component weights = WeightsCommitment(${plan.weightElements});`);
@@ -161,10 +316,9 @@ export function generateCircuitSource(qm: QuantizedModel, plan: CircuitPlan, opt
     }
     emit("    weightsCommitment === weights.commitment;");
   } else {
-    if (opts.publicCommitment === undefined)
-      throw new Error("generateCircuitSource: public mode needs publicCommitment");
+    if (publicCommitment === undefined) throw new Error("generateCircuitSource: public mode needs publicCommitment");
     emit("    // public weights are circuit constants; the commitment to them is pinned to its value");
-    emit(`    weightsCommitment === ${opts.publicCommitment.toString()};`);
+    emit(`    weightsCommitment === ${publicCommitment.toString()};`);
     for (const l of linear) {
       const layer = qm.layers[l.index] as { weights: unknown[]; bias: number[] };
       const dims: number[] = [];
@@ -177,101 +331,8 @@ export function generateCircuitSource(qm: QuantizedModel, plan: CircuitPlan, opt
       emit(`    var B${l.index}[${layer.bias.length}] = layer${l.index}Bias();`);
     }
   }
+}
 
-  for (let i = 0; i < batch; i++) {
-    emit();
-    emit(`    // ---- inference ${i} ----`);
-    emit(`    component input_${i} = InputCommitment(${plan.inputSize});`);
-    emit(`    input_${i}.bytes <== pixels_${i};`);
-    emit(`    inputCommitment_${i} === input_${i}.commitment;`);
-    let cur = `pixels_${i}`;
-    let curLen = plan.inputSize;
-    let prevSign = "";
-    for (const l of plan.layers) {
-      const c = `layer${l.index}_${i}`;
-      switch (l.kind) {
-        case "dense":
-        case "conv2d": {
-          const p = l.packing;
-          const withBits = l.withBits ? 1 : 0;
-          if (visibility === "public") {
-            if (l.kind === "dense") {
-              emit(
-                `    component ${c} = Dense(${curLen}, ${l.outputsPerPosition}, W${l.index}, B${l.index}, ${l.publicG}, ${l.K}, ${l.shift}, ${withBits});`,
-              );
-            } else {
-              const g = l.conv as NonNullable<LinearPlan["conv"]>;
-              emit(
-                `    component ${c} = Conv2D(${g.inC}, ${g.H}, ${g.W}, ${g.outC}, ${g.kH}, ${g.kW}, ${g.stride}, ${g.padding}, W${l.index}, B${l.index}, ${l.publicG}, ${l.K}, ${l.shift}, ${withBits});`,
-              );
-            }
-            emit(`    ${c}.x <== ${cur};`);
-          } else {
-            const params = `${p.G}, ${p.B}, ${p.nPlanes}, ${p.d}, ${l.K}, ${l.shift}, ${p.nBias}`;
-            if (l.kind === "dense") {
-              emit(`    component ${c} = PackedDense(${curLen}, ${l.outputsPerPosition}, ${params});`);
-            } else {
-              const g = l.conv as NonNullable<LinearPlan["conv"]>;
-              emit(
-                `    component ${c} = PackedConv2D(${g.inC}, ${g.H}, ${g.W}, ${g.outC}, ${g.kH}, ${g.kW}, ${g.stride}, ${g.padding}, ${params});`,
-              );
-            }
-            emit(`    ${c}.w <== w${l.index};`);
-            if (p.nPlanes === 1) {
-              emit(`    ${c}.x[0] <== ${cur};`);
-            } else {
-              // digit j of input p: bits d·j … d·j + d − 1 of the byte (already range-checked)
-              emit(`    for (var p = 0; p < ${curLen}; p++) {`);
-              emit(`        for (var j = 0; j < ${p.nPlanes}; j++) {`);
-              const terms = Array.from({ length: p.d }, (_, b) =>
-                b === 0 ? `input_${i}.bits[p][${p.d} * j]` : `${2 ** b} * input_${i}.bits[p][${p.d} * j + ${b}]`,
-              );
-              emit(`            ${c}.x[j][p] <== ${terms.join(" + ")};`);
-              emit("        }");
-              emit("    }");
-            }
-          }
-          cur = `${c}.out`;
-          curLen = l.positions * l.outputsPerPosition;
-          prevSign = `${c}.nonneg`;
-          break;
-        }
-        case "relu":
-          if (l.mode === "fused") {
-            emit(`    component ${c} = ReLUFromSign(${curLen});`);
-            emit(`    ${c}.in <== ${cur};`);
-            emit(`    ${c}.nonneg <== ${prevSign};`);
-            cur = `${c}.out`;
-          } else if (l.mode === "identity") {
-            emit(`    // layers[${l.index}] relu: its input is never negative (analysis), so it is the identity`);
-          } else {
-            emit(`    component ${c} = ReLU(${curLen}, ${l.K});`);
-            emit(`    ${c}.in <== ${cur};`);
-            cur = `${c}.out`;
-          }
-          break;
-        case "sumpool":
-        case "maxpool": {
-          const [C, H, W] = l.inputShape as [number, number, number];
-          if (l.kind === "sumpool") emit(`    component ${c} = SumPool(${C}, ${H}, ${W}, ${l.size}, ${l.stride});`);
-          else emit(`    component ${c} = MaxPool(${C}, ${H}, ${W}, ${l.size}, ${l.stride}, ${l.Kd});`);
-          emit(`    ${c}.in <== ${cur};`);
-          cur = `${c}.out`;
-          curLen = l.outputShape.reduce((a, b) => a * b, 1);
-          break;
-        }
-        case "flatten":
-          emit(`    // layers[${l.index}] flatten: the data is already flat (row-major)`);
-          break;
-      }
-    }
-    emit(`    component argmax_${i} = ArgMax(${plan.numClasses}, ${plan.argmaxKd});`);
-    emit(`    argmax_${i}.in <== ${cur};`);
-    emit(`    output_${i} === argmax_${i}.out;`);
-  }
-  emit("}");
-  emit();
-  emit(`component main {public [${publicSignalNames(batch).join(", ")}]} = ${name}();`);
-  emit();
-  return lines.join("\n");
+function linearLayers(plan: CircuitPlan): LinearPlan[] {
+  return plan.layers.filter((l): l is LinearPlan => l.kind === "dense" || l.kind === "conv2d");
 }
