@@ -13,12 +13,28 @@ const solcPath: string = require.resolve("solc/soljson.js");
 const config: HardhatUserConfig = {
   plugins: [hardhatToolboxMochaEthers],
   solidity: {
-    version: solcVersion,
-    path: solcPath,
-    settings: {
-      optimizer: { enabled: true, runs: 10_000 },
-      evmVersion: "cancun",
-    },
+    compilers: [
+      {
+        version: solcVersion,
+        path: solcPath,
+        settings: {
+          optimizer: { enabled: true, runs: 10_000 },
+          evmVersion: "cancun",
+        },
+      },
+    ],
+    // The dataset markets are mostly called once per challenge or request: optimised for size,
+    // they stay under the 24 KiB code size limit (EIP-170).
+    overrides: Object.fromEntries(
+      ["contracts/AccuracyMarket.sol", "contracts/RetrievalMarket.sol"].map((file) => [
+        file,
+        {
+          version: solcVersion,
+          path: solcPath,
+          settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: "cancun" },
+        },
+      ]),
+    ),
   },
   paths: {
     tests: {

@@ -38,6 +38,19 @@ export const RECIPES: Record<string, Omit<TrainOptions, "log">> = {
     weightDecay: 1e-4,
     augment: { height: 28, width: 28, maxShift: 1 },
   },
+  "mnist-linear": {
+    name: "mnist-linear",
+    description:
+      "784-10 linear classifier on 28×28 MNIST digits (input = pixel/255): a deliberately small, weaker model for the accuracy protocol.",
+    inputShape: [784],
+    layers: [{ kind: "dense", units: 10 }],
+    seed: 1,
+    epochs: 3,
+    batchSize: 32,
+    learningRate: 2e-3,
+    weightDecay: 1e-4,
+    augment: { height: 28, width: 28, maxShift: 1 },
+  },
   "mnist-cnn": {
     name: "mnist-cnn",
     description: "conv 1→8 5×5 stride 2 → ReLU → sumpool 2×2 → flatten → dense 288→10 on 28×28 MNIST digits.",

@@ -1,0 +1,303 @@
+import { intInference, type QuantizedModel } from "../model/index.js";
+import {
+  CIRCUIT_INCLUDE_PATHS,
+  checkPixels,
+  commitmentOfPacked,
+  flattenPacked,
+  packWeights,
+  planCircuit,
+  writeCircuit,
+  type CircuitPlan,
+  type GeneratedCircuit,
+  type PackedLayer,
+  type WeightVisibility,
+} from "../circuit/index.js";
+import {
+  emitInference,
+  emitInputCommitment,
+  emitWeightBinding,
+  emitWeightConstants,
+  emitWeightDeclarations,
+  templatesFor,
+} from "../circuit/generate.js";
+import { BN254_R, compileCircuit, sha256Hex, type CircuitInput, type CompiledCircuit } from "../zk/index.js";
+import { DatasetError, badArgument } from "./errors.js";
+import { LABEL_TARGET, packIndices, packedSignalCount } from "./indices.js";
+import { MAX_DEPTH, datasetLeaf, type DatasetItem, type DatasetTree } from "./tree.js";
+
+/**
+ * The dataset audit circuit: for a committed model and a committed data set, proves how many of B
+ * items (at public indices) the model classifies as a target. Both dataset protocols use it:
+ * accuracy (target = each item's own label) and retrieval (target = one class c).
+ *
+ * Public signals (all public inputs), in this order — contracts/audit/AuditCircuits.sol rebuilds them:
+ *   [weightsCommitment, datasetRoot, target, count, packedIndices_0 … packedIndices_{P−1}]
+ * P = ⌈B / 15⌉; indices 16 bits each (circuits/lib/PackedIndices.circom).
+ *
+ * Per item i: the input bytes are range-checked and committed exactly as in an inference request
+ * (InputCommitment), the leaf Poseidon(inputCommitment, label) is proven to sit at index_i of the
+ * tree whose root is datasetRoot, the model's inference runs on the bytes (the same layer
+ * templates as the inference circuits, one weight commitment check for all B items), and
+ * hit_i = [argmax_i == (target == LABEL_TARGET ? label_i : target)]; count = Σ hit_i.
+ * The weights, the items and their labels stay private.
+ */
+export const AUDIT_GENERATOR_VERSION = "zkinfer-audit-generator/1";
+export const MAX_AUDIT_BATCH = 64;
+
+export interface AuditCircuitOptions {
+  /** Items per proof (B), 1 … 64. */
+  batch: number;
+  /** Merkle depth (data sets of up to 2^depth items), 1 … 16. */
+  depth: number;
+  /** Weight visibility of the model's inference circuit (default private). */
+  weights?: WeightVisibility;
+}
+
+export interface GeneratedAuditCircuit {
+  model: QuantizedModel;
+  visibility: WeightVisibility;
+  batch: number;
+  depth: number;
+  plan: CircuitPlan;
+  name: string;
+  source: string;
+  publicSignals: string[];
+  packed: PackedLayer[];
+  publicWeightsCommitment?: bigint;
+}
+
+export interface CompiledAuditCircuit extends GeneratedAuditCircuit {
+  mainFile: string;
+  circuit: CompiledCircuit;
+  constraints: number;
+}
+
+function pascal(name: string): string {
+  return name
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((w) => (w[0] as string).toUpperCase() + w.slice(1))
+    .join("");
+}
+
+export function auditCircuitName(
+  modelName: string,
+  visibility: WeightVisibility,
+  batch: number,
+  depth: number,
+): string {
+  return `${pascal(modelName)}${visibility === "private" ? "Private" : "Public"}AuditB${batch}D${depth}`;
+}
+
+export function auditPublicSignalNames(batch: number): string[] {
+  const names = ["weightsCommitment", "datasetRoot", "target", "count"];
+  for (let j = 0; j < packedSignalCount(batch); j++) names.push(`packedIndices[${j}]`);
+  return names;
+}
+
+function checkOptions(o: AuditCircuitOptions): Required<AuditCircuitOptions> {
+  if (!o || typeof o !== "object") throw badArgument("options", "expected an object");
+  if (!Number.isInteger(o.batch) || o.batch < 1 || o.batch > MAX_AUDIT_BATCH)
+    throw badArgument("batch", `expected an integer in [1, ${MAX_AUDIT_BATCH}], got ${String(o.batch)}`);
+  if (!Number.isInteger(o.depth) || o.depth < 1 || o.depth > MAX_DEPTH)
+    throw badArgument("depth", `expected an integer in [1, ${MAX_DEPTH}], got ${String(o.depth)}`);
+  const weights = o.weights ?? "private";
+  if (weights !== "private" && weights !== "public")
+    throw badArgument("weights", `expected "private" or "public", got ${String(weights)}`);
+  return { batch: o.batch, depth: o.depth, weights };
+}
+
+/** Generates the main .circom source of an audit circuit (no file written). */
+export function generateAuditCircuit(qm: QuantizedModel, options: AuditCircuitOptions): GeneratedAuditCircuit {
+  const { batch, depth, weights: visibility } = checkOptions(options);
+  // The packing (and so the weight commitment) is the one of the model's batch-1 inference circuit.
+  const plan = planCircuit(qm, { optimizeFor: 1 });
+  const packed = packWeights(qm, plan);
+  const publicWeightsCommitment = visibility === "public" ? commitmentOfPacked(flattenPacked(packed), 0n) : undefined;
+  const name = auditCircuitName(qm.name, visibility, batch, depth);
+  const P = packedSignalCount(batch);
+  const lines: string[] = [];
+  const emit = (s = ""): void => {
+    lines.push(s);
+  };
+
+  emit("pragma circom 2.1.6;");
+  emit();
+  emit(`// GENERATED by ${AUDIT_GENERATOR_VERSION} (src/dataset/circuit.ts) — do not edit; regenerate instead.`);
+  emit(`// Model: ${qm.name} (sha256 of the quantized model JSON: ${sha256Hex(JSON.stringify(qm))})`);
+  emit(`// Weights: ${visibility}; items per proof: ${batch}; Merkle depth: ${depth}.`);
+  emit("//");
+  emit("// Proves: of the items at the public indices of the data set whose Merkle root is datasetRoot,");
+  emit("// exactly `count` are classified as the target by the committed model (target = the item's own");
+  emit(`// label when target == ${LABEL_TARGET}, else the class \`target\`). Public signals, in this order:`);
+  emit(`//   [${auditPublicSignalNames(batch).join(", ")}]`);
+  emit();
+  const includes = new Set([...templatesFor(plan, visibility), "DatasetMembership", "PackedIndices"]);
+  for (const t of [...includes].sort()) emit(`include "${t}.circom";`);
+  emit('include "comparators.circom";');
+  emit();
+  emitWeightConstants(qm, plan, visibility, emit);
+
+  emit(`template ${name}() {`);
+  emit("    // public inputs, in the order the contracts rebuild them");
+  emit("    signal input weightsCommitment;");
+  emit("    signal input datasetRoot;");
+  emit("    signal input target;");
+  emit("    signal input count;");
+  emit(`    signal input packedIndices[${P}];`);
+  emit();
+  emit("    // private inputs");
+  emitWeightDeclarations(plan, visibility, emit);
+  for (let i = 0; i < batch; i++) {
+    emit(`    signal input pixels_${i}[${plan.inputSize}];`);
+    emit(`    signal input label_${i};`);
+    emit(`    signal input siblings_${i}[${depth}];`);
+  }
+  emit();
+  emitWeightBinding(qm, plan, visibility, emit, publicWeightsCommitment);
+  emit();
+  emit(`    component indices = PackedIndices(${batch}, ${depth});`);
+  emit("    indices.packed <== packedIndices;");
+  emit("    component labelMode = IsEqual();");
+  emit("    labelMode.in[0] <== target;");
+  emit(`    labelMode.in[1] <== ${LABEL_TARGET};`);
+  emit(`    signal want[${batch}];`);
+  emit(`    component hit[${batch}];`);
+  for (let i = 0; i < batch; i++) {
+    emit();
+    emit(`    // ---- item ${i} ----`);
+    emitInputCommitment(plan, i, emit);
+    emit(`    component leaf_${i} = Poseidon(2);`);
+    emit(`    leaf_${i}.inputs[0] <== input_${i}.commitment;`);
+    emit(`    leaf_${i}.inputs[1] <== label_${i};`);
+    emit(`    component member_${i} = DatasetMembership(${depth});`);
+    emit(`    member_${i}.leaf <== leaf_${i}.out;`);
+    emit(`    member_${i}.pathBits <== indices.bits[${i}];`);
+    emit(`    member_${i}.siblings <== siblings_${i};`);
+    emit(`    member_${i}.root === datasetRoot;`);
+    emitInference(qm, plan, visibility, i, emit);
+    emit(`    want[${i}] <== target + labelMode.out * (label_${i} - target);`);
+    emit(`    hit[${i}] = IsEqual();`);
+    emit(`    hit[${i}].in[0] <== argmax_${i}.out;`);
+    emit(`    hit[${i}].in[1] <== want[${i}];`);
+  }
+  emit();
+  emit(`    var hits = 0;`);
+  emit(`    for (var i = 0; i < ${batch}; i++) hits += hit[i].out;`);
+  emit("    count === hits;");
+  emit("}");
+  emit();
+  emit(`component main {public [weightsCommitment, datasetRoot, target, count, packedIndices]} = ${name}();`);
+  emit();
+  return {
+    model: qm,
+    visibility,
+    batch,
+    depth,
+    plan,
+    name,
+    source: lines.join("\n"),
+    publicSignals: auditPublicSignalNames(batch),
+    packed,
+    ...(publicWeightsCommitment !== undefined ? { publicWeightsCommitment } : {}),
+  };
+}
+
+export interface CompileAuditOptions extends AuditCircuitOptions {
+  cacheDir: string;
+  onProgress?: (message: string) => void;
+}
+
+/** Generates, writes and compiles (content-addressed cache) an audit circuit. */
+export async function compileAuditCircuit(
+  qm: QuantizedModel,
+  options: CompileAuditOptions,
+): Promise<CompiledAuditCircuit> {
+  if (typeof options?.cacheDir !== "string" || options.cacheDir === "")
+    throw badArgument("cacheDir", "expected a folder path");
+  const say = options.onProgress ?? (() => {});
+  const gen = generateAuditCircuit(qm, options);
+  say(`circuit ${gen.name}: generated (${gen.batch} items per proof, depth ${gen.depth})`);
+  const mainFile = await writeCircuit(gen as unknown as GeneratedCircuit, options.cacheDir);
+  const circuit = await compileCircuit({
+    circuit: mainFile,
+    includePaths: CIRCUIT_INCLUDE_PATHS,
+    cacheDir: options.cacheDir,
+    optimization: 2,
+    onProgress: say,
+  });
+  return { ...gen, mainFile, circuit, constraints: circuit.info.constraints };
+}
+
+export interface AuditRequest {
+  /** Salt of the weight commitment (private weights). */
+  salt?: bigint;
+  /** The committed data set. */
+  tree: DatasetTree;
+  /** All items of the data set (indexable by data set index). */
+  items: readonly DatasetItem[];
+  /** The B indices of this proof (repeats allowed). */
+  indices: readonly number[];
+  /** A class c, or LABEL_TARGET to compare each prediction with its label. */
+  target: number;
+}
+
+export interface BuiltAuditInput {
+  input: CircuitInput;
+  publicSignals: bigint[];
+  /** Items whose prediction equals the target. */
+  count: number;
+  /** The integer reference's prediction of each of the B items. */
+  predictions: number[];
+}
+
+/** The witness input and expected public signals of one audit proof (integer reference included). */
+export function buildAuditInput(audit: GeneratedAuditCircuit, req: AuditRequest): BuiltAuditInput {
+  if (!req || typeof req !== "object") throw badArgument("request", "expected an object");
+  const { batch, depth, plan } = audit;
+  if (!Array.isArray(req.indices) || req.indices.length !== batch)
+    throw badArgument("indices", `expected ${batch} indices (the circuit's batch size)`);
+  if (req.tree.depth !== depth)
+    throw badArgument("tree", `the data set tree has depth ${req.tree.depth}, the circuit ${depth}`);
+  if (req.items.length !== req.tree.size)
+    throw badArgument("items", `expected the ${req.tree.size} items of the data set, got ${req.items.length}`);
+  if (!Number.isInteger(req.target) || req.target < 0 || req.target > LABEL_TARGET)
+    throw badArgument("target", `expected a class or ${LABEL_TARGET}, got ${String(req.target)}`);
+  let commitment: bigint;
+  const input: CircuitInput = {};
+  if (audit.visibility === "private") {
+    if (typeof req.salt !== "bigint" || req.salt < 0n || req.salt >= BN254_R)
+      throw badArgument("salt", "expected a bigint in [0, r) (private weights need the commitment's salt)");
+    commitment = commitmentOfPacked(flattenPacked(audit.packed), req.salt);
+    input.salt = req.salt;
+    for (const l of audit.packed) input[`w${l.index}`] = l.columns;
+  } else {
+    commitment = audit.publicWeightsCommitment as bigint;
+  }
+  const packed = packIndices(req.indices);
+  let count = 0;
+  const predictions: number[] = [];
+  req.indices.forEach((idx, i) => {
+    const leaf = req.tree.leaf(idx); // range-checks idx
+    const item = req.items[idx] as DatasetItem;
+    const px = checkPixels(item.pixels, `items[${idx}].pixels`, plan.inputSize);
+    if (datasetLeaf(px, item.label) !== leaf)
+      throw new DatasetError("BAD_DATASET", `item ${idx} does not match the committed data set (its leaf differs)`);
+    const predicted = intInference(audit.model, px).predicted;
+    const want = req.target === LABEL_TARGET ? item.label : req.target;
+    if (predicted === want) count++;
+    predictions.push(predicted);
+    input[`pixels_${i}`] = px;
+    input[`label_${i}`] = BigInt(item.label);
+    input[`siblings_${i}`] = req.tree.proof(idx);
+  });
+  const target = BigInt(req.target);
+  Object.assign(input, {
+    weightsCommitment: commitment,
+    datasetRoot: req.tree.root,
+    target,
+    count: BigInt(count),
+    packedIndices: packed,
+  });
+  return { input, publicSignals: [commitment, req.tree.root, target, BigInt(count), ...packed], count, predictions };
+}
