@@ -33,7 +33,7 @@ for (let i = 0; i < argv.length; i++) {
   } else dirs.push(a);
 }
 if (dirs.length === 0) dirs.push("circuits/lib", "circuits/layers");
-if (tests.length === 0) tests.push("test/circuit/gadgets.test.ts");
+if (tests.length === 0) tests.push("test/circuit/gadgets.test.ts", "test/circuit/datasetGadgets.test.ts");
 
 interface Mutant {
   file: string;

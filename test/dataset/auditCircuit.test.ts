@@ -1,0 +1,110 @@
+import { expect } from "chai";
+
+import { LABEL_TARGET, buildAuditInput, commitDataset, DatasetError, packIndices } from "../../src/dataset/index.js";
+import { intInference } from "../../src/model/index.js";
+import { calculateWitness } from "../../src/zk/index.js";
+import { AUDIT_BATCH, AUDIT_DEPTH, MODEL_SALT, auditFixture } from "../helpers/auditFixture.js";
+
+/**
+ * The dataset audit circuit (mnist-linear, 8 items, depth 10) on real MNIST test digits: the
+ * witness matches the integer reference, in both target modes, and a cheating prover's inputs —
+ * a forged count, a relabelled item, an item that is not at its index, an index outside the tree
+ * — make witness generation fail (a constraint does not hold).
+ */
+async function expectWitnessFailure(p: Promise<unknown>): Promise<void> {
+  try {
+    await p;
+  } catch (err) {
+    expect(String((err as Error).message)).to.match(/Assert Failed|witness/i);
+    return;
+  }
+  expect.fail("witness generation should have failed");
+}
+
+describe("# dataset audit circuit", function () {
+  this.timeout(600_000);
+  const indices = [0, 7, 123, 999, 512, 7, 64, 300];
+
+  it("should count the predictions equal to the labels, and to a class, as the integer reference does", async () => {
+    const fx = await auditFixture();
+    expect(fx.audit.publicSignals).to.deep.equal([
+      "weightsCommitment",
+      "datasetRoot",
+      "target",
+      "count",
+      "packedIndices[0]",
+    ]);
+    for (const target of [LABEL_TARGET, 7]) {
+      const built = buildAuditInput(fx.audit, {
+        salt: MODEL_SALT,
+        tree: fx.dataset.tree,
+        items: fx.items,
+        indices,
+        target,
+      });
+      const expected = indices.filter((i) => {
+        const p = intInference(fx.qm, fx.items[i]!.pixels).predicted;
+        return p === (target === LABEL_TARGET ? fx.items[i]!.label : target);
+      }).length;
+      expect(built.count).to.equal(expected);
+      expect(built.publicSignals).to.deep.equal([
+        fx.weightsCommitment,
+        fx.dataset.root,
+        BigInt(target),
+        BigInt(expected),
+        ...packIndices(indices),
+      ]);
+      const w = await calculateWitness(fx.audit.circuit.wasm, built.input);
+      expect(w.slice(1, 1 + built.publicSignals.length)).to.deep.equal(built.publicSignals);
+    }
+  });
+
+  it("should not accept a forged count, a relabelled item, an item moved to another index, or another model's weights", async () => {
+    const fx = await auditFixture();
+    const built = buildAuditInput(fx.audit, {
+      salt: MODEL_SALT,
+      tree: fx.dataset.tree,
+      items: fx.items,
+      indices,
+      target: LABEL_TARGET,
+    });
+    const wasm = fx.audit.circuit.wasm;
+    await expectWitnessFailure(calculateWitness(wasm, { ...built.input, count: BigInt(built.count + 1) }));
+    await expectWitnessFailure(
+      calculateWitness(wasm, { ...built.input, label_2: BigInt((fx.items[123]!.label + 1) % 10) }),
+    );
+    // item 123's pixels and label presented as index 124 (its own Merkle path, other index bits)
+    await expectWitnessFailure(
+      calculateWitness(wasm, { ...built.input, packedIndices: packIndices([0, 7, 124, 999, 512, 7, 64, 300]) }),
+    );
+    await expectWitnessFailure(
+      calculateWitness(wasm, { ...built.input, packedIndices: packIndices([0, 7, 123 + 1024, 999, 512, 7, 64, 300]) }),
+    );
+    await expectWitnessFailure(calculateWitness(wasm, { ...built.input, salt: MODEL_SALT + 1n }));
+  });
+
+  it("should refuse, in TS, items that do not match the committed data set (one clear error)", async () => {
+    const fx = await auditFixture();
+    const relabelled = fx.items.map((it, i) => (i === 7 ? { ...it, label: (it.label + 1) % 10 } : it));
+    expect(() =>
+      buildAuditInput(fx.audit, {
+        salt: MODEL_SALT,
+        tree: fx.dataset.tree,
+        items: relabelled,
+        indices,
+        target: LABEL_TARGET,
+      }),
+    )
+      .to.throw(DatasetError)
+      .with.property("message", "item 7 does not match the committed data set (its leaf differs)");
+    expect(() =>
+      buildAuditInput(fx.audit, {
+        salt: MODEL_SALT,
+        tree: commitDataset(fx.items.slice(0, 10), AUDIT_DEPTH).tree,
+        items: fx.items.slice(0, 10),
+        indices: Array(AUDIT_BATCH).fill(12) as number[],
+        target: 3,
+      }),
+    ).to.throw(/index 12 is outside the data set \[0, 10\)/);
+  });
+});
