@@ -15,7 +15,7 @@ export type { InferenceMarket, ModelRegistry };
 
 export const ARTIFACTS_DIR = fileURLToPath(new URL("../../artifacts", import.meta.url));
 
-export type StackContract = "ModelRegistry" | "InferenceMarket";
+export type StackContract = "ModelRegistry" | "InferenceMarket" | "AccuracyMarket" | "RetrievalMarket";
 
 export interface HardhatArtifact {
   contractName: string;

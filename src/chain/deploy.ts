@@ -5,7 +5,7 @@
 import { ContractFactory, ZeroAddress, keccak256, type InterfaceAbi, type Signer } from "ethers";
 
 import { checkSetupArtifacts, renderVerifier, type SetupArtifacts } from "../zk/index.js";
-import { codeHash, loadArtifact } from "./contracts.js";
+import { codeHash, loadArtifact, type StackContract } from "./contracts.js";
 import {
   DEFAULT_DEPLOYMENTS_DIR,
   assertCanReplace,
@@ -290,4 +290,30 @@ export async function deployVerifier(
     reused,
     record: record as VerifierRecord,
   };
+}
+
+/**
+ * Deploys a contract of `contracts/` by artifact name (or reuses an identical live one recorded
+ * for this chain) and records it in `deployments/<chainId>.json` under "contracts".
+ */
+export async function deployRecorded(
+  signer: Signer,
+  name: StackContract,
+  args: unknown[],
+  opts: DeployOptions = {},
+): Promise<{ record: ContractRecord; reused: boolean }> {
+  const chainId = await chainIdOf(signer);
+  const dir = opts.deploymentsDir ?? DEFAULT_DEPLOYMENTS_DIR;
+  const file = (await readDeployments(dir, chainId)) ?? emptyDeployments(chainId);
+  const a = loadArtifact(name);
+  const out = await deployOrReuse(
+    signer,
+    chainId,
+    file,
+    "contracts",
+    { name, abi: a.abi, bytecode: a.bytecode, args },
+    opts,
+  );
+  if (!out.reused) await writeDeployments(dir, file);
+  return out;
 }

@@ -15,6 +15,7 @@ export {
   type HardhatArtifact,
   type InferenceMarket,
   type ModelRegistry,
+  type StackContract,
 } from "./contracts.js";
 export {
   DEFAULT_DEPLOYMENTS_DIR,
@@ -37,6 +38,7 @@ export {
   DEFAULT_PARAMS,
   compileVerifier,
   deployMarketStack,
+  deployRecorded,
   deployVerifier,
   type DeployOptions,
   type MarketBounds,

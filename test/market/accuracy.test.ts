@@ -1,0 +1,98 @@
+import { expect } from "chai";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type { Signer } from "ethers";
+import { network } from "hardhat";
+
+import { deployMarketStack } from "../../src/chain/index.js";
+import { writeDatasetFile } from "../../src/dataset/index.js";
+import {
+  AccuracyResponder,
+  challengeClaim,
+  connectAccuracy,
+  connectMarket,
+  getChallengeInfo,
+  loadAuditModel,
+  type AccuracyContext,
+} from "../../src/market/index.js";
+import { LINEAR_MODEL_FILE, runAccuracyDemo } from "../../scripts/demo-accuracy.js";
+import { TEST_CACHE } from "../helpers/cache.js";
+
+/**
+ * The accuracy protocol end to end through the SDK on Hardhat's in-process chain, with real
+ * proofs: the demo's scenario (an honest 85% claim survives its challenge, an inflated 99.9% claim
+ * for the same ~89% model is slashed), then a challenger whose revealed data does not match the
+ * committed test set: the provider's responder rejects it and nothing is slashed.
+ */
+describe("# accuracy protocol (SDK, in-process chain, real proofs)", function () {
+  this.timeout(900_000);
+  let scratch: string;
+  before(async () => {
+    scratch = await mkdtemp(path.join(os.tmpdir(), "zkinfer-accuracy-test-"));
+  });
+  after(async () => {
+    await rm(scratch, { recursive: true, force: true });
+  });
+
+  it("should uphold an honest claim, slash an inflated one, and refuse mismatched data without a slash", async () => {
+    const { ethers } = await network.getOrCreate();
+    const [owner, honest, boastful, auditor] = (await ethers.getSigners()) as unknown as Signer[];
+    const deploymentsDir = path.join(scratch, "deployments");
+    const stateRoot = path.join(scratch, "provider");
+    const stack = await deployMarketStack(owner!, { deploymentsDir });
+    const addresses = { market: stack.market, registry: stack.registry, fromBlock: stack.fromBlock };
+    const lines: string[] = [];
+    const r = await runAccuracyDemo({
+      signers: { owner: owner!, honest: honest!, boastful: boastful!, auditor: auditor! },
+      addresses,
+      deploymentsDir,
+      stateRoot,
+      scratch,
+      cacheDir: TEST_CACHE,
+      say: (m) => lines.push(m),
+      honestEpsilonBps: 5000, // 8 samples: one proof
+    });
+    const h = r.honest.challenges[0]!;
+    expect(h.status).to.equal("Passed");
+    expect(h.chunksProven).to.equal(h.chunks);
+    expect(h.correct * 10_000 + h.samples * h.epsilonBps).to.be.at.least(h.samples * r.honest.accuracyBps);
+    expect(r.honest.refuted).to.equal(false);
+    expect(r.honest.collateral).to.equal(10n ** 18n);
+    const b = r.boastful.challenges[0]!;
+    expect(b.status).to.equal("Failed");
+    expect(r.boastful.refuted).to.equal(true);
+    expect(r.boastful.collateral).to.equal(5n * 10n ** 17n);
+    expect(lines.some((l) => /conceding instead of proving/.test(l))).to.equal(true);
+
+    // A second challenge on the honest claim whose data file is another set: rejected, no slash.
+    const ctxOf = async (s: Signer): Promise<AccuracyContext> =>
+      connectAccuracy(await connectMarket({ signer: s, addresses, cacheDir: TEST_CACHE, stateRoot }), {
+        deploymentsDir,
+      });
+    const auditorCtx = await ctxOf(auditor!);
+    const wrongFile = path.join(scratch, "wrong.json");
+    await writeDatasetFile(wrongFile, [{ pixels: new Array(784).fill(0), label: 3 }], 10);
+    const c = await challengeClaim(auditorCtx, {
+      claimId: r.honest.claimId,
+      epsilonBps: 5000,
+      confidenceBps: 9500,
+      dataURI: wrongFile,
+    });
+    const responder = new AccuracyResponder(await ctxOf(honest!), {
+      model: await loadAuditModel({ modelFile: LINEAR_MODEL_FILE, cacheDir: TEST_CACHE }),
+    });
+    try {
+      await responder.step();
+    } finally {
+      await responder.close();
+    }
+    expect(responder.events.map((e) => e.kind)).to.deep.equal(["rejected"]);
+    const after = await getChallengeInfo(auditorCtx, c.challengeId);
+    expect(after.status).to.equal("DataRejected");
+    expect((await auditorCtx.accuracy.getClaim(r.honest.claimId)).collateral).to.equal(10n ** 18n);
+    expect(await auditorCtx.accuracy.withdrawable(await auditor!.getAddress())).to.equal(
+      c.fee + b.fee + 5n * 10n ** 17n,
+    );
+  });
+});
