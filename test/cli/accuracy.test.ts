@@ -1,0 +1,124 @@
+import { expect } from "chai";
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+
+import { ROOT, TEST_CACHE } from "../helpers/cache.js";
+import { DEV_KEYS, startHardhatNode, type RunningNode } from "../e2e/hardhatNode.js";
+
+const run = promisify(execFile);
+const BIN = path.join(ROOT, "bin", "zkinfer.js");
+const MODEL = path.join(ROOT, "models", "mnist-linear.json");
+
+async function zkinfer(key: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, "--cache", TEST_CACHE, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ZKINFER_PRIVATE_KEY: key, ZKINFER_RPC_RETRIES: "0" },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+async function ok(key: string, ...args: string[]): Promise<Record<string, unknown>> {
+  const r = await zkinfer(key, ...args);
+  expect(r.code, `zkinfer ${args.slice(0, 2).join(" ")}: ${r.stderr.split("\n").slice(-3).join(" | ")}`).to.equal(0);
+  return r.stdout.trim().startsWith("{") || r.stdout.trim().startsWith("[")
+    ? (JSON.parse(r.stdout) as Record<string, unknown>)
+    : { text: r.stdout };
+}
+
+/**
+ * `zkinfer accuracy …` against a real `hardhat node`: deploy, approve the audit circuit, commit
+ * the MNIST test digits, claim, challenge, answer (accept), reveal, answer (prove), status — every
+ * step a separate process, as users run them. The provider is also the registry owner here.
+ */
+describe("# zkinfer accuracy commands (hardhat node)", function () {
+  this.timeout(900_000);
+  let node: RunningNode;
+  let dir: string;
+  before(async () => {
+    node = await startHardhatNode();
+    dir = await mkdtemp(path.join(os.tmpdir(), "zkinfer-accuracy-cli-"));
+  });
+  after(async () => {
+    await node?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("should take a claim from posting to an upheld challenge, and refuse bad input in one line", async () => {
+    const provider = DEV_KEYS[0] as string;
+    const challenger = DEV_KEYS[2] as string;
+    const chain = ["--rpc", node.url, "--deployments", path.join(dir, "deployments")];
+    const pState = ["--state", path.join(dir, "provider")];
+    const cState = ["--state", path.join(dir, "challenger")];
+    await ok(provider, "deploy", ...chain);
+    const model = await ok(provider, "provider", "register", MODEL, ...chain, ...pState);
+    await ok(provider, "accuracy", "deploy", ...chain);
+    const circuit = await ok(
+      provider,
+      "accuracy",
+      "approve-circuit",
+      MODEL,
+      "--model-id",
+      model.modelId as string,
+      ...chain,
+    );
+    const file = path.join(dir, "mnist-test.json");
+    const ds = await ok(challenger, "accuracy", "dataset", file, "--mnist-test", ...chain);
+    const claimArgs = [
+      "accuracy",
+      "claim",
+      model.modelId as string,
+      "--dataset-id",
+      ds.datasetId as string,
+      "--audit-circuit",
+      circuit.auditCircuitId as string,
+      "--collateral",
+      "1",
+      "--slash",
+      "0.5",
+      ...chain,
+      ...pState,
+    ];
+    const bad = await zkinfer(provider, ...claimArgs, "--accuracy", "120");
+    expect(bad.code).to.equal(1);
+    expect(
+      bad.stderr
+        .trim()
+        .split("\n")
+        .filter((l) => l.startsWith("zkinfer: error:")),
+    ).to.deep.equal(['zkinfer: error: --accuracy must be a percentage in (0, 100], e.g. 85 or 99.9%, got "120"']);
+    const { claimId } = await ok(provider, ...claimArgs, "--accuracy", "80");
+    const ch = await ok(
+      challenger,
+      "accuracy",
+      "challenge",
+      claimId as string,
+      "--data",
+      file,
+      "--epsilon",
+      "50",
+      ...chain,
+      ...cState,
+    );
+    expect(ch).to.include({ samples: 8, proofs: 1 });
+    const accepted = await ok(provider, "accuracy", "prove", MODEL, ...chain, ...pState);
+    expect((accepted as unknown as { kind: string }[]).map((e) => e.kind)).to.deep.equal(["accepted"]);
+    await ok(challenger, "accuracy", "reveal", String(ch.challengeId), ...chain, ...cState);
+    const proved = await ok(provider, "accuracy", "prove", MODEL, ...chain, ...pState);
+    expect((proved as unknown as { kind: string; status?: string }[]).map((e) => e.status ?? e.kind)).to.deep.equal([
+      "proved",
+      "Passed",
+    ]);
+    const status = await ok(challenger, "accuracy", "status", claimId as string, ...chain);
+    expect(status.text).to.match(/claims 80\.00%\s+standing/);
+    expect(status.text).to.match(/challenge 1: ε 50\.0% at 95\.0% → 8 samples, 1\/1 proofs \d\/8 correct\s+Passed/);
+  });
+});
