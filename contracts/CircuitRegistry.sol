@@ -13,7 +13,7 @@ import {Groth16Call} from "./Groth16Call.sol";
 ///      exported from `zkeyHash`). It is not re-checked at settlement: since Cancun (EIP-6780)
 ///      deployed code cannot change, and the snarkjs template has no SELFDESTRUCT.
 abstract contract CircuitRegistry is ICircuitRegistry, Ownable2Step {
-    /// @notice Largest batch size: N = 2 + 2k public signals cost ~6.5k gas each to verify.
+    /// @notice Largest batch size: N = 1 + 2k public signals cost ~6.2k gas each to verify.
     uint16 public constant MAX_BATCH_SIZE = 64;
     /// @notice Phase-2 contributions a non-dev circuit needs (the provider is never the only one).
     uint16 public constant MIN_CONTRIBUTORS = 2;
@@ -47,7 +47,7 @@ abstract contract CircuitRegistry is ICircuitRegistry, Ownable2Step {
                 revert Market__BeaconRequired(circuitId);
         }
 
-        uint16 n = 2 + 2 * p.batchSize;
+        uint16 n = 1 + 2 * p.batchSize;
         bytes4 selector = Groth16Call.selectorFor(n);
         _probe(p.verifier, selector, n);
 

@@ -20,25 +20,62 @@ import {Groth16Call} from "./Groth16Call.sol";
 ///                               ─decline (provider, t <= deadline)→ Declined
 ///                               ─reclaim (t > deadline, or primary circuit revoked)→ Reclaimed
 ///
-///      Public signals (N = 2 + 2k), rebuilt here from storage plus the claimed outputs:
-///        [weightsCommitment, binding, output_0, inputCommitment_0, …, output_{k-1}, inputCommitment_{k-1}]
-///        binding = uint256(keccak256(abi.encode(block.chainid, address(this), requestIds))) % r
-///      The binding ties a proof to these request ids on this market on this chain; the payout goes
-///      to the model's provider whoever submits, so a proof copied from the mempool is worthless to
-///      its copier.
+///      Public signals (N = 1 + 2k), rebuilt here from storage plus the claimed outputs:
+///        [weightsCommitment, claim_0, inputCommitment_0, …, claim_{k-1}, inputCommitment_{k-1}]
+///        claim_i = binding << 32 | output_i,  output_i < 2^32
+///        binding = uint256(keccak256(abi.encode(block.chainid, address(this), requestIds))) mod 2^221
+///      A claim is < 2^253 < r, and the circuit splits it uniquely (circuits/lib/Claim.circom:
+///      32-bit and 221-bit decompositions), pinning its low bits to the output it computed. Packing
+///      the binding with the output spares one public signal (one ecMul + ecAdd, ≈ 6.2k gas) per
+///      proof. The binding ties a proof to these request ids on this market on this chain; the
+///      payout goes to the model's provider whoever submits, so a proof copied from the mempool is
+///      worthless to its copier.
 ///
 ///      Settlement is checks → verification (a staticcall, which cannot modify state) → effects.
 ///      A failing or malformed verifier call reverts; only `reclaim` ever slashes.
+///
+///      Gas layout of a fulfillment (cold slots are what a settlement pays for, ≈ 2.1k each):
+///        request slot 0   escrow, deadline, status, fee snapshot, output, pause epoch — read and
+///                         written once (the output is stored beside the status);
+///        request slots 1, 2  input commitment, model id — read;
+///        model state      open requests + the model's slash amount — read and written once;
+///        provider stake   locked + earned (pull balance) — read and written once;
+///        fee accumulator  protocol fees + the pause switch — read, written when there is a fee;
+///        registry         one call (provider, verifier, circuit id, weights commitment).
 contract InferenceMarket is StakeManager, IInferenceMarket {
-    /// @dev Stored in `Request.output` while the request is open. It is >= r, so it is never a
-    ///      valid output; pre-filling the slot at posting makes the fulfiller's write a cheap
-    ///      non-zero to non-zero SSTORE (the consumer pays for the slot its answer goes into).
-    uint256 internal constant OUTPUT_PENDING = type(uint256).max;
+    /// @notice Bits of an output (the low bits of its claim signal).
+    uint256 public constant OUTPUT_BITS = 32;
+    /// @notice Bits of the binding (the high bits of a claim): 253 - OUTPUT_BITS.
+    uint256 public constant BINDING_BITS = 221;
+    uint256 internal constant BINDING_MASK = (1 << BINDING_BITS) - 1;
 
     /// @inheritdoc IInferenceMarket
     IModelRegistry public immutable override REGISTRY;
 
-    /// @dev What the effects of one accepted proof need (a struct to keep the stack shallow).
+    /// @dev Storage layout of a request; `getRequest` assembles the `Request` view from it.
+    struct StoredRequest {
+        // slot 0: everything a fulfillment reads and writes
+        uint128 escrow; // received amount (balance delta in token mode)
+        uint40 deadline; // <= now + 365 days at posting: fits uint40
+        RequestStatus status;
+        uint16 feeBps; // protocol fee snapshotted at posting
+        uint32 output; // 0 until Fulfilled
+        uint32 pauseEpoch; // number of pauses that had started before posting
+        // slot 1
+        uint256 inputCommitment;
+        // slot 2
+        bytes32 modelId;
+        // slot 3
+        address consumer;
+    }
+
+    /// @dev This market's state of a model: one slot, written by every posting and settlement.
+    struct ModelState {
+        uint32 open; // open requests (<= the model's capacity)
+        uint128 slashAmount; // the model's slash amount (immutable in the registry), copied at posting
+    }
+
+    /// @dev What a verified batch needs for its effects (a struct to keep the stack shallow).
     struct Settlement {
         bytes32 modelId;
         bytes32 circuitId;
@@ -47,8 +84,8 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
     }
 
     uint256 internal _nextRequestId = 1;
-    mapping(uint256 requestId => Request) internal _requests;
-    mapping(bytes32 modelId => uint256) internal _openRequests;
+    mapping(uint256 requestId => StoredRequest) internal _requests;
+    mapping(bytes32 modelId => ModelState) internal _modelStates;
 
     /// @param registry the circuits and models this market settles against.
     /// @param paymentToken address(0) for ETH, else the one ERC20 of escrows and stakes.
@@ -96,11 +133,37 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
         uint256 output,
         uint256[8] calldata proof
     ) external override nonReentrant whenNotPaused {
-        uint256[] memory requestIds = new uint256[](1);
-        uint256[] memory outputs = new uint256[](1);
-        requestIds[0] = requestId;
-        outputs[0] = output;
-        _settle(requestIds, outputs, proof);
+        // Checks (one request: no arrays in memory).
+        if (output >> OUTPUT_BITS != 0) revert Market__OutputOutOfRange(output);
+        StoredRequest storage r = _requireOpen(requestId);
+        uint40 deadline = r.deadline;
+        if (block.timestamp > deadline) revert Market__DeadlinePassed(requestId, deadline);
+        bytes32 modelId = r.modelId;
+
+        // Verification: public signals [weightsCommitment, claim, inputCommitment].
+        IModelRegistry.SettlementTerms memory t = REGISTRY.settlementTerms(modelId, 1);
+        uint256 binding = _bindingOfOne(requestId);
+        _verify(
+            t.verifier,
+            abi.encodePacked(
+                t.verifySelector,
+                proof,
+                t.weightsCommitment,
+                (binding << OUTPUT_BITS) | output,
+                r.inputCommitment
+            ),
+            modelId,
+            binding
+        );
+
+        // Effects.
+        (uint256 payout, uint256 fee) = _settleRequest(r, output);
+        ModelState storage m = _modelStates[modelId];
+        uint128 slash = m.slashAmount;
+        m.open -= 1;
+        _unlockAndCredit(_stakes[t.provider], slash, payout);
+        if (fee != 0) _protocolFees += uint128(fee); // fee < escrow <= uint128
+        emit RequestFulfilled(requestId, modelId, t.provider, t.circuitId, output, binding, payout, fee);
     }
 
     /// @inheritdoc IInferenceMarket
@@ -109,55 +172,103 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
         uint256[] calldata outputs,
         uint256[8] calldata proof
     ) external override nonReentrant whenNotPaused {
-        _settle(requestIds, outputs, proof);
+        uint256 k = requestIds.length;
+        if (k == 0) revert Market__EmptyBatch();
+        if (outputs.length != k) revert Market__LengthMismatch(k, outputs.length);
+        // The first request is checked before the registry is asked about its model.
+        bytes32 modelId = _requireOpen(requestIds[0]).modelId;
+        IModelRegistry.SettlementTerms memory t = REGISTRY.settlementTerms(modelId, k);
+        uint256 binding = _binding(requestIds);
+
+        // Checks, and the verifier's calldata: selector, proof, [weightsCommitment, claim_i, ic_i …].
+        bytes memory data = abi.encodePacked(
+            t.verifySelector,
+            proof,
+            t.weightsCommitment,
+            new uint256[](2 * k)
+        );
+        uint256 prev;
+        for (uint256 i = 0; i < k; ++i) {
+            uint256 id = requestIds[i];
+            if (i != 0 && id <= prev) revert Market__BatchNotSorted(i);
+            prev = id;
+            uint256 output = outputs[i];
+            if (output >> OUTPUT_BITS != 0) revert Market__OutputOutOfRange(output);
+            StoredRequest storage r = _requireOpen(id);
+            if (r.modelId != modelId) revert Market__BatchMixesModels(id, modelId, r.modelId);
+            uint40 deadline = r.deadline;
+            if (block.timestamp > deadline) revert Market__DeadlinePassed(id, deadline);
+            uint256 claim = (binding << OUTPUT_BITS) | output;
+            uint256 ic = r.inputCommitment;
+            assembly ("memory-safe") {
+                // data: length word, 4-byte selector, 8 proof words, weightsCommitment, then pairs
+                let at := add(data, add(0x144, mul(i, 0x40))) // 0x20 + 4 + 9 * 32
+                mstore(at, claim)
+                mstore(add(at, 0x20), ic)
+            }
+        }
+        _verify(t.verifier, data, modelId, binding);
+
+        _markFulfilled(Settlement(modelId, t.circuitId, binding, t.provider), requestIds, outputs);
     }
 
     /// @inheritdoc IInferenceMarket
     function decline(uint256 requestId) external override nonReentrant {
-        Request storage r = _requireOpen(requestId);
+        StoredRequest storage r = _requireOpen(requestId);
         bytes32 modelId = r.modelId;
         (address provider, ) = REGISTRY.reclaimTerms(modelId);
         if (msg.sender != provider) revert Market__NotModelProvider(modelId, msg.sender);
         if (block.timestamp > r.deadline) revert Market__DeadlinePassed(requestId, r.deadline);
 
         r.status = RequestStatus.Declined;
-        r.output = 0;
-        _openRequests[modelId] -= 1;
-        _unlockAndSlash(_stakes[provider], r.slashLocked, 0);
+        uint128 locked = _closeOne(modelId);
+        _unlockAndSlash(_stakes[provider], locked, 0);
         uint256 refunded = r.escrow;
-        _balances[r.consumer] += refunded;
-        emit RequestDeclined(requestId, modelId, r.consumer, refunded);
+        address consumer = r.consumer;
+        _balances[consumer] += refunded;
+        emit RequestDeclined(requestId, modelId, consumer, refunded);
     }
 
     /// @inheritdoc IInferenceMarket
     function reclaim(uint256 requestId) external override nonReentrant {
-        Request storage r = _requireOpen(requestId);
+        StoredRequest storage r = _requireOpen(requestId);
         bytes32 modelId = r.modelId;
         (address provider, bool revoked) = REGISTRY.reclaimTerms(modelId);
         if (!revoked && block.timestamp <= r.deadline)
             revert Market__DeadlineNotPassed(requestId, r.deadline);
         bool waived = revoked || _pausedDuring(r.pauseEpoch, r.deadline);
-        uint128 slashed = waived ? 0 : r.slashLocked;
 
         r.status = RequestStatus.Reclaimed;
-        r.output = 0;
-        _openRequests[modelId] -= 1;
-        _unlockAndSlash(_stakes[provider], r.slashLocked, slashed);
+        uint128 locked = _closeOne(modelId);
+        uint128 slashed = waived ? 0 : locked;
+        _unlockAndSlash(_stakes[provider], locked, slashed);
         uint256 refunded = r.escrow;
-        _balances[r.consumer] += refunded + slashed;
-        emit RequestReclaimed(requestId, modelId, r.consumer, refunded, slashed, waived);
+        address consumer = r.consumer;
+        _balances[consumer] += refunded + slashed;
+        emit RequestReclaimed(requestId, modelId, consumer, refunded, slashed, waived);
     }
 
     // ──────────────────────────────────────────── Views ────────────────────────────────────────────
 
     /// @inheritdoc IInferenceMarket
-    function getRequest(uint256 requestId) external view override returns (Request memory) {
-        return _requests[requestId];
+    function getRequest(uint256 requestId) external view override returns (Request memory req) {
+        StoredRequest storage r = _requests[requestId];
+        if (r.status == RequestStatus.None) return req;
+        req.consumer = r.consumer;
+        req.deadline = r.deadline;
+        req.status = r.status;
+        req.feeBps = r.feeBps;
+        req.pauseEpoch = r.pauseEpoch;
+        req.escrow = r.escrow;
+        req.slashLocked = _modelStates[r.modelId].slashAmount;
+        req.modelId = r.modelId;
+        req.inputCommitment = r.inputCommitment;
+        req.output = r.output;
     }
 
     /// @inheritdoc IInferenceMarket
     function outputOf(uint256 requestId) external view override returns (uint256) {
-        Request storage r = _requests[requestId];
+        StoredRequest storage r = _requests[requestId];
         if (r.status != RequestStatus.Fulfilled) revert Market__RequestNotFulfilled(requestId, r.status);
         return r.output;
     }
@@ -169,7 +280,7 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
 
     /// @inheritdoc IInferenceMarket
     function openRequestsOf(bytes32 modelId) external view override returns (uint256) {
-        return _openRequests[modelId];
+        return _modelStates[modelId].open;
     }
 
     /// @inheritdoc IInferenceMarket
@@ -186,17 +297,18 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
         if (k == 0) revert Market__EmptyBatch();
         if (outputs.length != k) revert Market__LengthMismatch(k, outputs.length);
         bytes32 modelId = _requests[requestIds[0]].modelId;
-        signals = new uint256[](2 + 2 * k);
+        signals = new uint256[](1 + 2 * k);
         signals[0] = REGISTRY.getModel(modelId).weightsCommitment;
-        signals[1] = _binding(requestIds);
+        uint256 binding = _binding(requestIds);
         for (uint256 i = 0; i < k; ++i) {
             uint256 id = requestIds[i];
             if (i != 0 && id <= requestIds[i - 1]) revert Market__BatchNotSorted(i);
-            Request storage r = _requests[id];
+            StoredRequest storage r = _requests[id];
             if (r.status == RequestStatus.None) revert Market__UnknownRequest(id);
             if (r.modelId != modelId) revert Market__BatchMixesModels(id, modelId, r.modelId);
-            signals[2 + 2 * i] = outputs[i];
-            signals[3 + 2 * i] = r.inputCommitment;
+            if (outputs[i] >> OUTPUT_BITS != 0) revert Market__OutputOutOfRange(outputs[i]);
+            signals[1 + 2 * i] = (binding << OUTPUT_BITS) | outputs[i];
+            signals[2 + 2 * i] = r.inputCommitment;
         }
     }
 
@@ -223,7 +335,8 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
         uint256 minBounty = _params.minBounty;
         required = terms.price > minBounty ? terms.price : minBounty;
         if (amount < required) revert Market__BountyTooSmall(amount, required);
-        if (_openRequests[modelId] >= terms.capacity) revert Market__ModelAtCapacity(modelId, terms.capacity);
+        if (_modelStates[modelId].open >= terms.capacity)
+            revert Market__ModelAtCapacity(modelId, terms.capacity);
         uint256 free = _freeStake(_stakes[terms.provider]);
         if (free < terms.slashAmount)
             revert Market__InsufficientFreeStake(terms.provider, free, terms.slashAmount);
@@ -238,139 +351,124 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
         uint128 escrow
     ) private returns (uint256 requestId) {
         _lock(_stakes[terms.provider], terms.slashAmount);
-        _openRequests[modelId] += 1;
+        ModelState storage m = _modelStates[modelId];
+        uint32 open = m.open + 1; // open < capacity (uint32), checked
+        _modelStates[modelId] = ModelState(open, terms.slashAmount);
         requestId = _nextRequestId++;
-        Request storage r = _requests[requestId];
-        r.consumer = msg.sender;
+        StoredRequest storage r = _requests[requestId];
+        r.escrow = escrow;
         r.deadline = uint40(deadline); // deadline <= now + 365 days: fits uint40
         r.status = RequestStatus.Open;
         r.feeBps = _params.protocolFeeBps;
-        r.pauseEpoch = uint32(_pauseStartedAt.length);
-        r.escrow = escrow;
-        r.slashLocked = terms.slashAmount;
-        r.modelId = modelId;
+        r.pauseEpoch = _pauseCount;
         r.inputCommitment = inputCommitment;
-        r.output = OUTPUT_PENDING;
+        r.modelId = modelId;
+        r.consumer = msg.sender;
     }
 
     function _emitBountyPosted(uint256 requestId, bytes calldata input) private {
-        Request storage r = _requests[requestId];
+        StoredRequest storage r = _requests[requestId];
+        bytes32 modelId = r.modelId;
         emit BountyPosted(
             requestId,
-            r.modelId,
-            r.consumer,
+            modelId,
+            msg.sender,
             r.inputCommitment,
             r.escrow,
-            r.slashLocked,
+            _modelStates[modelId].slashAmount,
             r.deadline,
             input
         );
     }
 
-    function _requireOpen(uint256 requestId) private view returns (Request storage r) {
+    function _requireOpen(uint256 requestId) private view returns (StoredRequest storage r) {
         r = _requests[requestId];
         if (r.status != RequestStatus.Open) revert Market__RequestNotOpen(requestId, r.status);
     }
 
+    /// @dev One request of `modelId` leaves the open state: returns the stake it had locked.
+    function _closeOne(bytes32 modelId) private returns (uint128 locked) {
+        ModelState storage m = _modelStates[modelId];
+        locked = m.slashAmount;
+        m.open -= 1;
+    }
+
     // ────────────────────────────────────────── Settlement ─────────────────────────────────────────
 
-    /// @dev Settles k = requestIds.length requests of one model with one proof, all or nothing:
-    ///      checks and public signals from storage, verification, then effects.
-    function _settle(
-        uint256[] memory requestIds,
-        uint256[] memory outputs,
-        uint256[8] calldata proof
-    ) private {
-        (bytes32 modelId, uint256[] memory signals) = _checkRequests(requestIds, outputs);
-        Settlement memory st = _verify(modelId, requestIds, signals, proof);
-        _markFulfilled(st, requestIds, outputs);
-    }
-
-    /// @dev Checks every request (open, one model, in time, ids strictly increasing, output < r)
-    ///      and fills the per-request public signals: signals[2+2i] = output_i,
-    ///      signals[3+2i] = inputCommitment_i. Signals 0 and 1 are filled by `_verify`.
-    function _checkRequests(
-        uint256[] memory requestIds,
-        uint256[] memory outputs
-    ) private view returns (bytes32 modelId, uint256[] memory signals) {
-        uint256 k = requestIds.length;
-        if (k == 0) revert Market__EmptyBatch();
-        if (outputs.length != k) revert Market__LengthMismatch(k, outputs.length);
-        modelId = _requests[requestIds[0]].modelId;
-        signals = new uint256[](2 + 2 * k);
-        for (uint256 i = 0; i < k; ++i) {
-            uint256 id = requestIds[i];
-            if (i != 0 && id <= requestIds[i - 1]) revert Market__BatchNotSorted(i);
-            Request storage r = _requireOpen(id);
-            if (r.modelId != modelId) revert Market__BatchMixesModels(id, modelId, r.modelId);
-            if (block.timestamp > r.deadline) revert Market__DeadlinePassed(id, r.deadline);
-            if (outputs[i] >= SNARK_SCALAR_FIELD) revert Market__NotInField(outputs[i]);
-            signals[2 + 2 * i] = outputs[i];
-            signals[3 + 2 * i] = r.inputCommitment;
-        }
-    }
-
-    /// @dev Completes the public signals (weightsCommitment, binding) and calls the verifier of the
-    ///      model's circuit for this batch size, taken from the registry (never from the caller;
-    ///      the registry reverts if there is none or it is revoked). Reverts unless accepted.
-    function _verify(
-        bytes32 modelId,
-        uint256[] memory requestIds,
-        uint256[] memory signals,
-        uint256[8] calldata proof
-    ) private view returns (Settlement memory st) {
-        IModelRegistry.SettlementTerms memory terms = REGISTRY.settlementTerms(modelId, requestIds.length);
-        uint256 binding = _binding(requestIds);
-        signals[0] = terms.weightsCommitment;
-        signals[1] = binding;
-
-        (bool callOk, bool accepted) = Groth16Call.verify(
-            terms.verifier,
-            Groth16Call.encode(terms.verifySelector, proof, signals)
-        );
-        if (!callOk) revert Market__VerifierCallFailed(terms.verifier);
+    /// @dev Calls the verifier (taken from the registry, never from the caller; the registry reverts
+    ///      if there is none for this batch size or it is revoked). Reverts unless accepted.
+    function _verify(address verifier, bytes memory data, bytes32 modelId, uint256 binding) private view {
+        (bool callOk, bool accepted) = Groth16Call.verify(verifier, data);
+        if (!callOk) revert Market__VerifierCallFailed(verifier);
         if (!accepted) revert Market__InvalidProof(modelId, binding);
-        return Settlement(modelId, terms.circuitId, binding, terms.provider);
     }
 
-    /// @dev Effects of an accepted proof: each request Fulfilled with its output; the provider paid
-    ///      escrow minus the snapshotted fee (pull balance); the fee accrued; the stake unlocked.
+    /// @dev Marks an open request Fulfilled with its output (one slot write) and splits its escrow
+    ///      into the provider's payout and the snapshotted fee (rounded down, in the provider's
+    ///      favour).
+    function _settleRequest(
+        StoredRequest storage r,
+        uint256 output
+    ) private returns (uint256 payout, uint256 fee) {
+        uint256 escrow = r.escrow;
+        fee = (escrow * r.feeBps) / BPS;
+        payout = escrow - fee;
+        r.status = RequestStatus.Fulfilled;
+        r.output = uint32(output); // < 2^32, checked
+    }
+
+    /// @dev Effects of an accepted batch proof: each request Fulfilled with its output; the provider
+    ///      paid escrow minus the snapshotted fee (pull balance); the fee accrued; the stake unlocked.
     function _markFulfilled(
         Settlement memory st,
-        uint256[] memory requestIds,
-        uint256[] memory outputs
+        uint256[] calldata requestIds,
+        uint256[] calldata outputs
     ) private {
+        uint256 k = requestIds.length;
         uint256 paid;
         uint256 fees;
-        uint256 unlocked;
-        for (uint256 i = 0; i < requestIds.length; ++i) {
-            Request storage r = _requests[requestIds[i]];
-            uint256 escrow = r.escrow;
-            uint256 fee = (escrow * r.feeBps) / BPS; // rounded down, in the provider's favour
-            r.status = RequestStatus.Fulfilled;
-            r.output = outputs[i];
-            paid += escrow - fee;
+        for (uint256 i = 0; i < k; ++i) {
+            (uint256 payout, uint256 fee) = _fulfillOne(st, requestIds[i], outputs[i]);
+            paid += payout;
             fees += fee;
-            unlocked += r.slashLocked;
-            emit RequestFulfilled(
-                requestIds[i],
-                st.modelId,
-                st.provider,
-                st.circuitId,
-                outputs[i],
-                st.binding,
-                escrow - fee,
-                fee
-            );
         }
-        _openRequests[st.modelId] -= requestIds.length;
-        _unlockAndSlash(_stakes[st.provider], uint128(unlocked), 0); // unlocked <= locked: fits uint128
-        _balances[st.provider] += paid;
-        if (fees != 0) _protocolFees += fees;
+        ModelState storage m = _modelStates[st.modelId];
+        uint256 unlocked = uint256(m.slashAmount) * k;
+        m.open -= uint32(k); // k <= open (every request was open), checked
+        _unlockAndCredit(_stakes[st.provider], unlocked, paid);
+        if (fees != 0) _protocolFees += _toUint128(fees);
     }
 
-    /// @dev binding = uint256(keccak256(abi.encode(block.chainid, address(this), requestIds))) % r.
-    function _binding(uint256[] memory requestIds) private view returns (uint256) {
-        return uint256(keccak256(abi.encode(block.chainid, address(this), requestIds))) % SNARK_SCALAR_FIELD;
+    /// @dev One request of a verified batch: Fulfilled, and its event.
+    function _fulfillOne(
+        Settlement memory st,
+        uint256 requestId,
+        uint256 output
+    ) private returns (uint256 payout, uint256 fee) {
+        (payout, fee) = _settleRequest(_requests[requestId], output);
+        emit RequestFulfilled(
+            requestId,
+            st.modelId,
+            st.provider,
+            st.circuitId,
+            output,
+            st.binding,
+            payout,
+            fee
+        );
+    }
+
+    /// @dev binding = uint256(keccak256(abi.encode(block.chainid, address(this), requestIds))) mod 2^221.
+    function _binding(uint256[] calldata requestIds) private view returns (uint256) {
+        return uint256(keccak256(abi.encode(block.chainid, address(this), requestIds))) & BINDING_MASK;
+    }
+
+    /// @dev `_binding([requestId])` without an array: abi.encode(uint256, address, uint256[]) of a
+    ///      one-element array is chainid, address, offset 0x60, length 1, requestId.
+    function _bindingOfOne(uint256 requestId) private view returns (uint256) {
+        return
+            uint256(
+                keccak256(abi.encode(block.chainid, address(this), uint256(0x60), uint256(1), requestId))
+            ) & BINDING_MASK;
     }
 }

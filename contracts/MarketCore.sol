@@ -3,7 +3,6 @@ pragma solidity 0.8.28;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
-import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
@@ -18,7 +17,11 @@ import {SNARK_SCALAR_FIELD_R, MIN_RESPONSE_WINDOW_S, MAX_WINDOW_HARD_CAP_S} from
 ///      holds after every transaction (anything forced in, e.g. by selfdestruct, only adds surplus).
 ///      In token mode amounts are measured as balance deltas, so fee-on-transfer tokens are
 ///      accounted for what actually arrived. Rebasing tokens are not supported.
-abstract contract MarketCore is IMarketCore, Ownable2Step, Pausable, ReentrancyGuardTransient {
+///
+///      Pause: OpenZeppelin's Pausable keeps its flag in a slot of its own, one more cold read
+///      (2.1k gas) on every fulfillment. The flag lives here in the slot of the protocol-fee
+///      accumulator, which a fulfillment writes anyway; same events, errors and `paused()` view.
+abstract contract MarketCore is IMarketCore, Ownable2Step, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
     /// @notice The BN254 scalar field modulus r: every public signal must be < r.
@@ -44,8 +47,18 @@ abstract contract MarketCore is IMarketCore, Ownable2Step, Pausable, ReentrancyG
 
     MarketParams internal _params;
     mapping(address account => uint256) internal _balances;
-    uint256 internal _protocolFees;
+    /// @dev One slot (declared together so that they pack): read by every postBounty and
+    ///      fulfillment, written by fulfillments that carry a fee.
+    uint128 internal _protocolFees;
+    bool private _paused;
+    uint32 internal _pauseCount; // == _pauseStartedAt.length
     uint64[] internal _pauseStartedAt;
+
+    /// @dev Reverts with EnforcedPause while paused.
+    modifier whenNotPaused() {
+        if (_paused) revert EnforcedPause();
+        _;
+    }
 
     /// @param paymentToken address(0) for ETH, else the ERC20 used for every amount.
     constructor(
@@ -111,7 +124,7 @@ abstract contract MarketCore is IMarketCore, Ownable2Step, Pausable, ReentrancyG
 
     /// @inheritdoc IMarketCore
     function withdrawable(address account) external view override returns (uint256) {
-        return _balances[account];
+        return _balances[account] + _earnedOf(account);
     }
 
     /// @inheritdoc IMarketCore
@@ -186,18 +199,28 @@ abstract contract MarketCore is IMarketCore, Ownable2Step, Pausable, ReentrancyG
 
     /// @inheritdoc IMarketCore
     function pause() external override onlyOwner {
-        _pause();
+        if (_paused) revert EnforcedPause();
+        _paused = true;
+        _pauseCount += 1;
         _pauseStartedAt.push(uint64(block.timestamp));
+        emit Paused(msg.sender);
     }
 
     /// @inheritdoc IMarketCore
     function unpause() external override onlyOwner {
-        _unpause();
+        if (!_paused) revert ExpectedPause();
+        _paused = false;
+        emit Unpaused(msg.sender);
+    }
+
+    /// @inheritdoc IMarketCore
+    function paused() external view override returns (bool) {
+        return _paused;
     }
 
     /// @inheritdoc IMarketCore
     function pauseCount() external view override returns (uint256) {
-        return _pauseStartedAt.length;
+        return _pauseCount;
     }
 
     /// @inheritdoc IMarketCore
@@ -229,12 +252,20 @@ abstract contract MarketCore is IMarketCore, Ownable2Step, Pausable, ReentrancyG
         received = token.balanceOf(address(this)) - before;
     }
 
+    /// @dev A provider's earnings kept beside its locked stake (see StakeManager); part of its pull
+    ///      balance.
+    function _earnedOf(address account) internal view virtual returns (uint256);
+
+    /// @dev Zeroes `account`'s earnings kept beside its locked stake and returns them.
+    function _takeEarned(address account) internal virtual returns (uint256);
+
     /// @dev Pays out `msg.sender`'s whole pull balance to `to`. Checks-effects-interactions: the
     ///      balance is zeroed before the transfer; a failing transfer reverts and restores it.
     function _withdrawTo(address to) private returns (uint256 amount) {
         amount = _balances[msg.sender];
+        if (amount != 0) _balances[msg.sender] = 0;
+        amount += _takeEarned(msg.sender);
         if (amount == 0) revert Market__NothingToWithdraw(msg.sender);
-        _balances[msg.sender] = 0;
         emit Withdrawn(msg.sender, to, amount);
         if (PAYMENT_TOKEN == address(0)) {
             (bool ok, ) = payable(to).call{value: amount}("");
@@ -247,7 +278,7 @@ abstract contract MarketCore is IMarketCore, Ownable2Step, Pausable, ReentrancyG
     /// @dev True if a pause started after a request was posted (`pauseEpoch` = pauses started
     ///      before it) and no later than its deadline: the provider may have been unable to answer.
     function _pausedDuring(uint32 pauseEpoch, uint64 deadline) internal view returns (bool) {
-        return pauseEpoch < _pauseStartedAt.length && _pauseStartedAt[pauseEpoch] <= deadline;
+        return pauseEpoch < _pauseCount && _pauseStartedAt[pauseEpoch] <= deadline;
     }
 
     function _toUint128(uint256 amount) internal pure returns (uint128) {

@@ -8,16 +8,32 @@ import {MarketCore} from "./MarketCore.sol";
 /// @notice Provider stake (see IStakeManager). Stake operations keep working while paused.
 /// @dev Invariant kept by every function here and by the lock/unlock/slash hooks the market uses:
 ///        locked + unbonding <= total
-///      `_slash` lowers total and locked by the same amount, so it cannot break it.
+///      `_unlockAndSlash` lowers total and locked by the same amount, so it cannot break it.
+///
+///      Storage: what a fulfillment touches — the locked stake it unlocks and the payout it credits
+///      — shares one slot (`locked`, `earned`), so a settlement writes one provider slot instead of
+///      two (stake + pull balance). `earned` is part of the provider's pull balance: `withdrawable`
+///      and `withdraw` (MarketCore) add it to `_balances`.
 abstract contract StakeManager is MarketCore, IStakeManager {
-    mapping(address provider => StakeInfo) internal _stakes;
+    struct Stake {
+        // slot 0: written by every fulfillment
+        uint128 locked;
+        uint128 earned; // payouts not yet withdrawn (pull balance)
+        // slot 1
+        uint128 total;
+        uint128 unbonding;
+        // slot 2
+        uint64 unbondingReadyAt;
+    }
+
+    mapping(address provider => Stake) internal _stakes;
 
     /// @inheritdoc IStakeManager
     function depositStake(uint256 amount) external payable override nonReentrant {
         if (amount == 0) revert Market__ZeroAmount();
         uint256 received = _collect(msg.sender, amount);
         if (received == 0) revert Market__ZeroAmount();
-        StakeInfo storage s = _stakes[msg.sender];
+        Stake storage s = _stakes[msg.sender];
         uint128 newTotal = _toUint128(s.total + received);
         s.total = newTotal;
         emit StakeDeposited(msg.sender, received, newTotal);
@@ -26,7 +42,7 @@ abstract contract StakeManager is MarketCore, IStakeManager {
     /// @inheritdoc IStakeManager
     function requestUnbond(uint256 amount) external override nonReentrant {
         if (amount == 0) revert Market__ZeroAmount();
-        StakeInfo storage s = _stakes[msg.sender];
+        Stake storage s = _stakes[msg.sender];
         uint256 free = _freeStake(s);
         if (amount > free) revert Market__InsufficientFreeStake(msg.sender, free, amount);
         uint128 unbonding = s.unbonding + uint128(amount); // amount <= free <= total: fits uint128
@@ -38,7 +54,7 @@ abstract contract StakeManager is MarketCore, IStakeManager {
 
     /// @inheritdoc IStakeManager
     function withdrawStake() external override nonReentrant returns (uint256 amount) {
-        StakeInfo storage s = _stakes[msg.sender];
+        Stake storage s = _stakes[msg.sender];
         amount = s.unbonding;
         if (amount == 0) revert Market__NothingUnbonding(msg.sender);
         if (block.timestamp < s.unbondingReadyAt)
@@ -52,7 +68,8 @@ abstract contract StakeManager is MarketCore, IStakeManager {
 
     /// @inheritdoc IStakeManager
     function stakeOf(address provider) external view override returns (StakeInfo memory) {
-        return _stakes[provider];
+        Stake storage s = _stakes[provider];
+        return StakeInfo(s.total, s.locked, s.unbonding, s.unbondingReadyAt);
     }
 
     /// @inheritdoc IStakeManager
@@ -60,19 +77,38 @@ abstract contract StakeManager is MarketCore, IStakeManager {
         return _freeStake(_stakes[provider]);
     }
 
-    function _freeStake(StakeInfo storage s) internal view returns (uint256) {
+    function _freeStake(Stake storage s) internal view returns (uint256) {
         return uint256(s.total) - s.locked - s.unbonding;
     }
 
     /// @dev Locks `amount` of free stake; the caller has checked `_freeStake >= amount`.
-    function _lock(StakeInfo storage s, uint128 amount) internal {
+    function _lock(Stake storage s, uint128 amount) internal {
         s.locked += amount;
     }
 
     /// @dev Releases `locked` and removes `slashed <= locked` of it from the stake; the slashed
     ///      amount is credited by the caller to whoever the rules say.
-    function _unlockAndSlash(StakeInfo storage s, uint128 locked, uint128 slashed) internal {
+    function _unlockAndSlash(Stake storage s, uint128 locked, uint128 slashed) internal {
         if (locked != 0) s.locked -= locked; // models with slashAmount 0 lock nothing: skip the write
         if (slashed != 0) s.total -= slashed;
+    }
+
+    /// @dev A fulfillment's effect on its provider: releases `locked` and credits `paid` to the
+    ///      provider's pull balance — one slot read and written once.
+    function _unlockAndCredit(Stake storage s, uint256 locked, uint256 paid) internal {
+        uint256 newLocked = uint256(s.locked) - locked; // reverts on underflow (checked)
+        uint256 newEarned = uint256(s.earned) + paid;
+        s.locked = uint128(newLocked); // <= old locked
+        s.earned = _toUint128(newEarned);
+    }
+
+    function _earnedOf(address account) internal view override returns (uint256) {
+        return _stakes[account].earned;
+    }
+
+    function _takeEarned(address account) internal override returns (uint256 amount) {
+        Stake storage s = _stakes[account];
+        amount = s.earned;
+        if (amount != 0) s.earned = 0;
     }
 }

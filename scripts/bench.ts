@@ -13,6 +13,12 @@ const benches: { name: string; command: string[]; file: string }[] = [
     file: "scripts/bench-circuits.ts",
   },
   { name: "market", command: ["npx", "hardhat", "run", "scripts/bench-market.ts"], file: "scripts/bench-market.ts" },
+  { name: "gas", command: ["node", "--import", "tsx", "scripts/bench-gas.ts"], file: "scripts/bench-gas.ts" },
+  {
+    name: "accuracy",
+    command: ["node", "--import", "tsx", "scripts/bench-accuracy.ts"],
+    file: "scripts/bench-accuracy.ts",
+  },
 ];
 
 const wanted = process.argv.slice(2);

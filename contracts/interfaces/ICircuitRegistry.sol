@@ -22,7 +22,7 @@ interface ICircuitRegistry {
     /// @notice What the owner supplies to approve a circuit.
     struct CircuitParams {
         address verifier; // snarkjs-generated Groth16 verifier, renamed `<Circuit>Verifier`
-        uint16 batchSize; // k: requests answered by one proof; public signals = 2 + 2k
+        uint16 batchSize; // k: requests answered by one proof; public signals = 1 + 2k
         Visibility visibility;
         bool dev; // insecure development setup (e.g. single-party, τ known); test chains only
         uint16 contributors; // phase-2 contributions in the transcript
@@ -40,7 +40,7 @@ interface ICircuitRegistry {
         address verifier;
         bytes4 verifySelector; // verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[N])
         uint16 batchSize;
-        uint16 numPublicSignals; // N = 2 + 2 * batchSize
+        uint16 numPublicSignals; // N = 1 + 2 * batchSize
         Visibility visibility;
         bool dev;
         bool revoked;
@@ -85,7 +85,7 @@ interface ICircuitRegistry {
     /// @dev Rules (all must hold):
     ///      - `circuitId` is non-zero and was never used (write-once, also after revocation);
     ///      - the verifier has code; its code hash is recorded;
-    ///      - 1 <= batchSize <= MAX_BATCH_SIZE; numPublicSignals is derived as 2 + 2 * batchSize;
+    ///      - 1 <= batchSize <= MAX_BATCH_SIZE; numPublicSignals is derived as 1 + 2 * batchSize;
     ///      - zkeyHash and architectureHash are non-zero;
     ///      - a dev circuit is refused unless the market was deployed with ALLOW_DEV_CIRCUITS;
     ///      - a non-dev circuit needs a transcript hash and >= MIN_CONTRIBUTORS (2) phase-2
@@ -94,7 +94,7 @@ interface ICircuitRegistry {
     ///      - `verifyProof` with an all-zero proof and all-zero signals returns a well-formed
     ///        `false`: this checks that the verifier has the N the batch size implies.
     /// @dev invariant an approved circuit's verifier, selector, batch size and hashes never change.
-    /// @dev invariant numPublicSignals == 2 + 2 * batchSize.
+    /// @dev invariant numPublicSignals == 1 + 2 * batchSize.
     function approveCircuit(bytes32 circuitId, CircuitParams calldata params) external;
 
     /// @notice Owner: revokes a circuit (e.g. its setup was found compromised). Irreversible.

@@ -10,11 +10,14 @@ import {IStakeManager} from "./IStakeManager.sol";
 ///         an input; the model's provider answers with the output and a Groth16 proof before the
 ///         deadline and is paid; otherwise the consumer reclaims the escrow plus the provider's
 ///         locked slash amount.
-/// @dev Public signals of a circuit of batch size k (N = 2 + 2k), rebuilt on-chain from stored
+/// @dev Public signals of a circuit of batch size k (N = 1 + 2k), rebuilt on-chain from stored
 ///      state plus the claimed outputs — the caller never passes public signals:
-///        [weightsCommitment, binding, output_0, inputCommitment_0, …, output_{k-1}, inputCommitment_{k-1}]
-///      binding = uint256(keccak256(abi.encode(block.chainid, address(market), requestIds))) % r,
-///      requestIds being the uint256[] answered, in the (strictly increasing) order given.
+///        [weightsCommitment, claim_0, inputCommitment_0, …, claim_{k-1}, inputCommitment_{k-1}]
+///        claim_i = binding << 32 | output_i            (output_i < 2^32, so claim_i < 2^253 < r)
+///        binding = uint256(keccak256(abi.encode(block.chainid, address(market), requestIds))) mod 2^221
+///      requestIds being the uint256[] answered, in the (strictly increasing) order given. The
+///      circuit splits each claim uniquely (circuits/lib/Claim.circom) and pins its low 32 bits to
+///      the output it computed; the binding ties the proof to these requests on this market.
 ///      Time edges: fulfill and decline while block.timestamp <= deadline; reclaim once
 ///      block.timestamp > deadline. At `timestamp == deadline` the provider is still in time.
 ///      Models and circuits live in the `ModelRegistry` given at deployment (`REGISTRY`); its errors
@@ -30,22 +33,19 @@ interface IInferenceMarket is IMarketCore, IStakeManager {
         Reclaimed // terminal: deadline passed (or primary circuit revoked), consumer refunded (+ slash)
     }
 
+    /// @notice A request as `getRequest` returns it (the market stores it in a packed layout of
+    ///         its own, see InferenceMarket).
     struct Request {
-        // slot 0
         address consumer;
         uint40 deadline;
         RequestStatus status;
         uint16 feeBps; // protocol fee snapshotted at posting
         uint32 pauseEpoch; // number of pauses that had started before posting
-        // slot 1
         uint128 escrow; // received amount (balance delta in token mode)
-        uint128 slashLocked; // provider stake locked for this request
-        // slot 2
+        uint128 slashLocked; // provider stake locked for this request (the model's slashAmount)
         bytes32 modelId;
-        // slot 3
         uint256 inputCommitment;
-        // slot 4
-        uint256 output; // OUTPUT_PENDING while open; meaningful only when Fulfilled
+        uint256 output; // < 2^32; meaningful only when Fulfilled (0 before)
     }
 
     // ─────────────────────────────────────────── Events ────────────────────────────────────────────
@@ -62,7 +62,8 @@ interface IInferenceMarket is IMarketCore, IStakeManager {
         bytes input
     );
     /// @notice A proof for this request was accepted. With the model's weightsCommitment and the
-    ///         request's inputCommitment, (output, binding) reproduce the proof's public signals.
+    ///         request's inputCommitment, (output, binding) reproduce the proof's public signals
+    ///         (claim = binding << 32 | output).
     event RequestFulfilled(
         uint256 indexed requestId,
         bytes32 indexed modelId,
@@ -110,6 +111,8 @@ interface IInferenceMarket is IMarketCore, IStakeManager {
     /// @notice requestIds must be strictly increasing (no duplicates; one canonical binding).
     error Market__BatchNotSorted(uint256 index);
     error Market__BatchMixesModels(uint256 requestId, bytes32 expectedModelId, bytes32 modelId);
+    /// @notice An output must be < 2^32 (it is packed with the binding into one public signal).
+    error Market__OutputOutOfRange(uint256 output);
     /// @notice The verifier returned false.
     error Market__InvalidProof(bytes32 modelId, uint256 binding);
     /// @notice The verifier call reverted, ran out of gas or returned malformed data. Never a slash.
@@ -135,7 +138,8 @@ interface IInferenceMarket is IMarketCore, IStakeManager {
         uint256 amount
     ) external payable returns (uint256 requestId);
 
-    /// @notice Answers one request with `output` and a proof from the model's batch-size-1 circuit.
+    /// @notice Answers one request with `output` (< 2^32) and a proof from the model's batch-size-1
+    ///         circuit.
     /// @param proof [a0, a1, b00, b01, b10, b11, c0, c1] in the order the snarkjs verifier takes.
     /// @dev Anyone may submit: the payout always goes to the model's provider, so a copied
     ///      transaction gains its sender nothing. Allowed while block.timestamp <= deadline.
@@ -184,7 +188,7 @@ interface IInferenceMarket is IMarketCore, IStakeManager {
     /// @notice Id the next posted bounty gets.
     function nextRequestId() external view returns (uint256);
 
-    /// @notice binding = uint256(keccak256(abi.encode(block.chainid, address(this), requestIds))) % r.
+    /// @notice binding = uint256(keccak256(abi.encode(block.chainid, address(this), requestIds))) mod 2^221.
     function bindingOf(uint256[] calldata requestIds) external view returns (uint256);
 
     /// @notice The public signals a proof answering `requestIds` with `outputs` must have, as the

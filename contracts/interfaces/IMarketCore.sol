@@ -7,7 +7,9 @@ pragma solidity 0.8.28;
 ///         admin parameters with immutable bounds, and the pause history.
 /// @dev All errors of the market are prefixed `Market__` because the modules are deployed as one
 ///      contract (`InferenceMarket`). OpenZeppelin's own errors (`OwnableUnauthorizedAccount`,
-///      `EnforcedPause`, `ReentrancyGuardReentrantCall`, `SafeERC20FailedOperation`) are kept as is.
+///      `ReentrancyGuardReentrantCall`, `SafeERC20FailedOperation`) are kept as is, and so are the
+///      pause's events and errors (`Paused`, `Unpaused`, `EnforcedPause`, `ExpectedPause`), whose
+///      switch the market keeps in a hot slot of its own (see MarketCore).
 interface IMarketCore {
     // ─────────────────────────────────────────── Structs ───────────────────────────────────────────
 
@@ -41,9 +43,17 @@ interface IMarketCore {
     event MaxDeadlineWindowUpdated(uint64 oldValue, uint64 newValue);
     event UnbondingDelayUpdated(uint64 oldValue, uint64 newValue);
     event ProtocolFeeUpdated(uint16 oldBps, uint16 newBps);
+    /// @notice The market was paused by `account` (OpenZeppelin Pausable's event).
+    event Paused(address account);
+    /// @notice The pause was lifted by `account` (OpenZeppelin Pausable's event).
+    event Unpaused(address account);
 
     // ─────────────────────────────────────────── Errors ────────────────────────────────────────────
 
+    /// @notice The market is paused (OpenZeppelin Pausable's error).
+    error EnforcedPause();
+    /// @notice The market is not paused (OpenZeppelin Pausable's error).
+    error ExpectedPause();
     /// @notice A value that must be a BN254 scalar field element (< r) is not.
     error Market__NotInField(uint256 value);
     error Market__ZeroAddress();
@@ -121,6 +131,9 @@ interface IMarketCore {
     /// @notice Owner: lifts the pause.
     /// @dev invariant pauses are recorded forever (pauseStartedAt), unpausing erases nothing.
     function unpause() external;
+
+    /// @notice Whether the market is paused.
+    function paused() external view returns (bool);
 
     /// @notice Number of times the market has been paused.
     function pauseCount() external view returns (uint256);

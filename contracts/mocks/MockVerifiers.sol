@@ -59,58 +59,58 @@ abstract contract MockVerifierBase {
     }
 }
 
-/// @notice k = 1: N = 4 public signals.
-contract MockVerifier4 is MockVerifierBase {
+/// @notice k = 1: N = 3 public signals.
+contract MockVerifier3 is MockVerifierBase {
     function verifyProof(
         uint256[2] calldata _pA,
         uint256[2][2] calldata _pB,
         uint256[2] calldata _pC,
-        uint256[4] calldata _pubSignals
+        uint256[3] calldata _pubSignals
     ) public view returns (bool) {
-        uint256[] memory s = new uint256[](4);
-        for (uint256 i = 0; i < 4; ++i) s[i] = _pubSignals[i];
+        uint256[] memory s = new uint256[](3);
+        for (uint256 i = 0; i < 3; ++i) s[i] = _pubSignals[i];
         return _verify(_proof(_pA, _pB, _pC), s);
     }
 }
 
-/// @notice k = 2: N = 6 public signals.
-contract MockVerifier6 is MockVerifierBase {
+/// @notice k = 2: N = 5 public signals.
+contract MockVerifier5 is MockVerifierBase {
     function verifyProof(
         uint256[2] calldata _pA,
         uint256[2][2] calldata _pB,
         uint256[2] calldata _pC,
-        uint256[6] calldata _pubSignals
+        uint256[5] calldata _pubSignals
     ) public view returns (bool) {
-        uint256[] memory s = new uint256[](6);
-        for (uint256 i = 0; i < 6; ++i) s[i] = _pubSignals[i];
+        uint256[] memory s = new uint256[](5);
+        for (uint256 i = 0; i < 5; ++i) s[i] = _pubSignals[i];
         return _verify(_proof(_pA, _pB, _pC), s);
     }
 }
 
-/// @notice k = 4: N = 10 public signals.
-contract MockVerifier10 is MockVerifierBase {
+/// @notice k = 4: N = 9 public signals.
+contract MockVerifier9 is MockVerifierBase {
     function verifyProof(
         uint256[2] calldata _pA,
         uint256[2][2] calldata _pB,
         uint256[2] calldata _pC,
-        uint256[10] calldata _pubSignals
+        uint256[9] calldata _pubSignals
     ) public view returns (bool) {
-        uint256[] memory s = new uint256[](10);
-        for (uint256 i = 0; i < 10; ++i) s[i] = _pubSignals[i];
+        uint256[] memory s = new uint256[](9);
+        for (uint256 i = 0; i < 9; ++i) s[i] = _pubSignals[i];
         return _verify(_proof(_pA, _pB, _pC), s);
     }
 }
 
-/// @notice k = 16: N = 34 public signals.
-contract MockVerifier34 is MockVerifierBase {
+/// @notice k = 16: N = 33 public signals.
+contract MockVerifier33 is MockVerifierBase {
     function verifyProof(
         uint256[2] calldata _pA,
         uint256[2][2] calldata _pB,
         uint256[2] calldata _pC,
-        uint256[34] calldata _pubSignals
+        uint256[33] calldata _pubSignals
     ) public view returns (bool) {
-        uint256[] memory s = new uint256[](34);
-        for (uint256 i = 0; i < 34; ++i) s[i] = _pubSignals[i];
+        uint256[] memory s = new uint256[](33);
+        for (uint256 i = 0; i < 33; ++i) s[i] = _pubSignals[i];
         return _verify(_proof(_pA, _pB, _pC), s);
     }
 }

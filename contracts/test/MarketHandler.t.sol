@@ -8,7 +8,7 @@ import {IMarketCore} from "../interfaces/IMarketCore.sol";
 import {ICircuitRegistry} from "../interfaces/ICircuitRegistry.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {IStakeManager} from "../interfaces/IStakeManager.sol";
-import {MockVerifier4, MockVerifier6} from "../mocks/MockVerifiers.sol";
+import {MockVerifier3, MockVerifier5} from "../mocks/MockVerifiers.sol";
 import {FeeOnTransferERC20} from "../mocks/MockTokens.sol";
 
 /// @dev The cheatcodes the handler uses (Hardhat 3 / EDR implements Foundry's `Vm`).
@@ -32,8 +32,8 @@ contract MarketHandler {
 
     InferenceMarket public market;
     ModelRegistry public registry;
-    MockVerifier4 public verifier1;
-    MockVerifier6 public verifier2;
+    MockVerifier3 public verifier1;
+    MockVerifier5 public verifier2;
     FeeOnTransferERC20 public token; // address(0): ETH mode
 
     address[] public providers;
@@ -80,8 +80,8 @@ contract MarketHandler {
                 protocolFeeBps: 100
             })
         );
-        verifier1 = new MockVerifier4();
-        verifier2 = new MockVerifier6();
+        verifier1 = new MockVerifier3();
+        verifier2 = new MockVerifier5();
         bytes32 k1 = keccak256("k1");
         bytes32 k2 = keccak256("k2");
         revocableCircuit = keccak256("k1-revocable");
@@ -185,7 +185,7 @@ contract MarketHandler {
             : _openRequest(requestSeed);
         bool accept = acceptSeed % 4 != 0; // 1 in 4 proofs is rejected
         verifier1.setAnswer(accept);
-        output = output % (market.SNARK_SCALAR_FIELD() + 1); // sometimes == r
+        output = output % 8 == 0 ? output : output % (2 ** 32 + 1); // sometimes 2^32 or >= r: refused
         IInferenceMarket.Request memory before = market.getRequest(id);
         vm.prank(consumers[senderSeed % consumers.length]); // anyone may submit
         try market.fulfill(id, output, _proof()) {

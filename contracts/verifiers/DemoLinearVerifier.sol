@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0
 // GENERATED FILE — do not edit. Regenerate with zkinfer (src/zk/verifier.ts).
 // Generator: snarkjs 0.7.6 Groth16 verifier template, renamed by zkinfer.
-// Circuit: DemoLinear (687 constraints, 4 public signals)
-// r1cs sha256: fcd8b06e8c0a8a8fd543becf432d256adf0ac7e65dde45636e794c4d0c4ec595
-// zkey sha256: ae00738d858c0cb947ab90252e0d193df81c4bab0bdc45bfd1aab6918ab36ded
-// verification key sha256: ea39ba51e7ffb0f92272da8f32722103584373b14e02c4131d578508d24d352a
+// Circuit: DemoLinear (940 constraints, 3 public signals)
+// r1cs sha256: ffeb44a089a45d7149c852e2e44b2eb78d52e23c0a09b67f7c83f9a033a375d8
+// zkey sha256: b6de8765517ba33100e4dcd35f346cf4755eddce8519dfa1428bd6c7fc2d49ae
+// verification key sha256: dc20ed37b4bb5174d46977c44ac66363d04ea630b72fc81d2f8fa24d83754c29
 // Setup: dev — INSECURE (known secret): local chains and tests only
 /*
     Copyright 2021 0KIMS association.
@@ -50,20 +50,17 @@ contract DemoLinearVerifier {
     uint256 constant deltay2 = 18246651025645708006836426221096658732059675435849610758927399122202692030745;
 
     
-    uint256 constant IC0x = 6200834000950831795461901745637673804910034906780155192160950737690698763236;
-    uint256 constant IC0y = 8620701463513780389457353753757306133354256688858711799993343188817237787222;
+    uint256 constant IC0x = 14100204300419447851801953495390077643996840788721222615441738320401121591504;
+    uint256 constant IC0y = 17942278659416436097475114773124570266852282571720144182774314052845245057981;
     
-    uint256 constant IC1x = 17799987684277146215651325786543283923505560730032338242725221607719291631667;
-    uint256 constant IC1y = 6337633573036804888465767182310618374689481827104336690674722366532854179859;
+    uint256 constant IC1x = 3444968583864908339683758693972267776552905904377681605129293238183455152627;
+    uint256 constant IC1y = 15193777296092364311236163954454461423187349717171834139103632483223477956251;
     
-    uint256 constant IC2x = 15648695775812025831575791670084077403471140066345010226270978110232467934395;
-    uint256 constant IC2y = 17165617420551233945485298504075027323799186047395392960195072979019711342072;
+    uint256 constant IC2x = 12247796667955693913232117636791811289618729523588421189144406265636056450147;
+    uint256 constant IC2y = 2526857763066888561485105121638027260592569227385969096398593424622944257925;
     
-    uint256 constant IC3x = 501234970513993336581521889854230664220796595813938698119624105864225168880;
-    uint256 constant IC3y = 2376134420769317957805465842660926302727626168969948088588108740415188133461;
-    
-    uint256 constant IC4x = 17659610031311633567096572429580575468929598031489823939147990292539705793756;
-    uint256 constant IC4y = 2462422088939471802930037958703935547487479495855978553408165250744030374841;
+    uint256 constant IC3x = 3865867045100448778283024384525370118293419773021381275932004696506914563526;
+    uint256 constant IC3y = 16092577553224605013541359766153370679638852410740233940055244758638067493873;
     
  
     // Memory data
@@ -72,7 +69,7 @@ contract DemoLinearVerifier {
 
     uint16 constant pLastMem = 896;
 
-    function verifyProof(uint[2] calldata _pA, uint[2][2] calldata _pB, uint[2] calldata _pC, uint[4] calldata _pubSignals) public view returns (bool) {
+    function verifyProof(uint[2] calldata _pA, uint[2][2] calldata _pB, uint[2] calldata _pC, uint[3] calldata _pubSignals) public view returns (bool) {
         assembly {
             function checkField(v) {
                 if iszero(lt(v, r)) {
@@ -121,8 +118,6 @@ contract DemoLinearVerifier {
                 g1_mulAccC(_pVk, IC2x, IC2y, calldataload(add(pubSignals, 32)))
                 
                 g1_mulAccC(_pVk, IC3x, IC3y, calldataload(add(pubSignals, 64)))
-                
-                g1_mulAccC(_pVk, IC4x, IC4y, calldataload(add(pubSignals, 96)))
                 
 
                 // -A
@@ -182,8 +177,6 @@ contract DemoLinearVerifier {
             checkField(calldataload(add(_pubSignals, 32)))
             
             checkField(calldataload(add(_pubSignals, 64)))
-            
-            checkField(calldataload(add(_pubSignals, 96)))
             
 
             // Validate all evaluations

@@ -1,5 +1,6 @@
 import type { QuantizedModel } from "../model/index.js";
 import { sha256Hex } from "../zk/index.js";
+import { OUTPUT_BITS } from "./layout.js";
 import type { CircuitPlan, LinearPlan, WeightVisibility } from "./plan.js";
 
 /**
@@ -7,8 +8,9 @@ import type { CircuitPlan, LinearPlan, WeightVisibility } from "./plan.js";
  * layer templates in circuits/layers and the gadgets in circuits/lib. Pure: returns the source.
  *
  * Public signals (all public INPUTS, no public outputs), in this order — the contracts rebuild
- * them in the same order:
- *   [weightsCommitment, binding, output_0, inputCommitment_0, output_1, inputCommitment_1, …]
+ * them in the same order (src/circuit/layout.ts):
+ *   [weightsCommitment, claim_0, inputCommitment_0, claim_1, inputCommitment_1, …]   N = 1 + 2k
+ *   claim_i = binding · 2^32 + output_i, unpacked in-circuit by circuits/lib/Claim.circom
  * Private inputs: `salt` and `w<layer>[column][group]` (private weights), `pixels_<i>[n]`.
  */
 export interface GenerateOptions {
@@ -20,18 +22,18 @@ export interface GenerateOptions {
   publicCommitment?: bigint;
 }
 
-export const GENERATOR_VERSION = "zkinfer-circuit-generator/1";
+export const GENERATOR_VERSION = "zkinfer-circuit-generator/2";
 
-/** Public signal names of a batch-k circuit, in verifier order. */
+/** Public signal names of a batch-k circuit, in verifier order (N = 1 + 2k). */
 export function publicSignalNames(batch: number): string[] {
-  const names = ["weightsCommitment", "binding"];
-  for (let i = 0; i < batch; i++) names.push(`output_${i}`, `inputCommitment_${i}`);
+  const names = ["weightsCommitment"];
+  for (let i = 0; i < batch; i++) names.push(`claim_${i}`, `inputCommitment_${i}`);
   return names;
 }
 
 /** Templates (file names without .circom) a plan needs; every one is `include`d. */
 export function templatesFor(plan: CircuitPlan, visibility: WeightVisibility): string[] {
-  const t = new Set<string>(["InputCommitment", "ArgMax"]);
+  const t = new Set<string>(["InputCommitment", "ArgMax", "Claim"]);
   if (visibility === "private") t.add("WeightsCommitment");
   for (const l of plan.layers) {
     if (l.kind === "dense") t.add(visibility === "private" ? "PackedDense" : "Dense");
@@ -81,7 +83,8 @@ export function generateCircuitSource(qm: QuantizedModel, plan: CircuitPlan, opt
   emit("//");
   emit("// Proves, for every inference i of the batch: output_i = argmax (ties → lower index) of the");
   emit("// integer reference inference (src/model/intInference.ts) of the committed model on the input");
-  emit("// bytes whose commitment is inputCommitment_i; binding ties the proof to one request.");
+  emit("// bytes whose commitment is inputCommitment_i, where claim_i = binding · 2^32 + output_i and the");
+  emit("// binding ties the proof to the requests it answers.");
   emit("// Public signals, in this order:");
   emit(`//   [${publicSignalNames(batch).join(", ")}]`);
   emit("// Layers and the bit widths of their range checks (from the worst-case analysis):");
@@ -114,19 +117,14 @@ export function generateCircuitSource(qm: QuantizedModel, plan: CircuitPlan, opt
   emit(`template ${name}() {`);
   emit("    // public inputs, in the order the contracts rebuild them");
   emit("    signal input weightsCommitment;");
-  emit("    signal input binding;");
   for (let i = 0; i < batch; i++) {
-    emit(`    signal input output_${i};`);
+    emit(`    signal input claim_${i};`);
     emit(`    signal input inputCommitment_${i};`);
   }
   emit();
   emit("    // private inputs");
   emitWeightDeclarations(plan, visibility, emit);
   for (let i = 0; i < batch; i++) emit(`    signal input pixels_${i}[${plan.inputSize}];`);
-  emit();
-  emit("    // binding takes part in no computation: a dummy square keeps it in the constraint system");
-  emit("    signal bindingSquared;");
-  emit("    bindingSquared <== binding * binding;");
   emit();
   emitWeightBinding(qm, plan, visibility, emit, opts.publicCommitment);
 
@@ -136,7 +134,10 @@ export function generateCircuitSource(qm: QuantizedModel, plan: CircuitPlan, opt
     emitInputCommitment(plan, i, emit);
     emit(`    inputCommitment_${i} === input_${i}.commitment;`);
     emitInference(qm, plan, visibility, i, emit);
-    emit(`    output_${i} === argmax_${i}.out;`);
+    emit(`    // claim_${i} = binding · 2^${OUTPUT_BITS} + output_${i}: unique split (both halves range-checked)`);
+    emit(`    component unpack_${i} = Claim(${OUTPUT_BITS});`);
+    emit(`    unpack_${i}.claim <== claim_${i};`);
+    emit(`    unpack_${i}.out === argmax_${i}.out;`);
   }
   emit("}");
   emit();

@@ -2,8 +2,9 @@
  * The circuit stage: quantized model → circom circuit (private or public weights, batch k),
  * commitments computed exactly as the circuits compute them, and the witness input of a proof.
  *
- * Public signals of every circuit (all public inputs), in this order:
- *   [weightsCommitment, binding, output_0, inputCommitment_0, output_1, inputCommitment_1, …]
+ * Public signals of every circuit (all public inputs), in this order (src/circuit/layout.ts):
+ *   [weightsCommitment, claim_0, inputCommitment_0, claim_1, inputCommitment_1, …]   N = 1 + 2k
+ *   claim_i = binding · 2^32 + output_i
  */
 export { CircuitError, type CircuitErrorCode } from "./errors.js";
 export { poseidonPermutation, poseidonSponge, SPONGE_TAG_INPUT, SPONGE_TAG_WEIGHTS } from "./poseidon.js";
@@ -54,5 +55,15 @@ export {
   type CompiledModel,
   type GeneratedCircuit,
 } from "./compile.js";
+export {
+  BINDING_BITS,
+  OUTPUT_BITS,
+  inferencePublicSignals,
+  numPublicSignals,
+  packClaim,
+  settlementBinding,
+  signedOutput32,
+  unpackClaim,
+} from "./layout.js";
 export { buildCircuitInput, type BuiltInput, type InferenceRequest } from "./input.js";
 export { createWitnessRunner, type WitnessRunner } from "./witness.js";

@@ -2,6 +2,7 @@ import { intInference, type IntResult } from "../model/index.js";
 import { BN254_R, type CircuitInput } from "../zk/index.js";
 import { checkPixels, commitmentOfPacked, flattenPacked, inputCommitment } from "./commitment.js";
 import { CircuitError, badArgument } from "./errors.js";
+import { BINDING_BITS, packClaim } from "./layout.js";
 import type { GeneratedCircuit } from "./compile.js";
 
 export interface InferenceRequest {
@@ -9,15 +10,17 @@ export interface InferenceRequest {
   pixels: readonly ArrayLike<number>[];
   /** Salt of the weight commitment (private weights; ignored in public mode). */
   salt?: bigint;
-  /** The request binding computed by the market (a field element, < r). */
+  /** The request binding computed by the market (`settlementBinding`, < 2^221). */
   binding: bigint;
 }
 
 export interface BuiltInput {
   /** The circuit input (signal name → value), for `calculateWitness` / `Prover.prove`. */
   input: CircuitInput;
-  /** The public signals the proof must carry, in verifier order. */
+  /** The public signals the proof must carry, in verifier order (src/circuit/layout.ts). */
   publicSignals: bigint[];
+  /** The output of every inference (the predicted class), as the market records it. */
+  outputs: bigint[];
   /** The integer reference of every inference (the specification the circuit matches). */
   results: IntResult[];
 }
@@ -54,8 +57,11 @@ export function buildCircuitInput(circuit: GeneratedCircuit, req: InferenceReque
       "pixels",
     );
   }
-  if (typeof req.binding !== "bigint" || req.binding < 0n || req.binding >= BN254_R) {
-    throw badArgument("binding", "expected a bigint in [0, r) (the market reduces it mod r)");
+  if (typeof req.binding !== "bigint" || req.binding < 0n || req.binding >= 1n << BigInt(BINDING_BITS)) {
+    throw badArgument(
+      "binding",
+      `expected a bigint in [0, 2^${BINDING_BITS}) (the market reduces it mod 2^${BINDING_BITS})`,
+    );
   }
   let commitment: bigint;
   const input: CircuitInput = {};
@@ -68,17 +74,20 @@ export function buildCircuitInput(circuit: GeneratedCircuit, req: InferenceReque
     commitment = circuit.publicWeightsCommitment as bigint;
   }
   input.weightsCommitment = commitment;
-  input.binding = req.binding;
-  const publicSignals: bigint[] = [commitment, req.binding];
+  const publicSignals: bigint[] = [commitment];
+  const outputs: bigint[] = [];
   const results: IntResult[] = [];
   const pixels: number[][] = [];
   for (let i = 0; i < batch; i++) {
     const px = checkPixels(req.pixels[i] as ArrayLike<number>, `pixels[${i}]`, plan.inputSize);
     const result = intInference(circuit.model, px);
     const ic = inputCommitment(px);
-    input[`output_${i}`] = BigInt(result.predicted);
+    const output = BigInt(result.predicted);
+    const claim = packClaim(req.binding, output);
+    input[`claim_${i}`] = claim;
     input[`inputCommitment_${i}`] = ic;
-    publicSignals.push(BigInt(result.predicted), ic);
+    publicSignals.push(claim, ic);
+    outputs.push(output);
     results.push(result);
     pixels.push(px);
   }
@@ -89,5 +98,5 @@ export function buildCircuitInput(circuit: GeneratedCircuit, req: InferenceReque
   pixels.forEach((px, i) => {
     input[`pixels_${i}`] = px;
   });
-  return { input, publicSignals, results };
+  return { input, publicSignals, outputs, results };
 }

@@ -17,8 +17,8 @@ import {
   demoLinearInput,
   demoWeightsCommitment,
 } from "../circuit/demoLinear.js";
+import { signedOutput32 } from "../circuit/layout.js";
 import {
-  BN254_R,
   checkSetupArtifacts,
   compileCircuit,
   devSetup,
@@ -104,9 +104,9 @@ function toBytes(input: ArrayLike<number>, n: number, parameter: string): Uint8A
   return out;
 }
 
-/** Signed reading of a field element: values above r/2 are negative. */
+/** Signed reading of an output: a 32-bit two's complement integer (src/circuit/layout.ts). */
 export function signedOutput(v: bigint): bigint {
-  return v > BN254_R / 2n ? v - BN254_R : v;
+  return signedOutput32(v);
 }
 
 // ─────────────────────────────────────────── DemoLinear ───────────────────────────────────────────
@@ -153,7 +153,7 @@ export async function loadDemoLinearModel(opts: LoadOptions & { weights?: readon
     buildInput(input, salt, binding) {
       const x = [...DEMO_LINEAR_SPEC.checkInput(input)].map(BigInt);
       const r = demoLinearInput({ weights, salt, x, binding });
-      return { input: r.input, publicSignals: r.publicSignals, output: r.publicSignals[2] as bigint };
+      return { input: r.input, publicSignals: r.publicSignals, output: r.output };
     },
   };
 }
@@ -197,18 +197,21 @@ export async function loadMnistModel(opts: LoadOptions & { file?: string }): Pro
     weightsCommitment: (salt) => circuitLib.weightsCommitment(qm, salt),
     buildInput(input, salt, binding) {
       const built = circuitLib.buildCircuitInput(cm, { pixels: [spec.checkInput(input)], salt, binding });
-      return { input: built.input, publicSignals: built.publicSignals, output: built.publicSignals[2] as bigint };
+      return { input: built.input, publicSignals: built.publicSignals, output: built.outputs[0] as bigint };
     },
   };
 }
 
-export const BUNDLED_MODELS = ["demo-linear", "mnist-mlp"] as const;
+export const BUNDLED_MODELS = ["demo-linear", "mnist-mlp", "mnist-cnn", "mnist-linear"] as const;
 
 /** Loads a model by name ("demo-linear", "mnist-mlp") or from a model JSON file. */
 export async function loadModelByName(name: string, opts: LoadOptions): Promise<ProvingModel> {
   if (name === "demo-linear") return loadDemoLinearModel(opts);
   if (name === "mnist-mlp") return loadMnistModel(opts);
   if (name.endsWith(".json")) return loadMnistModel({ ...opts, file: name });
+  // the other bundled models (models/<name>.json), e.g. the names in a provider's model records
+  if ((BUNDLED_MODELS as readonly string[]).includes(name))
+    return loadMnistModel({ ...opts, file: path.join(path.dirname(MNIST_MLP_FILE), `${name}.json`) });
   throw new MarketError(
     "BAD_ARGUMENT",
     `invalid model: unknown model "${name}" (expected ${BUNDLED_MODELS.join(", ")} or a model .json file)`,

@@ -3,10 +3,11 @@
  * market: it is calldata of the fulfilling transaction, so it is decoded from that transaction,
  * and its public signals are rebuilt from events exactly as the market rebuilt them.
  */
-import { AbiCoder, keccak256, type Log } from "ethers";
+import { type Log } from "ethers";
 
 import { marketInterface, withRetry } from "../chain/index.js";
-import { BN254_R, unpackProof, verifyProof } from "../zk/index.js";
+import { inferencePublicSignals, settlementBinding } from "../circuit/layout.js";
+import { unpackProof, verifyProof } from "../zk/index.js";
 import type { MarketContext } from "./context.js";
 import { MarketError, badArgument } from "./errors.js";
 
@@ -57,10 +58,12 @@ export async function getRequestInfo(ctx: MarketContext, requestId: bigint | num
   };
 }
 
-/** binding = uint256(keccak256(abi.encode(chainid, market, requestIds))) % r — the market's rule. */
+/**
+ * binding = uint256(keccak256(abi.encode(chainid, market, requestIds))) mod 2^221 — the market's
+ * rule (src/circuit/layout.ts).
+ */
 export function bindingOf(chainId: bigint, market: string, requestIds: readonly bigint[]): bigint {
-  const encoded = AbiCoder.defaultAbiCoder().encode(["uint256", "address", "uint256[]"], [chainId, market, requestIds]);
-  return BigInt(keccak256(encoded)) % BN254_R;
+  return settlementBinding(chainId, market, requestIds);
 }
 
 export interface Settlement {
@@ -162,8 +165,12 @@ export async function verifySettlement(
   opts: { weightsCommitment: bigint; inputCommitments: bigint[]; verificationKey: object },
 ): Promise<SettlementCheck> {
   const binding = bindingOf(ctx.chainId, ctx.addresses.market, s.requestIds);
-  const publicSignals = [opts.weightsCommitment, binding];
-  s.outputs.forEach((o, i) => publicSignals.push(o, opts.inputCommitments[i] ?? 0n));
+  const publicSignals = inferencePublicSignals({
+    weightsCommitment: opts.weightsCommitment,
+    binding,
+    outputs: s.outputs,
+    inputCommitments: s.outputs.map((_, i) => opts.inputCommitments[i] ?? 0n),
+  });
   if (binding !== s.binding)
     return { ok: false, problem: "binding in the event differs from the recomputed one", publicSignals };
   if (s.proof.length !== 8) return { ok: false, problem: "proof not found in the transaction calldata", publicSignals };

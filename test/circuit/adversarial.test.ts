@@ -2,6 +2,7 @@ import { expect } from "chai";
 
 import {
   buildCircuitInput,
+  packClaim,
   commitmentOfPacked,
   flattenPacked,
   inputCommitment,
@@ -98,12 +99,32 @@ for (const key of ["mlp", "cnn"] as ModelKey[]) {
       const w = await runner.calculate(input);
       const ic = sym.mustWire("main.inputCommitment_0");
       w[ic] = inputCommitment(digits[0]!.pixels);
-      // the claimed output put to the class of digit 0 as well
-      const out = sym.mustWire("main.output_0");
-      const { results } = buildCircuitInput(compiled, { pixels: [digits[0]!.pixels], salt: SALT, binding: BINDING });
-      w[out] = BigInt(results[0]!.predicted);
-      await expectRejected(w, [ic, out], "the witness of another input under this input's commitment");
+      await expectRejected(w, [ic], "the witness of another input under this input's commitment");
     });
+
+    /** The claim's wires set to (binding, out): the public claim, its split and both decompositions. */
+    function setClaim(
+      sym: Awaited<ReturnType<typeof constraintSystem>>["sym"],
+      w: bigint[],
+      out: bigint,
+      hi: bigint,
+      claim = (hi * (1n << 32n) + out) % P,
+    ): number[] {
+      const changed = [sym.mustWire("main.claim_0")];
+      w[changed[0]!] = claim;
+      const set = (name: string, v: bigint) => {
+        const wire = sym.wire(name);
+        if (wire !== undefined) {
+          w[wire] = v;
+          changed.push(wire);
+        }
+      };
+      set("main.unpack_0.out", out);
+      set("main.unpack_0.hi", hi);
+      for (let j = 0; j < 32; j++) set(`main.unpack_0.outBits.bits[${j}]`, (out >> BigInt(j)) & 1n);
+      for (let j = 0; j < 221; j++) set(`main.unpack_0.hiBits.bits[${j}]`, (hi >> BigInt(j)) & 1n);
+      return changed;
+    }
 
     it("should not accept a forged class, also with the argmax selection moved (case 7)", async () => {
       const { compiled } = await modelCircuit(key, "private");
@@ -111,12 +132,11 @@ for (const key of ["mlp", "cnn"] as ModelKey[]) {
       const { w } = await honest();
       const { results } = buildCircuitInput(compiled, { pixels: [digits[0]!.pixels], salt: SALT, binding: BINDING });
       const ref = results[0]!;
-      const out = sym.mustWire("main.output_0");
       for (let c = 0; c < 10; c++) {
         if (c === ref.predicted) continue;
         const forged = [...w];
-        forged[out] = BigInt(c);
-        const changed = [out];
+        // the claim consistently re-packed and decomposed for class c
+        const changed = setClaim(sym, forged, BigInt(c), BINDING);
         for (let i = 0; i < 10; i++) {
           const sel = sym.wire(`main.argmax_0.sel[${i}]`);
           const picked = sym.wire(`main.argmax_0.picked[${i}]`);
@@ -131,6 +151,33 @@ for (const key of ["mlp", "cnn"] as ModelKey[]) {
         }
         await expectRejected(forged, changed, `class ${c} instead of ${ref.predicted}`);
       }
+    });
+
+    it("should not accept another output under the same public claim: forged output bits or high bits (claim split)", async () => {
+      const { compiled } = await modelCircuit(key, "private");
+      const { sym } = await constraintSystem(key, "private");
+      const { w, input } = await honest();
+      const claim = input.claim_0 as bigint;
+      expect(claim).to.equal(
+        packClaim(
+          BINDING,
+          buildCircuitInput(compiled, { pixels: [digits[0]!.pixels], salt: SALT, binding: BINDING }).outputs[0]!,
+        ),
+      );
+      const inv = inverse(1n << 32n);
+      const honestOut = claim & 0xffff_ffffn;
+      for (const out of [honestOut + 1n, honestOut + (1n << 32n), P - 1n]) {
+        // high part hi' = (claim − out') / 2^32 in the field: the split equation holds with the public
+        // claim unchanged; hi' (or out') is out of range, so a decomposition must fail
+        const hi = (((((claim - out) % P) + P) % P) * inv) % P;
+        const forged = [...w];
+        const changed = setClaim(sym, forged, out % P, hi, claim);
+        await expectRejected(forged, changed, `output ${out} under the honest claim`);
+      }
+      // the claim of another class with the honest high bits: the argmax check must fail
+      const forged = [...w];
+      const changed = setClaim(sym, forged, (honestOut + 1n) % 10n, BINDING);
+      await expectRejected(forged, changed, "another class in the claim's output bits");
     });
 
     it("should not accept a hidden activation moved by ±1 (cases 2 and 4 at model level)", async () => {

@@ -188,8 +188,8 @@ describe("# circuit compiler", function () {
           const built = buildCircuitInput(compiled, { pixels: [[x]], salt: 3n, binding: 4n });
           const w = await runner.calculate(built.input);
           const ref = intInference(qm, [x]);
-          expect(w.slice(1, 5)).to.deep.equal(built.publicSignals);
-          expect(built.publicSignals[2]).to.equal(BigInt(ref.predicted));
+          expect(w.slice(1, 4)).to.deep.equal(built.publicSignals);
+          expect(built.outputs[0]).to.equal(BigInt(ref.predicted));
           const picked = toField(BigInt(ref.logits[ref.predicted]!));
           expect(w).to.include(picked);
         }

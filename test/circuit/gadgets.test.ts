@@ -19,6 +19,7 @@ import {
 } from "../../src/circuit/index.js";
 import { BN254_R } from "../../src/zk/index.js";
 import { bitsOf, expectAccepted, expectRejected, harness, unpinnedWires, type Harness } from "./helpers/harness.js";
+import { inverse } from "./helpers/r1cs.js";
 
 /**
  * Every template of circuits/lib and circuits/layers, compiled alone at --O0 and checked against
@@ -75,6 +76,37 @@ describe("# circuit gadgets (circuits/lib)", function () {
       const plusP = bitsOf((200n + P) % 256n, 8);
       expectRejected(h, h.forge(w, Object.fromEntries(plusP.map((b, i) => [`bits[${i}]`, b]))), "bits of in + p");
       await expectWitnessFailure(h.witness({ in: 256 }));
+    });
+  });
+
+  describe("# Claim", () => {
+    let h: Harness;
+    const W = 32n;
+    const BINDING = (1n << 221n) - 12_345n; // near the top of its range
+    before(async () => {
+      h = await harness("HClaim32", "Claim(32)", ["Claim"]);
+    });
+
+    it("should split claim = binding · 2^32 + output and pin every signal", async () => {
+      for (const out of [0n, 7n, (1n << W) - 1n]) {
+        const w = await honest(h, { claim: (BINDING << W) | out });
+        expect(h.value(w, "out")).to.equal(out);
+        expect(h.value(w, "hi")).to.equal(BINDING);
+        expectPinned(h, w);
+      }
+    });
+
+    it("should not accept another output for the same claim: output ± 1, + 2^32 or p − 1 with a balancing high part", async () => {
+      const claim = (BINDING << W) | 9n;
+      const w = await honest(h, { claim });
+      const inv = inverse(1n << W);
+      for (const out of [10n, 8n, 9n + (1n << W), P - 1n]) {
+        // hi' = (claim − out') / 2^32 in the field: the split equation holds, a range check must fail
+        const hi = (((((claim - out) % P) + P) % P) * inv) % P;
+        expectRejected(h, h.forge(w, { out, hi }), `out = ${out}`);
+      }
+      // hi + 1 with out − 2^32: both ranges must hold
+      expectRejected(h, h.forge(w, { out: f(9n - (1n << W)), hi: BINDING + 1n }), "out − 2^32, hi + 1");
     });
   });
 

@@ -2,14 +2,15 @@ import { readFile } from "node:fs/promises";
 
 import { expect } from "chai";
 
-import { buildCircuitInput, publicSignalNames } from "../../src/circuit/index.js";
+import { buildCircuitInput, numPublicSignals, publicSignalNames, unpackClaim } from "../../src/circuit/index.js";
 import { BN254_R, devSetup, Prover, verifyProof } from "../../src/zk/index.js";
 import { TEST_CACHE } from "../helpers/cache.js";
 import { constraintSystem, modelCircuit, testDigits } from "./helpers/fixtures.js";
 
 /**
- * The fixed interface with the contracts: exactly 2 + 2k public signals, all public inputs, in the
- * order [weightsCommitment, binding, output_0, inputCommitment_0, output_1, …] — checked on the
+ * The fixed interface with the contracts: exactly 1 + 2k public signals, all public inputs, in the
+ * order [weightsCommitment, claim_0, inputCommitment_0, claim_1, …] with claim_i = binding · 2^32 +
+ * output_i (src/circuit/layout.ts) — checked on the
  * circuits' wire layout and on what snarkjs really emits in `publicSignals` — plus a Groth16 round
  * trip (dev setup) in which every public signal edited after proving makes verification fail
  * (ADVERSARIAL.md case 9).
@@ -17,13 +18,12 @@ import { constraintSystem, modelCircuit, testDigits } from "./helpers/fixtures.j
 describe("# public signals", function () {
   this.timeout(600_000);
 
-  it("should be [weightsCommitment, binding, output_i, inputCommitment_i …] public inputs in every mode and batch size", async () => {
+  it("should be [weightsCommitment, claim_i, inputCommitment_i …] public inputs in every mode and batch size", async () => {
     expect(publicSignalNames(2)).to.deep.equal([
       "weightsCommitment",
-      "binding",
-      "output_0",
+      "claim_0",
       "inputCommitment_0",
-      "output_1",
+      "claim_1",
       "inputCommitment_1",
     ]);
     for (const [key, weights, batch] of [
@@ -33,7 +33,8 @@ describe("# public signals", function () {
     ] as const) {
       const { compiled } = await modelCircuit(key, weights, batch);
       const { r1cs, sym } = await constraintSystem(key, weights, batch);
-      const n = 2 + 2 * batch;
+      const n = numPublicSignals(batch);
+      expect(n).to.equal(1 + 2 * batch);
       expect(compiled.circuit.info.publicInputs, `${compiled.name} public inputs`).to.equal(n);
       expect(compiled.circuit.info.publicOutputs, `${compiled.name} public outputs`).to.equal(0);
       expect(r1cs.nPubIn).to.equal(n);
@@ -48,9 +49,10 @@ describe("# public signals", function () {
     const [a, b] = testDigits(2);
     const built = buildCircuitInput(compiled, { pixels: [a!.pixels, b!.pixels], binding: 5n });
     const w = await runner.calculate(built.input);
-    expect(w.slice(1, 7)).to.deep.equal(built.publicSignals);
-    expect(built.publicSignals[2]).to.equal(BigInt(built.results[0]!.predicted));
-    expect(built.publicSignals[4]).to.equal(BigInt(built.results[1]!.predicted));
+    expect(w.slice(1, 6)).to.deep.equal(built.publicSignals);
+    expect(built.outputs).to.deep.equal(built.results.map((r) => BigInt(r.predicted)));
+    expect(unpackClaim(built.publicSignals[1]!)).to.deep.equal({ binding: 5n, output: built.outputs[0] });
+    expect(unpackClaim(built.publicSignals[3]!)).to.deep.equal({ binding: 5n, output: built.outputs[1] });
   });
 
   describe("# Groth16 round trip (mnist-mlp, public weights, dev setup)", () => {

@@ -22,7 +22,7 @@ describe("# zkinfer CLI", () => {
   it("should compile a circuit and print its size", async () => {
     const r = await zkinfer("circuit", "compile", "circuits/demo/DemoLinear.circom");
     expect(r.code).to.equal(0);
-    expect(JSON.parse(r.stdout)).to.include({ name: "DemoLinear", publicSignals: 4 });
+    expect(JSON.parse(r.stdout)).to.include({ name: "DemoLinear", publicSignals: 3 });
   });
 
   it("should not compile a missing circuit: one readable line, non-zero exit", async () => {

@@ -14,23 +14,23 @@ const NEW_ID = ethers.id("circuit:new");
 
 async function fixture() {
   const f = await networkHelpers.loadFixture(marketFixture);
-  const fresh = await ethers.deployContract("MockVerifier4");
+  const fresh = await ethers.deployContract("MockVerifier3");
   return { ...f, fresh, freshAddress: await fresh.getAddress() };
 }
 
 describe("CircuitRegistry", () => {
   describe("# approveCircuit", () => {
-    it("should approve a circuit, derive N = 2 + 2k and its selector, and record the code hash", async () => {
+    it("should approve a circuit, derive N = 1 + 2k and its selector, and record the code hash", async () => {
       const { registry, freshAddress } = await fixture();
       await expect(registry.approveCircuit(NEW_ID, circuitParams(freshAddress, 1)))
         .to.emit(registry, "CircuitApproved")
-        .withArgs(NEW_ID, freshAddress, (c: { numPublicSignals: bigint }) => c.numPublicSignals === 4n);
+        .withArgs(NEW_ID, freshAddress, (c: { numPublicSignals: bigint }) => c.numPublicSignals === 3n);
       const c = await registry.getCircuit(NEW_ID);
       expect(c.verifier).to.equal(freshAddress);
       expect(c.batchSize).to.equal(1n);
-      expect(c.numPublicSignals).to.equal(4n);
+      expect(c.numPublicSignals).to.equal(3n);
       expect(c.verifySelector).to.equal(
-        ethers.id("verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[4])").slice(0, 10),
+        ethers.id("verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[3])").slice(0, 10),
       );
       expect(c.verifierCodehash).to.equal(ethers.keccak256(await ethers.provider.getCode(freshAddress)));
       expect(c.contributors).to.equal(3n);
@@ -39,14 +39,14 @@ describe("CircuitRegistry", () => {
       expect(c.revoked).to.equal(false);
     });
 
-    it("should compute the selector of the 34-signal verifier (k = 16)", async () => {
+    it("should compute the selector of the 33-signal verifier (k = 16)", async () => {
       const { registry, verifiers } = await fixture();
       const addr = await verifiers.k16.getAddress();
       await registry.approveCircuit(NEW_ID, circuitParams(addr, 16));
       const c = await registry.getCircuit(NEW_ID);
-      expect(c.numPublicSignals).to.equal(34n);
+      expect(c.numPublicSignals).to.equal(33n);
       expect(c.verifySelector).to.equal(verifiers.k16.interface.getFunction("verifyProof").selector);
-      expect(await registry.verifierSelector(34)).to.equal(c.verifySelector);
+      expect(await registry.verifierSelector(33)).to.equal(c.verifySelector);
     });
 
     it("should not approve if the caller is not the owner (case 32)", async () => {
@@ -96,13 +96,13 @@ describe("CircuitRegistry", () => {
         .withArgs(65, 64);
     });
 
-    it("should not approve if the verifier has another number of public signals than 2 + 2k", async () => {
+    it("should not approve if the verifier has another number of public signals than 1 + 2k", async () => {
       const { registry, verifiers } = await fixture();
-      // A 6-signal verifier declared as k = 1 (4 signals): no function under the 4-signal selector.
+      // A 5-signal verifier declared as k = 1 (3 signals): no function under the 3-signal selector.
       const addr = await verifiers.k2.getAddress();
       await expect(registry.approveCircuit(NEW_ID, circuitParams(addr, 1)))
         .to.be.revertedWithCustomError(registry, "Market__VerifierProbeFailed")
-        .withArgs(addr, 4);
+        .withArgs(addr, 3);
     });
 
     it("should not approve a verifier that accepts the all-zero proof", async () => {

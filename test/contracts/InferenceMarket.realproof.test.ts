@@ -1,7 +1,7 @@
 /**
  * Smoke test of the settlement path with a real snarkjs Groth16 verifier and real proofs, on the
- * demo circuit (DemoLinear: public signals [weightsCommitment, binding, result, inputCommitment],
- * the k = 1 layout). It checks that the market's rebuilt public signals, its binding and the
+ * demo circuit (DemoLinear: public signals [weightsCommitment, claim, inputCommitment] with
+ * claim = binding << 32 | output, the k = 1 layout). It checks that the market's rebuilt public signals, its binding and the
  * proof packing agree with the circuit. Proofs are made once per run (the setup is cached).
  * The full real-proof suite (cases 12, 14, 15, 16, 18 with the bundled model) is the lead's.
  */
@@ -46,17 +46,17 @@ describe("InferenceMarket: real Groth16 proofs (demo circuit)", function () {
   async function prove(f: MarketFixture, requestId: bigint, x: bigint[]) {
     const { compiled, setup } = await demoFixture();
     const binding = await f.market.bindingOf([requestId]);
-    const { input, publicSignals } = demoLinearInput({ ...DEMO_REQUEST, x, binding });
+    const { input, publicSignals, output } = demoLinearInput({ ...DEMO_REQUEST, x, binding });
     const result = await prover.prove({ wasm: compiled.wasm, zkey: setup.zkey, input });
     expect(result.publicSignals.map(BigInt)).to.deep.equal(publicSignals);
     const proof: bigint[] = [...packProof(result.proof)];
-    return { proof, output: publicSignals[2]!, publicSignals };
+    return { proof, output, publicSignals };
   }
 
   it("should approve the generated verifier (the zero-proof probe returns false)", async () => {
     const f = await loadFixture(realFixture);
     const c = await f.registry.getCircuit(CIRCUIT_K1);
-    expect(c.numPublicSignals).to.equal(4n);
+    expect(c.numPublicSignals).to.equal(3n);
     expect(c.dev).to.equal(true);
   });
 
@@ -73,11 +73,18 @@ describe("InferenceMarket: real Groth16 proofs (demo circuit)", function () {
       f.market,
       "Market__InvalidProof",
     );
-    // Case 12: one public value changed (the output).
-    await expect(f.market.fulfill(a.requestId, (output + 1n) % R, proof)).to.be.revertedWithCustomError(
+    // Case 12: one public value changed (the output, i.e. the low bits of the claim).
+    await expect(f.market.fulfill(a.requestId, output + 1n, proof)).to.be.revertedWithCustomError(
       f.market,
       "Market__InvalidProof",
     );
+    // Case 13: the output given as output + r, or + 2^32 (the same claim modulo r, or the same
+    // low 32 bits): refused before any verification.
+    for (const forged of [output + R, output + 2n ** 32n]) {
+      await expect(f.market.fulfill(a.requestId, forged, proof))
+        .to.be.revertedWithCustomError(f.market, "Market__OutputOutOfRange")
+        .withArgs(forged);
+    }
     // Case 14: a coordinate >= q, and the all-zero proof.
     const bad = [...proof];
     bad[0] = proof[0]! + BN254_Q;
@@ -104,7 +111,7 @@ describe("InferenceMarket: real Groth16 proofs (demo circuit)", function () {
     malleated[5] = neg(proof[5]!);
     const verifier = new ethers.Contract(
       f.k1Verifier,
-      ["function verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[4]) view returns (bool)"],
+      ["function verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[3]) view returns (bool)"],
       ethers.provider,
     );
     const m = malleated as [bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint];
@@ -127,7 +134,7 @@ describe("InferenceMarket: real Groth16 proofs (demo circuit)", function () {
     const c = await post(f, { inputCommitment: demoInputCommitment(X_B) });
     const next = await prove(f, c.requestId, X_B);
     const steady = (await (await f.market.fulfill(c.requestId, next.output, next.proof)).wait())?.gasUsed;
-    console.log(`      fulfill, real verifier (N = 4): ${steady} gas (first payout of a provider: ${first})`);
+    console.log(`      fulfill, real verifier (N = 3): ${steady} gas (first payout of a provider: ${first})`);
   });
 
   it("should refuse a proof whose input does not match the request's commitment", async () => {

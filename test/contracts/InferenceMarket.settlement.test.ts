@@ -58,11 +58,14 @@ describe("InferenceMarket: settlement", () => {
       expect(await accounted(f, [f.provider, f.consumer])).to.equal(await ethBalance(f.market));
     });
 
-    it("should call the verifier with [weightsCommitment, binding, output, inputCommitment]", async () => {
+    it("should call the verifier with [weightsCommitment, binding << 32 | output, inputCommitment]", async () => {
       const f = await loadFixture(marketFixture);
       const { requestId } = await post(f, { inputCommitment: 123n });
       const signals = await expectSignalsFor(f, [requestId], [9n]);
-      expect(signals).to.deep.equal([WEIGHTS_COMMITMENT, bindingOf(f.chainId, f.marketAddress, [requestId]), 9n, 123n]);
+      const binding = bindingOf(f.chainId, f.marketAddress, [requestId]);
+      expect(binding).to.be.lessThan(1n << 221n);
+      expect(signals).to.deep.equal([WEIGHTS_COMMITMENT, (binding << 32n) | 9n, 123n]);
+      expect(signals[1]).to.be.lessThan(1n << 253n); // < r: a field element, split uniquely in-circuit
       expect(await f.market.publicSignalsOf([requestId], [9n])).to.deep.equal(signals);
       // Any other output is a different public signal: the (expecting) verifier says no (case 12, mock).
       await expect(f.market.fulfill(requestId, 8n, PROOF)).to.be.revertedWithCustomError(
@@ -84,7 +87,7 @@ describe("InferenceMarket: settlement", () => {
       await fc.assert(
         fc.asyncProperty(
           fc.bigInt({ min: 0n, max: R - 1n }),
-          fc.bigInt({ min: 0n, max: R - 1n }),
+          fc.bigInt({ min: 0n, max: 2n ** 32n - 1n }),
           async (commitment, output) => {
             const { requestId } = await post(f, { inputCommitment: commitment });
             const expected = publicSignals(
@@ -152,12 +155,12 @@ describe("InferenceMarket: settlement", () => {
       }
     });
 
-    it("should not fulfill with an output >= r (case 13)", async () => {
+    it("should not fulfill with an output >= 2^32, e.g. output + r (case 13)", async () => {
       const f = await loadFixture(marketFixture);
       const { requestId } = await post(f);
-      for (const out of [R, R + 7n, 2n ** 256n - 1n]) {
+      for (const out of [2n ** 32n, 7n + 2n ** 32n, R, R + 7n, 2n ** 256n - 1n]) {
         await expect(f.market.fulfill(requestId, out, PROOF))
-          .to.be.revertedWithCustomError(f.market, "Market__NotInField")
+          .to.be.revertedWithCustomError(f.market, "Market__OutputOutOfRange")
           .withArgs(out);
       }
       expect(await f.market.withdrawable(f.provider.address)).to.equal(0n);
@@ -228,7 +231,7 @@ describe("InferenceMarket: settlement", () => {
     it("should use the verifier of the request's model, not a caller's choice (case 18, mock)", async () => {
       const f = await loadFixture(marketFixture);
       // A second model on its own circuit, whose verifier rejects everything.
-      const strict = await ethers.deployContract("MockVerifier4");
+      const strict = await ethers.deployContract("MockVerifier3");
       await strict.setAnswer(false);
       const strictId = ethers.id("circuit:strict");
       await f.registry.approveCircuit(
@@ -337,7 +340,7 @@ describe("InferenceMarket: settlement", () => {
       const ids = await postMany(f, 4);
       const outputs = [1n, 2n, 3n, 4n];
       const signals = await expectSignalsFor(f, ids, outputs);
-      expect(signals.length).to.equal(10);
+      expect(signals.length).to.equal(9);
       expect(await f.market.publicSignalsOf(ids, outputs)).to.deep.equal(signals);
       const binding = bindingOf(f.chainId, f.marketAddress, ids);
       const tx = f.market.fulfillBatch(ids, outputs, PROOF);
@@ -404,13 +407,16 @@ describe("InferenceMarket: settlement", () => {
         .withArgs(other, f.modelId, m2);
     });
 
-    it("should settle all or nothing: one late, settled or out-of-field entry reverts the batch", async () => {
+    it("should settle all or nothing: one late, settled or out-of-range entry reverts the batch", async () => {
       const f = await loadFixture(marketFixture);
       const early = await post(f);
       const ids = [early.requestId, ...(await postMany(f, 3, { deadline: early.deadline + 100n }))];
       await expect(f.market.fulfillBatch(ids, [1n, 2n, R, 4n], PROOF))
-        .to.be.revertedWithCustomError(f.market, "Market__NotInField")
+        .to.be.revertedWithCustomError(f.market, "Market__OutputOutOfRange")
         .withArgs(R);
+      await expect(f.market.fulfillBatch(ids, [1n, 2n, 2n ** 32n, 4n], PROOF))
+        .to.be.revertedWithCustomError(f.market, "Market__OutputOutOfRange")
+        .withArgs(2n ** 32n);
       await time.increaseTo(early.deadline + 1n);
       await expect(f.market.fulfillBatch(ids, [1n, 2n, 3n, 4n], PROOF))
         .to.be.revertedWithCustomError(f.market, "Market__DeadlinePassed")

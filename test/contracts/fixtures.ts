@@ -12,10 +12,10 @@ import type { AddressLike, BigNumberish, ContractTransactionResponse } from "eth
 import type {
   InferenceMarket,
   ModelRegistry,
-  MockVerifier4,
-  MockVerifier6,
-  MockVerifier10,
-  MockVerifier34,
+  MockVerifier3,
+  MockVerifier5,
+  MockVerifier9,
+  MockVerifier33,
 } from "../../types/ethers-contracts/index.js";
 import type { IMarketCore } from "../../types/ethers-contracts/InferenceMarket.js";
 import type { ICircuitRegistry, IModelRegistry } from "../../types/ethers-contracts/ModelRegistry.js";
@@ -113,24 +113,24 @@ export function modelParams(
   };
 }
 
-/** binding = uint256(keccak256(abi.encode(chainid, market, requestIds))) % r — the spec, in TS. */
+/** binding = uint256(keccak256(abi.encode(chainid, market, requestIds))) mod 2^221 — the spec, in TS. */
 export function bindingOf(chainId: bigint, market: string, requestIds: bigint[]): bigint {
   const encoded = ethers.AbiCoder.defaultAbiCoder().encode(
     ["uint256", "address", "uint256[]"],
     [chainId, market, requestIds],
   );
-  return BigInt(ethers.keccak256(encoded)) % R;
+  return BigInt(ethers.keccak256(encoded)) & ((1n << 221n) - 1n);
 }
 
-/** [weightsCommitment, binding, output_0, inputCommitment_0, …] — the spec, in TS. */
+/** [weightsCommitment, binding << 32 | output_0, inputCommitment_0, …] — the spec, in TS. */
 export function publicSignals(
   weightsCommitment: bigint,
   binding: bigint,
   outputs: bigint[],
   inputCommitments: bigint[],
 ): bigint[] {
-  const signals = [weightsCommitment, binding];
-  outputs.forEach((output, i) => signals.push(output, inputCommitments[i]!));
+  const signals = [weightsCommitment];
+  outputs.forEach((output, i) => signals.push((binding << 32n) | output, inputCommitments[i]!));
   return signals;
 }
 
@@ -152,10 +152,10 @@ export async function latest(): Promise<bigint> {
 }
 
 export type Verifiers = {
-  k1: MockVerifier4;
-  k2: MockVerifier6;
-  k4: MockVerifier10;
-  k16: MockVerifier34;
+  k1: MockVerifier3;
+  k2: MockVerifier5;
+  k4: MockVerifier9;
+  k16: MockVerifier33;
 };
 
 export type MarketFixture = Awaited<ReturnType<typeof baseFixture>>;
@@ -163,7 +163,7 @@ export type MarketFixture = Awaited<ReturnType<typeof baseFixture>>;
 export interface FixtureOptions {
   /** ERC20 payment token address; ETH when absent. */
   token?: () => Promise<string>;
-  /** Deploys the batch-size-1 verifier; a MockVerifier4 when absent. Use for real verifiers. */
+  /** Deploys the batch-size-1 verifier; a MockVerifier3 when absent. Use for real verifiers. */
   deployK1Verifier?: () => Promise<string>;
   /** Whether the primary circuit is a dev circuit (the registry then allows dev circuits). */
   devCircuit?: boolean;
@@ -185,10 +185,10 @@ async function baseFixture(options: FixtureOptions = {}) {
     PARAMS,
   ]);
   const verifiers: Verifiers = {
-    k1: await ethers.deployContract("MockVerifier4"),
-    k2: await ethers.deployContract("MockVerifier6"),
-    k4: await ethers.deployContract("MockVerifier10"),
-    k16: await ethers.deployContract("MockVerifier34"),
+    k1: await ethers.deployContract("MockVerifier3"),
+    k2: await ethers.deployContract("MockVerifier5"),
+    k4: await ethers.deployContract("MockVerifier9"),
+    k16: await ethers.deployContract("MockVerifier33"),
   };
   const k1Verifier = options.deployK1Verifier ? await options.deployK1Verifier() : await verifiers.k1.getAddress();
   const dev = options.devCircuit ?? false;

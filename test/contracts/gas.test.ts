@@ -1,8 +1,9 @@
 /**
  * Gas snapshot of the market's main paths with a trivial verifier (always true, ~3k gas incl. the
  * cold account access): the numbers are the market's own cost, the transaction base cost included.
- * With the snarkjs Groth16 verifier, add its execution cost (≈ 192k + 6.5k per public signal
- * beyond the first; N = 2 + 2k). Real-verifier numbers belong in the lead's real-proof snapshot.
+ * With the snarkjs Groth16 verifier, add its execution cost (≈ 192k + 6.2k per public signal
+ * beyond the first; N = 1 + 2k). Real-verifier numbers: gas.realproof.test.ts and its snapshot
+ * gas-snapshot.real.json.
  *
  * The snapshot is committed (gas-snapshot.mock.json) and compared exactly; to update it on purpose:
  *   UPDATE_GAS_SNAPSHOT=1 npx hardhat test mocha test/contracts/gas.test.ts
@@ -71,7 +72,7 @@ describe("# gas snapshot (trivial verifier: market overhead only)", () => {
     const input = "0x" + "ab".repeat(784);
     gas["postBounty (784-byte input)"] = await gasOf((await post(f, { modelId, input })).tx);
 
-    // The first payout also creates the provider's pull balance and the fee accumulator (2 × 17.1k).
+    // The first payout also makes the provider's earnings and the fee accumulator non-zero (2 × 17.1k).
     gas["fulfill (first payout)"] = await gasOf(f.market.fulfill(first.requestId, 7n, PROOF));
     gas["fulfill"] = await gasOf(f.market.fulfill(p.requestId, 7n, PROOF));
 

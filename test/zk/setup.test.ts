@@ -59,7 +59,11 @@ describe("# devSetup", () => {
     const { input } = demoLinearInput(DEMO_REQUEST);
     const prover = new Prover();
     try {
-      await prover.prove({ wasm: compiled.wasm, zkey: setup.zkey, input: { ...input, result: 1n } });
+      await prover.prove({
+        wasm: compiled.wasm,
+        zkey: setup.zkey,
+        input: { ...input, claim: (input.claim as bigint) + 1n },
+      });
       expect.fail("expected WITNESS_FAILED");
     } catch (err) {
       expect((err as ZkError).code).to.equal("WITNESS_FAILED");
