@@ -15,6 +15,7 @@ import {
   type ModelRegistry,
   type RetryOptions,
 } from "../chain/index.js";
+import { formatRetry } from "../chain/retry.js";
 import { MarketError, badArgument } from "./errors.js";
 
 export type Say = (message: string) => void;
@@ -62,10 +63,7 @@ export async function connectMarket(opts: ConnectOptions): Promise<MarketContext
   if (typeof opts.cacheDir !== "string" || opts.cacheDir === "")
     throw badArgument("cacheDir", "expected a folder path");
   const say = opts.onProgress ?? (() => {});
-  const retry: RetryOptions = opts.retry ?? {
-    onRetry: ({ what, attempt, delayMs, error }) =>
-      say(`RPC error during ${what} (${shortErr(error)}); retry ${attempt} in ${(delayMs / 1000).toFixed(1)} s`),
-  };
+  const retry: RetryOptions = opts.retry ?? { onRetry: (info) => say(formatRetry(info)) };
   const chainId = (await withRetry("reading the chain id", () => provider.getNetwork(), retry)).chainId;
   let addresses = opts.addresses;
   if (!addresses) {
@@ -126,7 +124,14 @@ export async function chainNow(ctx: MarketContext): Promise<bigint> {
   return BigInt(b?.timestamp ?? Math.floor(Date.now() / 1000));
 }
 
-function shortErr(e: unknown): string {
-  const x = e as { shortMessage?: string; message?: string; code?: string };
-  return (x.code ?? x.shortMessage ?? x.message ?? String(e)).toString().split("\n")[0]!.slice(0, 80);
+/**
+ * The earliest timestamp the next block can have, in seconds: the chain's clock (which tests may
+ * move ahead of the wall clock) or the wall clock, whichever is later. An idle dev chain's latest
+ * block may be minutes old; a transaction sent now is mined at the wall clock's time, so deadlines
+ * are judged against this, never against a stale block.
+ */
+export async function nextBlockTime(ctx: MarketContext): Promise<bigint> {
+  const chain = await chainNow(ctx);
+  const wall = BigInt(Math.floor(Date.now() / 1000));
+  return chain + 1n > wall ? chain + 1n : wall;
 }

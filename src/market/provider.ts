@@ -13,7 +13,7 @@ import { mkdir, readFile, readdir, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 import { deployVerifier, withRetry, type DeployOptions, type VerifierDeployment } from "../chain/index.js";
-import { BN254_R, sha256File, sha256Hex } from "../zk/index.js";
+import { BN254_R, sha256File, sha256Hex, type SetupArtifacts } from "../zk/index.js";
 import { requireSigner, type MarketContext } from "./context.js";
 import { MarketError, badArgument, txError } from "./errors.js";
 import { circuitIdOf, registrySaltOf, type ProvingModel } from "./model.js";
@@ -86,6 +86,27 @@ export function checkAmount(amount: unknown, parameter = "amount"): bigint {
   return amount;
 }
 
+/**
+ * What a circuit approval records as its setup transcript: for a ceremony, the sha256 of the
+ * transcript file `ceremonyFinalize` wrote beside the keys (`<setup>/transcript.json`: every
+ * contribution's hash and resulting zkey hash, and the beacon), so anyone holding the published
+ * transcript can check it against the registry. A dev setup has no ceremony and no transcript —
+ * its keys follow from a public seed — so its manifest (seed-derived, with the beacon and the key
+ * hashes) stands in.
+ */
+export async function transcriptHashOf(setup: SetupArtifacts): Promise<string> {
+  if (setup.manifest.mode !== "ceremony") return sha256Hex(JSON.stringify(setup.manifest));
+  const file = path.join(setup.dir, "transcript.json");
+  if (!existsSync(file)) {
+    throw new MarketError(
+      "NOT_FOUND",
+      `ceremony setup ${setup.manifest.circuit} has no transcript at ${file}: finalize the ceremony with ceremonyFinalize (it writes one)`,
+      "setup",
+    );
+  }
+  return sha256File(file);
+}
+
 export class ModelProvider {
   private address?: string;
 
@@ -134,7 +155,7 @@ export class ModelProvider {
       dev: m.insecure,
       contributors: m.contributions.filter((c) => c.name !== "beacon").length,
       zkeyHash: "0x" + m.zkeySha256,
-      transcriptHash: "0x" + sha256Hex(JSON.stringify(m)),
+      transcriptHash: "0x" + (await transcriptHashOf(model.setup)),
       beaconHash: m.beacon ? "0x" + m.beacon.hash.padStart(64, "0").slice(-64) : "0x" + "0".repeat(64),
       architectureHash: model.architectureHash,
     };

@@ -20,6 +20,7 @@ import {
   type ProvingModel,
 } from "../../src/market/index.js";
 import { ROOT, TEST_CACHE } from "../helpers/cache.js";
+import { spawnZkinfer } from "./cliProcess.js";
 import { DEV_KEYS, NODE_ENV_PATH, increaseTime, startHardhatNode, type RunningNode } from "./hardhatNode.js";
 
 const TERMS = { price: parseEther("0.01"), slashAmount: parseEther("0.05"), responseWindow: 600n, capacity: 16 };
@@ -226,7 +227,46 @@ describe("# market roles over JSON-RPC (hardhat node)", function () {
     child.kill("SIGTERM");
     const out = await waitForExit(child, 60_000);
     expect(out.code, out.text).to.equal(0);
+    expect(out.text).to.match(/agent: stopped cleanly — 1 fulfilled/);
     expect((await c.status(requestId)).status).to.equal("Fulfilled");
+  });
+
+  it("should leave a proof that outlasts the SIGTERM hand-back timeout for the next start, and exit 0", async () => {
+    const c = new Consumer(ctx.consumer!);
+    const { requestId } = await c.post({ model, modelId: record.modelId, input: [0, 0, 1, 0] });
+    const providerAddress = await ctx.provider!.signer!.getAddress();
+    const nonceBefore = await node.provider.getTransactionCount(providerAddress);
+    const args = [
+      "provider",
+      "serve",
+      "--rpc",
+      node.url,
+      "--market",
+      stack.market,
+      "--registry",
+      stack.registry,
+      "--state",
+      path.join(scratch, "state"),
+      "--poll-ms",
+      "100",
+    ];
+    const env = { ZKINFER_PRIVATE_KEY: DEV_KEYS[1] };
+    // A hand-back timeout of 0 s: the proof in flight (its prover is still starting) cannot finish.
+    const first = spawnZkinfer([...args, "--hand-back-timeout", "0"], env);
+    await first.waitFor(new RegExp(`proving request ${requestId} \\(model demo-linear\\)…$`, "m"), 60_000);
+    first.child.kill("SIGTERM");
+    expect(await first.exit(60_000), first.text()).to.equal(0);
+    expect(first.stderr()).to.match(/agent: SIGTERM — taking no new requests; the proof in flight gets up to 0 s/);
+    expect(first.stderr()).to.include(`request(s) ${requestId} left open on chain for the next start`);
+    expect((await c.status(requestId)).status).to.equal("Open");
+    expect(await node.provider.getTransactionCount(providerAddress)).to.equal(nonceBefore);
+    // The next start resumes it: fulfilled exactly once.
+    const second = spawnZkinfer([...args, "--once"], env);
+    expect(await second.exit(120_000), second.text()).to.equal(0);
+    expect((await c.status(requestId)).status).to.equal("Fulfilled");
+    const logs = await ctx.owner!.market.queryFilter(ctx.owner!.market.filters.RequestFulfilled(requestId));
+    expect(logs).to.have.length(1);
+    expect(await node.provider.getTransactionCount(providerAddress)).to.equal(nonceBefore + 1);
   });
 
   it("should audit: every settled proof re-verified from calldata, verifier code checked, money balanced", async () => {
