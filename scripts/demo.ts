@@ -34,6 +34,8 @@ import {
   type ProvingModel,
 } from "../src/market/index.js";
 import { progress } from "../src/util/progress.js";
+import { runAccuracyDemo } from "./demo-accuracy.js";
+import { runRetrievalDemo } from "./demo-retrieval.js";
 import { defaultCacheDir, releaseSnarkjs } from "../src/zk/index.js";
 
 interface DemoInput {
@@ -74,7 +76,10 @@ async function main(): Promise<void> {
   const cacheDir = path.resolve(defaultCacheDir());
   const modelName = process.env.ZKINFER_DEMO_MODEL ?? "mnist-mlp";
   const { ethers, networkHelpers } = await network.getOrCreate();
-  const [owner, providerSigner, alice, bob, lazySigner] = (await ethers.getSigners()) as unknown as Signer[];
+  const signers = (await ethers.getSigners()) as unknown as Signer[];
+  const [owner, providerSigner, alice, bob, lazySigner] = signers;
+  // accounts 5–8 play the retrieval step (scripts/demo-retrieval.ts), 9–11 the accuracy step
+  const [honestSigner, boastfulSigner, auditorSigner] = signers.slice(9, 12);
   // The in-process chain lives as long as this script: keep its records and provider state apart.
   const scratch = await mkdtemp(path.join(os.tmpdir(), "zkinfer-demo-"));
   const deploymentsDir = path.join(scratch, "deployments");
@@ -178,10 +183,41 @@ async function main(): Promise<void> {
   console.log(
     `  bounty → payout latency: ${latencies.map((l) => l.toFixed(1) + " s").join(", ")}; agent: ${JSON.stringify(agent.stats)}`,
   );
+
+  // Accuracy commitments on the same chain and registry (ZKINFER_DEMO_ACCURACY=0 skips them).
+  let accuracyOk = true;
+  if (process.env.ZKINFER_DEMO_ACCURACY !== "0") {
+    console.log("");
+    const acc = await runAccuracyDemo({
+      signers: { owner: owner!, honest: honestSigner!, boastful: boastfulSigner!, auditor: auditorSigner! },
+      addresses,
+      deploymentsDir,
+      stateRoot,
+      scratch,
+      cacheDir,
+      say,
+      step: (i, n) => `8/9 accuracy (${i}/${n})`,
+    });
+    accuracyOk =
+      acc.honest.challenges[0]?.status === "Passed" &&
+      !acc.honest.refuted &&
+      acc.boastful.challenges[0]?.status === "Failed" &&
+      acc.boastful.refuted;
+  }
+  // Trustless retrieval on the same chain and registry (ZKINFER_DEMO_RETRIEVAL=0 skips it).
+  let retrievalOk = true;
+  if (process.env.ZKINFER_DEMO_RETRIEVAL !== "0") {
+    console.log("");
+    say("9/9 retrieval: a provider returns the digits its committed model labels 7, and proves it");
+    const ret = await runRetrievalDemo({ ethers, networkHelpers, say, cacheDir, scratch, market: addresses });
+    retrievalOk = ret.ok;
+  }
   console.log(`  demo wall time ${((Date.now() - started) / 1000).toFixed(1)} s`);
   await rm(scratch, { recursive: true, force: true });
   await releaseSnarkjs();
   const allRight =
+    accuracyOk &&
+    retrievalOk &&
     report.ok &&
     report.totals.fulfilled === 2 &&
     report.totals.reclaimed === 1 &&

@@ -9,6 +9,7 @@ import path from "node:path";
 import { progress } from "../util/progress.js";
 import { CliError } from "./errors.js";
 import { registerMarketCommands } from "./market.js";
+import { registerRetrievalCommands } from "./retrieval.js";
 import { registerAccuracyCommands } from "./accuracy.js";
 import {
   ceremonyContribute,
@@ -126,6 +127,7 @@ setup
   );
 
 registerMarketCommands(program, { cacheDir, say });
+registerRetrievalCommands(program, { cacheDir, say });
 registerAccuracyCommands(program, { cacheDir, say });
 
 function parseInteger(v: string, name: string): number {

@@ -15,8 +15,13 @@ import {
   Consumer,
   ModelProvider,
   ProviderAgent,
+  AccuracyResponder,
   audit,
+  connectAccuracy,
   connectMarket,
+  formatClaims,
+  listClaims,
+  loadAuditModel,
   formatAuditSummary,
   loadModelByName,
   loadVerificationKey,
@@ -54,6 +59,11 @@ export function parseEth(v: string, name: string): bigint {
 function parseUint(v: string, name: string): number {
   if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v)))
     throw new CliError(`${name} must be a non-negative integer, got "${v}"`);
+  return Number(v);
+}
+
+function parseSeconds(v: string, name: string): number {
+  if (!/^\d+(\.\d+)?$/.test(v)) throw new CliError(`${name} must be a number of seconds, got "${v}"`);
   return Number(v);
 }
 
@@ -261,43 +271,132 @@ export function registerMarketCommands(program: Command, env: CliEnv): void {
     .option("--concurrency <n>", "parallel proofs (each uses every core)", "1")
     .option("--poll-ms <ms>", "how often to poll for new bounties", "500")
     .option("--once", "exit once every open request found at start is handled")
-    .action(async (o: ChainOpts & { concurrency: string; pollMs: string; once?: boolean }) => {
-      const ctx = await context(o);
-      const p = new ModelProvider(ctx);
-      const me = (await p.getAddress()).toLowerCase();
-      const records = [];
-      for (const r of await p.listModelRecords()) {
-        // Records of an earlier chain at the same addresses (a restarted dev node) are skipped.
-        if ((await ctx.registry.getModel(r.modelId)).provider.toLowerCase() === me) records.push(r);
-      }
-      if (records.length === 0)
-        throw new CliError(
-          "no registered models for this key on this market: run `zkinfer provider register <model>` first",
-        );
-      const served = [];
-      for (const record of records)
-        served.push({
-          model: await loadModelByName(record.name, { cacheDir: env.cacheDir(), onProgress: say }),
-          record,
-        });
-      const agent = new ProviderAgent(ctx, served, {
-        concurrency: parseUint(o.concurrency, "--concurrency"),
-        pollMs: parseUint(o.pollMs, "--poll-ms"),
-      });
-      await agent.start();
-      let stop: () => void = () => {};
-      const stopped = new Promise<void>((resolve) => (stop = resolve));
-      const onSignal = (sig: string) => {
-        say(`agent: ${sig} — finishing the current proof, then stopping`);
-        stop();
-      };
-      process.once("SIGTERM", () => onSignal("SIGTERM"));
-      process.once("SIGINT", () => onSignal("SIGINT"));
-      if (o.once) await Promise.race([agent.idle(24 * 3600_000), stopped]);
-      else await stopped;
-      await agent.stop();
-      say(`agent: stopped (${JSON.stringify(agent.stats)})`);
-    });
+    .option(
+      "--hand-back-timeout <seconds>",
+      "on SIGTERM/Ctrl-C: how long to let the proof in flight finish before leaving its request open for the next start",
+      "25",
+    )
+    .option(
+      "--safety-factor <x>",
+      "decline a request unless its deadline leaves x × the measured proving time + --submit-seconds",
+      "1.5",
+    )
+    .option("--submit-seconds <s>", "time allowed to send and mine a transaction", "10")
+    .option(
+      "--accuracy-model <model.json>",
+      "also answer accuracy challenges on your claims with this model's audit circuit (8 items per proof, depth 10)",
+    )
+    .action(
+      async (
+        o: ChainOpts & {
+          concurrency: string;
+          pollMs: string;
+          once?: boolean;
+          handBackTimeout: string;
+          safetyFactor: string;
+          submitSeconds: string;
+          accuracyModel?: string;
+        },
+      ) => {
+        const handBackMs = parseSeconds(o.handBackTimeout, "--hand-back-timeout") * 1000;
+        const safetyFactor = Number(o.safetyFactor);
+        if (!/^\d+(\.\d+)?$/.test(o.safetyFactor) || safetyFactor < 1)
+          throw new CliError(`--safety-factor must be a number ≥ 1, got "${o.safetyFactor}"`);
+        const submitSeconds = parseSeconds(o.submitSeconds, "--submit-seconds");
+        // Signals are taken from the start: a SIGTERM while loading or scanning stops cleanly too.
+        let stop: (sig: string) => void = () => {};
+        const stopped = new Promise<string>((resolve) => (stop = resolve));
+        let signals = 0;
+        let agent: ProviderAgent | undefined;
+        const onSignal = (sig: string) => {
+          if (++signals === 1) {
+            say(
+              `agent: ${sig} — taking no new requests; the proof in flight gets up to ${handBackMs / 1000} s to finish, then its request is left open for the next start`,
+            );
+            stop(sig);
+          } else {
+            say(`agent: ${sig} again — leaving the proofs in flight now`);
+            void agent?.stop({ handBackMs: 0 });
+          }
+        };
+        const onTerm = () => onSignal("SIGTERM");
+        const onInt = () => onSignal("SIGINT");
+        process.on("SIGTERM", onTerm);
+        process.on("SIGINT", onInt);
+        let ctx: MarketContext | undefined;
+        try {
+          ctx = await context(o);
+          const p = new ModelProvider(ctx);
+          const me = (await p.getAddress()).toLowerCase();
+          const records = [];
+          for (const r of await p.listModelRecords()) {
+            // Records of an earlier chain at the same addresses (a restarted dev node) are skipped.
+            if ((await ctx.registry.getModel(r.modelId)).provider.toLowerCase() === me) records.push(r);
+          }
+          if (records.length === 0)
+            throw new CliError(
+              "no registered models for this key on this market: run `zkinfer provider register <model>` first",
+            );
+          const served = [];
+          for (const record of records)
+            served.push({
+              model: await loadModelByName(record.name, { cacheDir: env.cacheDir(), onProgress: say }),
+              record,
+            });
+          agent = new ProviderAgent(ctx, served, {
+            concurrency: parseUint(o.concurrency, "--concurrency"),
+            pollMs: parseUint(o.pollMs, "--poll-ms"),
+            handBackMs,
+            safetyFactor,
+            submitSeconds,
+          });
+          let accuracyLoop: Promise<void> | undefined;
+          let stopAccuracy = false;
+          if (o.accuracyModel) {
+            const responder = new AccuracyResponder(
+              await connectAccuracy(ctx, o.deployments ? { deploymentsDir: o.deployments } : {}),
+              {
+                model: await loadAuditModel({
+                  modelFile: path.resolve(o.accuracyModel),
+                  cacheDir: env.cacheDir(),
+                  onProgress: say,
+                }),
+              },
+            );
+            say("agent: also answering accuracy challenges on this key's claims");
+            accuracyLoop = (async () => {
+              try {
+                while (!stopAccuracy) {
+                  await responder.step().catch((err: unknown) => say(`accuracy: ${(err as Error).message}`));
+                  for (let i = 0; i < 10 && !stopAccuracy; i++) await new Promise((r) => setTimeout(r, 200));
+                }
+              } finally {
+                await responder.close();
+              }
+            })();
+          }
+          if (signals === 0) {
+            await agent.start();
+            if (o.once) await Promise.race([agent.idle(24 * 3600_000), stopped]);
+            else await stopped;
+          }
+          stopAccuracy = true;
+          await accuracyLoop;
+          const report = await agent.stop({ handBackMs: signals > 1 ? 0 : handBackMs });
+          const s = agent.stats;
+          say(
+            `agent: stopped cleanly — ${s.fulfilled} fulfilled${s.batches ? ` (${s.batches} batch proofs)` : ""}, ${s.declined} declined, ${s.skipped} skipped, ${s.errors} error(s)` +
+              (report.leftOpen.length > 0
+                ? `; request(s) ${report.leftOpen.join(", ")} left open on chain for the next start`
+                : ""),
+          );
+        } finally {
+          process.off("SIGTERM", onTerm);
+          process.off("SIGINT", onInt);
+          (ctx?.provider as { destroy?: () => void } | undefined)?.destroy?.();
+        }
+      },
+    );
 
   const client = program.command("client").description("consumer: post a bounty, follow it, reclaim, withdraw");
   chainOpts(client.command("request <model>"))
@@ -378,8 +477,14 @@ export function registerMarketCommands(program: Command, env: CliEnv): void {
         ...(o.to !== undefined ? { toBlock: parseUint(o.to, "--to") } : {}),
         onProgress: say,
       });
-      if (o.json) await writeFile(o.json, JSON.stringify(report, null, 2) + "\n");
+      // Accuracy claims and their challenge histories, when an accuracy market is recorded.
+      const accuracy = await connectAccuracy(ctx, o.deployments ? { deploymentsDir: o.deployments } : {}).catch(
+        () => undefined,
+      );
+      const claims = accuracy ? await listClaims(accuracy) : [];
+      if (o.json) await writeFile(o.json, JSON.stringify(jsonSafeForCli({ ...report, claims }), null, 2) + "\n");
       console.log(formatAuditSummary(report));
+      if (accuracy) console.log("\n" + formatClaims(claims));
       if (!report.ok) throw new CliError(`audit found ${report.problems.length} problem(s)`);
     });
 }

@@ -10,26 +10,34 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { AbiCoder, Contract, formatEther, keccak256, id as keccakId, type ContractRunner, type EventLog } from "ethers";
 
-import { deployRecorded, deployVerifier, loadArtifact, readDeployments, withRetry } from "../chain/index.js";
+import {
+  assertDevRegistryAllowed,
+  deployRecorded,
+  deployVerifier,
+  loadArtifact,
+  readDeployments,
+  withRetry,
+} from "../chain/index.js";
 import { DEFAULT_DEPLOYMENTS_DIR } from "../chain/index.js";
 import type { AccuracyMarket } from "../../types/ethers-contracts/index.js";
 import {
   LABEL_TARGET,
   accuracySampleSize,
   commitDataset,
-  compileAuditCircuit,
   proveAuditChunk,
   readDatasetFile,
   sampledIndices,
-  type CompiledAuditCircuit,
   type DatasetItem,
   type LoadedDataset,
 } from "../dataset/index.js";
-import { intInference, loadMnist, loadModel, mnistCalibration, quantize, type QuantizedModel } from "../model/index.js";
-import { devSetup, Prover, type SetupArtifacts } from "../zk/index.js";
+import { intInference } from "../model/index.js";
+import { Prover } from "../zk/index.js";
 import { chainNow, requireSigner, type MarketContext } from "./context.js";
 import { MarketError, badArgument, txError } from "./errors.js";
 import { ModelProvider, writeJsonAtomic } from "./provider.js";
+import { approveAuditCircuitOn, type AuditCircuitsContract, type AuditModel } from "./auditCircuits.js";
+
+export { auditCircuitIdOf, loadAuditModel, type AuditModel } from "./auditCircuits.js";
 
 export type { AccuracyMarket };
 
@@ -69,6 +77,8 @@ export interface DeployAccuracyOptions {
   revealWindow?: bigint;
   deploymentsDir?: string;
   force?: boolean;
+  /** Allow a market that accepts dev (insecure) circuits on a non-local chain. */
+  allowInsecure?: boolean;
   onProgress?: (m: string) => void;
 }
 
@@ -76,13 +86,15 @@ export interface DeployAccuracyOptions {
 export async function deployAccuracyMarket(ctx: MarketContext, opts: DeployAccuracyOptions = {}): Promise<string> {
   const signer = requireSigner(ctx, "deploying the accuracy market");
   const local = ctx.chainId === 31337n || ctx.chainId === 1337n;
+  const allowDev = opts.allowDevCircuits ?? local;
+  assertDevRegistryAllowed(ctx.chainId, allowDev, opts);
   const { record } = await deployRecorded(
     signer,
     "AccuracyMarket",
     [
       ctx.addresses.registry,
       opts.owner ?? (await signer.getAddress()),
-      opts.allowDevCircuits ?? local,
+      allowDev,
       opts.responseWindow ?? 3600n,
       opts.revealWindow ?? 3600n,
     ],
@@ -118,39 +130,6 @@ export async function connectAccuracy(
 
 // ───────────────────────────────────────────── Audit model ─────────────────────────────────────────────
 
-export interface AuditModel {
-  qm: QuantizedModel;
-  audit: CompiledAuditCircuit;
-  setup: SetupArtifacts;
-}
-
-/** A model file's audit circuit (items per proof, Merkle depth), compiled and set up (dev, cached). */
-export async function loadAuditModel(opts: {
-  modelFile: string;
-  batch?: number;
-  depth?: number;
-  cacheDir: string;
-  onProgress?: (m: string) => void;
-}): Promise<AuditModel> {
-  const qm = quantize(await loadModel(opts.modelFile), { calibration: mnistCalibration(loadMnist()) });
-  const audit = await compileAuditCircuit(qm, {
-    batch: opts.batch ?? 8,
-    depth: opts.depth ?? 10,
-    cacheDir: opts.cacheDir,
-    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-  });
-  const setup = await devSetup({
-    compiled: audit.circuit,
-    cacheDir: opts.cacheDir,
-    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-  });
-  return { qm, audit, setup };
-}
-
-export function auditCircuitIdOf(setup: SetupArtifacts): string {
-  return keccakId(`zkinfer-audit-circuit:${setup.manifest.circuit}:${setup.manifest.zkeySha256}`);
-}
-
 /**
  * Owner: deploys the audit circuit's generated verifier and approves it for the architecture of a
  * registered model's inference circuit (read from the registry). Idempotent.
@@ -161,33 +140,18 @@ export async function approveAuditCircuit(
   opts: { modelId: string; deploymentsDir?: string; allowInsecure?: boolean },
 ): Promise<string> {
   const signer = requireSigner(ctx, "approving an audit circuit");
-  const circuitId = auditCircuitIdOf(model.setup);
-  const existing = await ctx.accuracy.getAuditCircuit(circuitId);
-  if (existing.verifier !== "0x0000000000000000000000000000000000000000") return circuitId;
   const m = await ctx.registry.getModel(opts.modelId);
-  const arch = (await ctx.registry.getCircuit(m.circuitId)).architectureHash;
+  const architectureHash = (await ctx.registry.getCircuit(m.circuitId)).architectureHash;
   const v = await deployVerifier(signer, model.setup, {
     ...(opts.deploymentsDir ? { deploymentsDir: opts.deploymentsDir } : {}),
     allowInsecure: opts.allowInsecure ?? false,
     onProgress: ctx.say,
   });
-  const manifest = model.setup.manifest;
-  try {
-    await (
-      await ctx.accuracy.approveAuditCircuit(circuitId, {
-        verifier: v.address,
-        batchSize: model.audit.batch,
-        depth: model.audit.depth,
-        dev: manifest.insecure,
-        contributors: manifest.contributions?.length ?? 0,
-        zkeyHash: "0x" + manifest.zkeySha256,
-        transcriptHash: manifest.insecure ? "0x" + "00".repeat(32) : "0x" + manifest.zkeySha256,
-        architectureHash: arch,
-      })
-    ).wait();
-  } catch (err) {
-    throw txError(`approving audit circuit ${model.audit.name}`, err);
-  }
+  const circuitId = await approveAuditCircuitOn(
+    ctx.accuracy as unknown as AuditCircuitsContract,
+    { setup: model.setup, verifier: v.address, batch: model.audit.batch, depth: model.audit.depth, architectureHash },
+    txError,
+  );
   ctx.say(`audit circuit ${model.audit.name} approved as ${circuitId.slice(0, 10)}… (verifier ${v.address})`);
   return circuitId;
 }

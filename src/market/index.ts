@@ -81,3 +81,21 @@ export {
   type ResponderEvent,
   type ResponderOptions,
 } from "./accuracy.js";
+export {
+  REQUEST_STATUS as RETRIEVAL_STATUS,
+  RetrievalConsumer,
+  RetrievalError,
+  RetrievalProvider,
+  approveAuditCircuit as approveRetrievalAuditCircuit,
+  connectRetrieval,
+  deployRetrievalMarket,
+  getDatasetInfo,
+  getRetrievalRequest,
+  getReturnedIndices,
+  settleRetrieval,
+  withdrawRetrievalBalance,
+  type RetrievalContext,
+  type RetrievalRequestInfo,
+  type RetrievalStatus,
+} from "./retrieval.js";
+export { RetrievalAgent, type ServedDataset } from "./retrievalAgent.js";

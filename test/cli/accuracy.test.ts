@@ -36,8 +36,9 @@ async function ok(key: string, ...args: string[]): Promise<Record<string, unknow
 
 /**
  * `zkinfer accuracy …` against a real `hardhat node`: deploy, approve the audit circuit, commit
- * the MNIST test digits, claim, challenge, answer (accept), reveal, answer (prove), status — every
- * step a separate process, as users run them. The provider is also the registry owner here.
+ * the MNIST test digits, claim, challenge, answer (`accuracy prove`: accept), reveal, answer
+ * (`provider serve --accuracy-model`: prove), status — every step a separate process, as users run
+ * them. The provider is also the registry owner here.
  */
 describe("# zkinfer accuracy commands (hardhat node)", function () {
   this.timeout(900_000);
@@ -112,11 +113,20 @@ describe("# zkinfer accuracy commands (hardhat node)", function () {
     const accepted = await ok(provider, "accuracy", "prove", MODEL, ...chain, ...pState);
     expect((accepted as unknown as { kind: string }[]).map((e) => e.kind)).to.deep.equal(["accepted"]);
     await ok(challenger, "accuracy", "reveal", String(ch.challengeId), ...chain, ...cState);
-    const proved = await ok(provider, "accuracy", "prove", MODEL, ...chain, ...pState);
-    expect((proved as unknown as { kind: string; status?: string }[]).map((e) => e.status ?? e.kind)).to.deep.equal([
-      "proved",
-      "Passed",
-    ]);
+    // the provider's agent answers: `provider serve` with the audit model proves the sample
+    const served = await zkinfer(
+      provider,
+      "provider",
+      "serve",
+      "--once",
+      "--accuracy-model",
+      MODEL,
+      ...chain,
+      ...pState,
+    );
+    expect(served.code, served.stderr.split("\n").slice(-5).join(" | ")).to.equal(0);
+    expect(served.stderr).to.match(/challenge 1: proof 1 accepted on chain/);
+    expect(served.stderr).to.match(/challenge 1: settled Passed/);
     const status = await ok(challenger, "accuracy", "status", claimId as string, ...chain);
     expect(status.text).to.match(/claims 80\.00%\s+standing/);
     expect(status.text).to.match(/challenge 1: ε 50\.0% at 95\.0% → 8 samples, 1\/1 proofs \d\/8 correct\s+Passed/);
