@@ -22,7 +22,6 @@ import {
   approveAuditCircuit,
   challengeClaim,
   connectAccuracy,
-  connectMarket,
   deployAccuracyMarket,
   expireChallenge,
   formatClaims,
@@ -38,7 +37,7 @@ import { loadMnist } from "../model/index.js";
 import { CliError } from "./errors.js";
 import { parseEth, type CliEnv } from "./market.js";
 import { jsonSafeForCli } from "./util.js";
-import { DEFAULT_RPC, connectRpc, loadSigner } from "./wallet.js";
+import { addMarketOptions, marketContextOf } from "./chain.js";
 
 interface Opts {
   rpc?: string;
@@ -74,33 +73,11 @@ function parseBytes32(v: string, name: string): string {
 export function registerAccuracyCommands(program: Command, env: CliEnv): void {
   const { say } = env;
   const withChain = (cmd: Command) =>
-    cmd
-      .option("--rpc <url>", "JSON-RPC endpoint (default ZKINFER_RPC or http://127.0.0.1:8545)")
-      .option(
-        "--keystore <file>",
-        "encrypted JSON keystore (password in ZKINFER_KEYSTORE_PASSWORD); else ZKINFER_PRIVATE_KEY",
-      )
-      .option("--deployments <dir>", "folder of <chainId>.json records (default deployments/)")
-      .option("--market <address>", "market address (default: from the deployments record)")
-      .option("--registry <address>", "registry address (with --market)")
-      .option("--accuracy-market <address>", "accuracy market address (default: from the deployments record)")
-      .option("--state <dir>", "state folder: provider salts, challenger secrets (default <cache>/provider)");
-
-  async function marketCtx(o: Opts, needSigner = true) {
-    const provider = await connectRpc(o.rpc ?? process.env.ZKINFER_RPC ?? DEFAULT_RPC, say);
-    const signer = await loadSigner(provider, o, !needSigner);
-    if ((o.market === undefined) !== (o.registry === undefined))
-      throw new CliError("--market and --registry go together");
-    return connectMarket({
-      provider,
-      ...(signer ? { signer } : {}),
-      ...(o.market && o.registry ? { addresses: { market: o.market, registry: o.registry } } : {}),
-      ...(o.deployments ? { deploymentsDir: o.deployments } : {}),
-      cacheDir: env.cacheDir(),
-      ...(o.state ? { stateRoot: o.state } : {}),
-      onProgress: say,
-    });
-  }
+    addMarketOptions(cmd, "provider salts, challenger secrets").option(
+      "--accuracy-market <address>",
+      "accuracy market address (default: from the deployments record)",
+    );
+  const marketCtx = (o: Opts, needSigner = true) => marketContextOf(o, env, needSigner);
   async function ctxOf(o: Opts, needSigner = true): Promise<AccuracyContext> {
     return connectAccuracy(await marketCtx(o, needSigner), {
       ...(o.accuracyMarket ? { address: o.accuracyMarket } : {}),

@@ -18,7 +18,6 @@ import {
   AccuracyResponder,
   audit,
   connectAccuracy,
-  connectMarket,
   formatClaims,
   listClaims,
   loadAuditModel,
@@ -32,6 +31,7 @@ import { DEMO_LINEAR_SPEC } from "../market/model.js";
 import { compileCircuit, type SetupArtifacts } from "../zk/index.js";
 import { CliError } from "./errors.js";
 import { DEFAULT_RPC, connectRpc, loadSigner } from "./wallet.js";
+import { addMarketOptions, marketContextOf } from "./chain.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -91,33 +91,8 @@ async function parseInput(v: string): Promise<number[]> {
 
 export function registerMarketCommands(program: Command, env: CliEnv): void {
   const { say } = env;
-  const chainOpts = (cmd: Command) =>
-    cmd
-      .option("--rpc <url>", "JSON-RPC endpoint (default ZKINFER_RPC or http://127.0.0.1:8545)")
-      .option(
-        "--keystore <file>",
-        "encrypted JSON keystore (password in ZKINFER_KEYSTORE_PASSWORD); else ZKINFER_PRIVATE_KEY",
-      )
-      .option("--deployments <dir>", "folder of <chainId>.json records (default deployments/)")
-      .option("--market <address>", "market address (default: from the deployments record)")
-      .option("--registry <address>", "registry address (with --market)")
-      .option("--state <dir>", "provider state folder: salts, proofs, journals (default <cache>/provider)");
-
-  async function context(o: ChainOpts, needSigner = true): Promise<MarketContext> {
-    const provider = await connectRpc(o.rpc ?? process.env.ZKINFER_RPC ?? DEFAULT_RPC, say);
-    const signer = await loadSigner(provider, o, !needSigner);
-    if ((o.market === undefined) !== (o.registry === undefined))
-      throw new CliError("--market and --registry go together");
-    return connectMarket({
-      provider,
-      ...(signer ? { signer } : {}),
-      ...(o.market && o.registry ? { addresses: { market: o.market, registry: o.registry } } : {}),
-      ...(o.deployments ? { deploymentsDir: o.deployments } : {}),
-      cacheDir: env.cacheDir(),
-      ...(o.state ? { stateRoot: o.state } : {}),
-      onProgress: say,
-    });
-  }
+  const chainOpts = (cmd: Command) => addMarketOptions(cmd);
+  const context = (o: ChainOpts, needSigner = true): Promise<MarketContext> => marketContextOf(o, env, needSigner);
 
   program
     .command("node")

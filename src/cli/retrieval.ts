@@ -36,9 +36,9 @@ import {
 } from "../market/retrieval.js";
 import { RetrievalAgent, type ServedDataset } from "../market/retrievalAgent.js";
 import { CliError } from "./errors.js";
+import { addRpcOptions, rpcAndSigner } from "./chain.js";
 import { parseEth, type CliEnv } from "./market.js";
 import { jsonSafeForCli } from "./util.js";
-import { DEFAULT_RPC, connectRpc, loadSigner } from "./wallet.js";
 
 interface Opts {
   rpc?: string;
@@ -74,20 +74,11 @@ export function registerRetrievalCommands(program: Command, env: CliEnv): void {
     .command("retrieve")
     .description("trustless retrieval: the items of a committed data set a committed model labels as a class");
   const withChain = (cmd: Command) =>
-    cmd
-      .option("--rpc <url>", "JSON-RPC endpoint (default ZKINFER_RPC or http://127.0.0.1:8545)")
-      .option(
-        "--keystore <file>",
-        "encrypted JSON keystore (password in ZKINFER_KEYSTORE_PASSWORD); else ZKINFER_PRIVATE_KEY",
-      )
-      .option("--deployments <dir>", "folder of <chainId>.json records (default deployments/)")
+    addRpcOptions(cmd)
       .option("--retrieval-market <address>", "RetrievalMarket address (default: from the deployments record)")
       .option("--state <dir>", "private state: consumer secrets, cached proofs (default <cache>/retrieval)");
 
-  async function signerOf(o: Opts, needSigner: boolean) {
-    const provider = await connectRpc(o.rpc ?? process.env.ZKINFER_RPC ?? DEFAULT_RPC, say);
-    return { provider, signer: await loadSigner(provider, o, !needSigner) };
-  }
+  const signerOf = (o: Opts, needSigner: boolean) => rpcAndSigner(o, say, needSigner);
 
   async function context(o: Opts, needSigner = true): Promise<RetrievalContext> {
     const { provider, signer } = await signerOf(o, needSigner);
