@@ -50,6 +50,8 @@ export interface AccuracyDemoOptions {
   say: (m: string) => void;
   /** ε of the honest claim's challenge, basis points (default 2500: 24 samples, 3 proofs). */
   honestEpsilonBps?: number;
+  /** Where the claims table goes (default console.log). */
+  print?: (text: string) => void;
   /** Step label prefix, e.g. "8/9". */
   step?: (i: number, n: number) => string;
 }
@@ -175,9 +177,7 @@ export async function runAccuracyDemo(o: AccuracyDemoOptions): Promise<AccuracyD
     boastful: await getClaimInfo(auditor, boastfulClaim),
     accuracyAddress: auditor.accuracyAddress,
   };
-  console.log("");
-  console.log(formatClaims([result.honest, result.boastful]));
-  console.log("");
+  (o.print ?? console.log)(`\n${formatClaims([result.honest, result.boastful])}\n`);
   return result;
 }
 

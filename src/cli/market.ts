@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { formatEther, parseEther } from "ethers";
 import type { Command } from "commander";
 
-import { deployMarketStack } from "../chain/index.js";
+import { deployMarketStack, deployVerifier } from "../chain/index.js";
 import { jsonSafeForCli } from "./util.js";
 import {
   Consumer,
@@ -22,6 +22,8 @@ import {
   listClaims,
   loadAuditModel,
   formatAuditSummary,
+  circuitIdOf,
+  loadBatchCircuit,
   loadModelByName,
   loadVerificationKey,
   type MarketContext,
@@ -183,6 +185,7 @@ export function registerMarketCommands(program: Command, env: CliEnv): void {
     .option("--slash <eth>", "stake locked per request, paid to the consumer on a missed deadline", "0.05")
     .option("--window <seconds>", "response window", "600")
     .option("--capacity <n>", "maximum open requests", "8")
+    .option("--batch <sizes...>", "also register batch circuits of these sizes (the agent proves k requests at once)")
     .option("--force", "replace a differing verifier record")
     .option("--allow-insecure", "allow an INSECURE dev setup on a non-local chain")
     .action(
@@ -193,6 +196,7 @@ export function registerMarketCommands(program: Command, env: CliEnv): void {
           slash: string;
           window: string;
           capacity: string;
+          batch?: string[];
           force?: boolean;
           allowInsecure?: boolean;
         },
@@ -212,8 +216,22 @@ export function registerMarketCommands(program: Command, env: CliEnv): void {
           allowInsecure: o.allowInsecure ?? false,
         });
         const owner = await ctx.registry.owner();
-        if (owner.toLowerCase() === (await p.getAddress()).toLowerCase()) await p.approveCircuit(m, v.address);
-        const record = await p.registerModel(m, terms);
+        const isOwner = owner.toLowerCase() === (await p.getAddress()).toLowerCase();
+        if (isOwner) await p.approveCircuit(m, v.address);
+        const batches: { size: number; circuitId: string }[] = [];
+        for (const k of o.batch ?? []) {
+          const size = parseUint(k, "--batch");
+          const b = await loadBatchCircuit(name, size, { cacheDir: env.cacheDir(), onProgress: say });
+          const bv = await deployVerifier(ctx.signer!, b.setup, {
+            ...(o.deployments ? { deploymentsDir: o.deployments } : {}),
+            force: o.force ?? false,
+            allowInsecure: o.allowInsecure ?? false,
+            onProgress: say,
+          });
+          if (isOwner) await p.approveBatchCircuit(m, b, bv.address);
+          batches.push({ size, circuitId: circuitIdOf(b.setup) });
+        }
+        const record = await p.registerModel(m, terms, { batches });
         const { salt: _secret, ...shown } = record;
         void _secret;
         print(shown);
@@ -313,11 +331,12 @@ export function registerMarketCommands(program: Command, env: CliEnv): void {
               "no registered models for this key on this market: run `zkinfer provider register <model>` first",
             );
           const served = [];
-          for (const record of records)
-            served.push({
-              model: await loadModelByName(record.name, { cacheDir: env.cacheDir(), onProgress: say }),
-              record,
-            });
+          for (const record of records) {
+            const load = { cacheDir: env.cacheDir(), onProgress: say };
+            const batches = [];
+            for (const k of record.batchSizes ?? []) batches.push(await loadBatchCircuit(record.name, k, load));
+            served.push({ model: await loadModelByName(record.name, load), record, batches });
+          }
           agent = new ProviderAgent(ctx, served, {
             concurrency: parseUint(o.concurrency, "--concurrency"),
             pollMs: parseUint(o.pollMs, "--poll-ms"),

@@ -19,6 +19,7 @@ export {
   architectureHashOf,
   checkModelArtifacts,
   circuitIdOf,
+  loadBatchCircuit,
   loadDemoLinearModel,
   loadMnistModel,
   loadModelByName,
@@ -41,7 +42,7 @@ export {
 } from "./requests.js";
 export { Consumer, checkModelId, withdrawBalance, type PostOptions, type PostedBounty } from "./consumer.js";
 export { ModelProvider, providerStateDir, type ModelRecord, type ModelTerms } from "./provider.js";
-export { ProviderAgent, type AgentEvent, type AgentOptions, type ServedModel } from "./agent.js";
+export { ProviderAgent, type AgentEvent, type AgentOptions, type BatchCircuit, type ServedModel } from "./agent.js";
 export {
   audit,
   findCachedSetups,

@@ -10,10 +10,13 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { keccak256, toUtf8Bytes, id as keccakId } from "ethers";
 
+import type { BatchCircuit } from "./agent.js";
 import {
+  DEMO_LINEAR_BATCH_CIRCUITS,
   DEMO_LINEAR_CIRCUIT,
   DEMO_LINEAR_INPUTS,
   demoInputCommitment,
+  demoLinearBatchInput,
   demoLinearInput,
   demoWeightsCommitment,
 } from "../circuit/demoLinear.js";
@@ -217,6 +220,74 @@ export async function loadModelByName(name: string, opts: LoadOptions): Promise<
     `invalid model: unknown model "${name}" (expected ${BUNDLED_MODELS.join(", ")} or a model .json file)`,
     "model",
   );
+}
+
+/**
+ * A batch circuit of a bundled model or model file (k requests per proof, same weight commitment
+ * as the batch-1 circuit), compiled and dev set up (cached): what the agent proves batches with.
+ * demo-linear has batch circuits for k = 4 and 16; MNIST model files for any 2 ≤ k ≤ 64.
+ */
+export async function loadBatchCircuit(name: string, size: number, opts: LoadOptions): Promise<BatchCircuit> {
+  if (!Number.isInteger(size) || size < 2 || size > 64)
+    throw badArgument("batch", `expected a batch size in [2, 64], got ${String(size)}`);
+  if (name === "demo-linear") {
+    const file = DEMO_LINEAR_BATCH_CIRCUITS[size];
+    if (!file)
+      throw badArgument(
+        "batch",
+        `demo-linear has batch circuits for ${Object.keys(DEMO_LINEAR_BATCH_CIRCUITS).join(", ")}`,
+      );
+    const compiled = await compileCircuit({ circuit: file, cacheDir: opts.cacheDir, onProgress: opts.onProgress });
+    const setup = await devSetup({ compiled, cacheDir: opts.cacheDir, onProgress: opts.onProgress });
+    return {
+      size,
+      wasm: compiled.wasm,
+      setup,
+      buildInput(inputs, salt, binding) {
+        const r = demoLinearBatchInput({
+          weights: DEFAULT_DEMO_WEIGHTS,
+          salt,
+          binding,
+          xs: inputs.map((x) => [...x].map(BigInt)),
+        });
+        return { input: r.input, publicSignals: r.publicSignals, outputs: r.outputs };
+      },
+    };
+  }
+  const file =
+    name === "mnist-mlp"
+      ? MNIST_MLP_FILE
+      : name.endsWith(".json")
+        ? name
+        : (BUNDLED_MODELS as readonly string[]).includes(name)
+          ? path.join(path.dirname(MNIST_MLP_FILE), `${name}.json`)
+          : undefined;
+  if (!file) throw badArgument("model", `unknown model "${name}"`);
+  const modelLib = await import("../model/index.js");
+  const circuitLib = await import("../circuit/index.js");
+  const qm = modelLib.quantize(await modelLib.loadModel(file), {
+    calibration: modelLib.mnistCalibration(modelLib.loadMnist()),
+  });
+  const cm = await circuitLib.compileModel(qm, {
+    weights: "private",
+    batch: size,
+    cacheDir: opts.cacheDir,
+    onProgress: opts.onProgress,
+  });
+  const setup = await devSetup({ compiled: cm.circuit, cacheDir: opts.cacheDir, onProgress: opts.onProgress });
+  return {
+    size,
+    wasm: cm.circuit.wasm,
+    setup,
+    buildInput(inputs, salt, binding) {
+      const built = circuitLib.buildCircuitInput(cm, { pixels: inputs, salt, binding });
+      return {
+        input: built.input,
+        publicSignals: built.publicSignals,
+        outputs: built.results.map((r) => BigInt(r.predicted)),
+      };
+    },
+  };
 }
 
 /** A verification key from a setup (checked against its manifest first). */

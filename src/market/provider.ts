@@ -46,6 +46,8 @@ export interface ModelRecord {
   insecure: boolean;
   registeredAt: string;
   txHash: string;
+  /** Batch sizes registered with the model (its batch circuits); the agent batches with them. */
+  batchSizes?: number[];
 }
 
 export function providerStateDir(ctx: MarketContext, providerAddress: string): string {
@@ -134,8 +136,25 @@ export class ModelProvider {
    * refuses one that points elsewhere (entries are write-once on chain).
    */
   async approveCircuit(model: ProvingModel, verifier: string): Promise<string> {
+    return this.approve(model.setup, 1, model.architectureHash, verifier);
+  }
+
+  /**
+   * Owner step: approves a batch circuit of the model (k requests per proof) with `verifier`,
+   * under the model's architecture hash (the registry requires it to match the primary circuit's).
+   */
+  async approveBatchCircuit(model: ProvingModel, batch: { size: number; setup: SetupArtifacts }, verifier: string) {
+    return this.approve(batch.setup, batch.size, model.architectureHash, verifier);
+  }
+
+  private async approve(
+    setup: SetupArtifacts,
+    batchSize: number,
+    architectureHash: string,
+    verifier: string,
+  ): Promise<string> {
     requireSigner(this.ctx, "approving a circuit");
-    const circuitId = circuitIdOf(model.setup);
+    const circuitId = circuitIdOf(setup);
     const existing = await this.ctx.registry.getCircuit(circuitId);
     if (existing.verifier !== "0x0000000000000000000000000000000000000000") {
       if (existing.verifier.toLowerCase() !== verifier.toLowerCase()) {
@@ -147,17 +166,17 @@ export class ModelProvider {
       }
       return circuitId;
     }
-    const m = model.setup.manifest;
+    const m = setup.manifest;
     const params = {
       verifier,
-      batchSize: 1,
+      batchSize,
       visibility: 0,
       dev: m.insecure,
       contributors: m.contributions.filter((c) => c.name !== "beacon").length,
       zkeyHash: "0x" + m.zkeySha256,
-      transcriptHash: "0x" + (await transcriptHashOf(model.setup)),
+      transcriptHash: "0x" + (await transcriptHashOf(setup)),
       beaconHash: m.beacon ? "0x" + m.beacon.hash.padStart(64, "0").slice(-64) : "0x" + "0".repeat(64),
-      architectureHash: model.architectureHash,
+      architectureHash,
     };
     try {
       await (await this.ctx.registry.approveCircuit(circuitId, params)).wait();
@@ -175,7 +194,7 @@ export class ModelProvider {
   async registerModel(
     model: ProvingModel,
     terms: ModelTerms,
-    opts: { salt?: bigint; verifier?: string } = {},
+    opts: { salt?: bigint; verifier?: string; batches?: { size: number; circuitId: string }[] } = {},
   ): Promise<ModelRecord> {
     checkTerms(terms);
     requireSigner(this.ctx, "registering a model");
@@ -215,6 +234,7 @@ export class ModelProvider {
       insecure: model.setup.manifest.insecure,
       registeredAt: new Date().toISOString(),
       txHash: "",
+      ...(opts.batches && opts.batches.length > 0 ? { batchSizes: opts.batches.map((b) => b.size) } : {}),
     };
     // The secret is written before the transaction: a crash after it leaves a usable record.
     const file = path.join(dir, "models", `${modelId}.json`);
@@ -223,7 +243,7 @@ export class ModelProvider {
       const receipt = await (
         await this.ctx.registry.registerModel(registrySalt, {
           circuitId,
-          batchCircuitIds: [],
+          batchCircuitIds: (opts.batches ?? []).map((b) => b.circuitId),
           weightsCommitment,
           inputSpecHash: model.inputSpecHash,
           price: terms.price,

@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { Contract, ZeroHash } from "ethers";
 
 import { ROOT, TEST_CACHE } from "../helpers/cache.js";
 import { DEV_KEYS, startHardhatNode, type RunningNode } from "../e2e/hardhatNode.js";
@@ -97,10 +98,18 @@ describe("# zkinfer market commands", function () {
       const again = await zkinfer(owner, "deploy", ...chain.slice(0, 4));
       expect((JSON.parse(again.stdout) as { reused: boolean }).reused).to.equal(true);
 
-      const reg = await zkinfer(owner, "provider", "register", "demo-linear", ...chain);
+      const reg = await zkinfer(owner, "provider", "register", "demo-linear", "--batch", "4", ...chain);
       expect(reg.code, reg.stderr).to.equal(0);
-      const model = JSON.parse(reg.stdout) as { modelId: string; salt?: string };
+      const model = JSON.parse(reg.stdout) as { modelId: string; salt?: string; batchSizes?: number[] };
       expect(model.salt, "the salt is secret").to.equal(undefined);
+      // registered with its batch-4 circuit: `provider serve` proves 4 queued requests at once
+      expect(model.batchSizes).to.deep.equal([4]);
+      const registry = new Contract(
+        record.contracts.ModelRegistry!.address,
+        ["function circuitFor(bytes32 modelId, uint256 batchSize) view returns (bytes32)"],
+        node.provider,
+      );
+      expect(await registry.getFunction("circuitFor")(model.modelId, 4)).to.not.equal(ZeroHash);
       expect((await zkinfer(owner, "provider", "stake", "1", ...chain)).code).to.equal(0);
 
       const consumer = { ZKINFER_PRIVATE_KEY: DEV_KEYS[2] };

@@ -5,7 +5,6 @@ import path from "node:path";
 import { parseEther, type Wallet } from "ethers";
 
 import { deployMarketStack, deployVerifier, type MarketStack } from "../../src/chain/index.js";
-import { DEMO_LINEAR_BATCH_CIRCUITS, demoLinearBatchInput } from "../../src/circuit/demoLinear.js";
 import { ProviderAgent, type AgentEvent, type BatchCircuit } from "../../src/market/agent.js";
 import {
   Consumer,
@@ -14,13 +13,12 @@ import {
   circuitIdOf,
   connectMarket,
   findSettlement,
+  loadBatchCircuit,
   loadDemoLinearModel,
-  registrySaltOf,
   type MarketContext,
   type ModelRecord,
   type ProvingModel,
 } from "../../src/market/index.js";
-import { compileCircuit, devSetup, sha256File, sha256Hex } from "../../src/zk/index.js";
 import { TEST_CACHE } from "../helpers/cache.js";
 import { startHardhatNode, type RunningNode } from "./hardhatNode.js";
 
@@ -46,22 +44,7 @@ describe("# provider agent batching with fulfillBatch (hardhat node)", function 
     scratch = await mkdtemp(path.join(os.tmpdir(), "zkinfer-batch-"));
     const deploymentsDir = path.join(scratch, "deployments");
     model = await loadDemoLinearModel({ cacheDir: TEST_CACHE });
-    const compiled = await compileCircuit({ circuit: DEMO_LINEAR_BATCH_CIRCUITS[K]!, cacheDir: TEST_CACHE });
-    const setup = await devSetup({ compiled, cacheDir: TEST_CACHE });
-    batch = {
-      size: K,
-      wasm: compiled.wasm,
-      setup,
-      buildInput(inputs, salt, binding) {
-        const r = demoLinearBatchInput({
-          weights: DEFAULT_DEMO_WEIGHTS,
-          salt,
-          binding,
-          xs: inputs.map((x) => [...x].map(BigInt)),
-        });
-        return { input: r.input, publicSignals: r.publicSignals, outputs: r.outputs };
-      },
-    };
+    batch = await loadBatchCircuit("demo-linear", K, { cacheDir: TEST_CACHE });
 
     const [owner, prov, buyer] = node.wallets as [Wallet, Wallet, Wallet];
     stack = await deployMarketStack(owner, { deploymentsDir });
@@ -76,57 +59,21 @@ describe("# provider agent batching with fulfillBatch (hardhat node)", function 
     provider = await connect(prov);
     consumer = await connect(buyer);
 
-    // Verifiers and approvals: the primary (batch 1) circuit and the batch-4 circuit.
+    // Verifiers and approvals (owner): the primary (batch 1) circuit and the batch-4 circuit;
+    // the model registered with both, as `zkinfer provider register demo-linear --batch 4` does.
     const p = new ModelProvider(provider);
     const single = await p.deployVerifier(model, { deploymentsDir });
     await new ModelProvider(ownerCtx).approveCircuit(model, single.address);
-    const batchVerifier = await deployVerifier(prov, setup, { deploymentsDir });
-    const batchCircuitId = circuitIdOf(setup);
-    await (
-      await ownerCtx.registry.approveCircuit(batchCircuitId, {
-        verifier: batchVerifier.address,
-        batchSize: K,
-        visibility: 0,
-        dev: true,
-        contributors: 0,
-        zkeyHash: "0x" + setup.manifest.zkeySha256,
-        transcriptHash: "0x" + sha256Hex(JSON.stringify(setup.manifest)),
-        beaconHash: "0x" + "0".repeat(64),
-        architectureHash: model.architectureHash,
-      })
-    ).wait();
-
-    // The model, registered with its batch circuit (the SDK's registerModel registers none).
-    const salt = 0x1234567n;
-    const weightsCommitment = model.weightsCommitment(salt);
-    const registrySalt = registrySaltOf(model.name, weightsCommitment);
-    const modelId = await provider.registry.modelIdOf(prov.address, registrySalt);
-    const tx = await provider.registry.registerModel(registrySalt, {
-      circuitId: circuitIdOf(model.setup),
-      batchCircuitIds: [batchCircuitId],
-      weightsCommitment,
-      inputSpecHash: model.inputSpecHash,
-      price: parseEther("0.01"),
-      slashAmount: parseEther("0.05"),
-      responseWindow: 600n,
-      capacity: 16,
-      metadataURI: "zkinfer:demo-linear",
-    });
-    record = {
-      format: "zkinfer-provider-model",
-      name: model.name,
-      modelId,
-      circuitId: circuitIdOf(model.setup),
-      verifier: single.address,
-      salt: "0x" + salt.toString(16),
-      weightsCommitment: weightsCommitment.toString(),
-      zkeySha256: model.setup.manifest.zkeySha256,
-      verificationKeySha256: model.setup.manifest.verificationKeySha256,
-      wasmSha256: await sha256File(model.compiled.wasm),
-      insecure: true,
-      registeredAt: new Date().toISOString(),
-      txHash: (await tx.wait())!.hash,
-    };
+    const batchVerifier = await deployVerifier(prov, batch.setup, { deploymentsDir });
+    const batchCircuitId = await new ModelProvider(ownerCtx).approveBatchCircuit(model, batch, batchVerifier.address);
+    expect(batchCircuitId).to.equal(circuitIdOf(batch.setup));
+    record = await p.registerModel(
+      model,
+      { price: parseEther("0.01"), slashAmount: parseEther("0.05"), responseWindow: 600n, capacity: 16 },
+      { batches: [{ size: K, circuitId: batchCircuitId }] },
+    );
+    expect(record.batchSizes).to.deep.equal([K]);
+    expect(await provider.registry.circuitFor(record.modelId, K)).to.equal(batchCircuitId);
     await p.stake(parseEther("2"));
   });
 

@@ -51,6 +51,7 @@ describe("# accuracy protocol (SDK, in-process chain, real proofs)", function ()
       scratch,
       cacheDir: TEST_CACHE,
       say: (m) => lines.push(m),
+      print: (t) => lines.push(t),
       honestEpsilonBps: 5000, // 8 samples: one proof
     });
     const h = r.honest.challenges[0]!;
@@ -64,6 +65,7 @@ describe("# accuracy protocol (SDK, in-process chain, real proofs)", function ()
     expect(r.boastful.refuted).to.equal(true);
     expect(r.boastful.collateral).to.equal(5n * 10n ** 17n);
     expect(lines.some((l) => /conceding instead of proving/.test(l))).to.equal(true);
+    expect(lines.some((l) => /claims 99\.90%\s+REFUTED/.test(l))).to.equal(true);
 
     // A second challenge on the honest claim whose data file is another set: rejected, no slash.
     const ctxOf = async (s: Signer): Promise<AccuracyContext> =>
