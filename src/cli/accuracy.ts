@@ -60,6 +60,11 @@ export function parsePercent(v: string, name: string): number {
   return bps;
 }
 
+function parseCount(v: string, name: string): number {
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new CliError(`${name} must be a positive integer, got "${v}"`);
+  return Number(v);
+}
+
 function parseId(v: string, name: string): bigint {
   if (!/^\d+$/.test(v)) throw new CliError(`${name} must be a challenge number, got "${v}"`);
   return BigInt(v);
@@ -109,16 +114,19 @@ export function registerAccuracyCommands(program: Command, env: CliEnv): void {
     .option("--allow-insecure", "allow the dev setup on a non-local chain")
     .action(
       async (file: string, o: Opts & { modelId: string; batch: string; depth: string; allowInsecure?: boolean }) => {
+        const batch = parseCount(o.batch, "--batch");
+        const depth = parseCount(o.depth, "--depth");
+        const modelId = parseBytes32(o.modelId, "--model-id");
         const ctx = await ctxOf(o);
         const model = await loadAuditModel({
           modelFile: path.resolve(file),
-          batch: Number(o.batch),
-          depth: Number(o.depth),
+          batch,
+          depth,
           cacheDir: env.cacheDir(),
           onProgress: say,
         });
         const circuitId = await approveAuditCircuit(ctx, model, {
-          modelId: parseBytes32(o.modelId, "--model-id"),
+          modelId,
           ...(o.deployments ? { deploymentsDir: o.deployments } : {}),
           allowInsecure: o.allowInsecure ?? false,
         });
@@ -165,8 +173,7 @@ export function registerAccuracyCommands(program: Command, env: CliEnv): void {
         },
       ) => {
         if (!/^\d+$/.test(o.proveWindow)) throw new CliError(`--prove-window must be seconds, got "${o.proveWindow}"`);
-        const ctx = await ctxOf(o);
-        const claimId = await postAccuracyClaim(ctx, {
+        const claim = {
           modelId: parseBytes32(modelId, "<modelId>"),
           datasetId: parseBytes32(o.datasetId, "--dataset-id"),
           auditCircuitId: parseBytes32(o.auditCircuit, "--audit-circuit"),
@@ -175,7 +182,8 @@ export function registerAccuracyCommands(program: Command, env: CliEnv): void {
           slashPerChallenge: parseEth(o.slash, "--slash"),
           feePerSample: parseEth(o.feePerSample, "--fee-per-sample"),
           proveWindow: BigInt(o.proveWindow),
-        });
+        };
+        const claimId = await postAccuracyClaim(await ctxOf(o), claim);
         print({ claimId });
       },
     );
@@ -186,20 +194,21 @@ export function registerAccuracyCommands(program: Command, env: CliEnv): void {
     .option("--epsilon <percent>", "tolerance ε", "5")
     .option("--confidence <percent>", "confidence 1 − δ: 90, 95, 99 or 99.9", "95")
     .action(async (claimId: string, o: Opts & { data: string; epsilon: string; confidence: string }) => {
-      const ctx = await ctxOf(o);
-      const c = await challengeClaim(ctx, {
+      const args = {
         claimId: parseBytes32(claimId, "<claimId>"),
         epsilonBps: parsePercent(o.epsilon, "--epsilon"),
         confidenceBps: parsePercent(o.confidence, "--confidence"),
         dataURI: o.data,
-      });
+      };
+      const c = await challengeClaim(await ctxOf(o), args);
       print({ challengeId: c.challengeId, samples: c.samples, proofs: c.chunks, fee: formatEther(c.fee) });
     });
 
   withChain(acc.command("reveal <challengeId>"))
     .description("challenger: reveal your secret (saved at challenge time) once the provider accepted")
     .action(async (id: string, o: Opts) => {
-      const seed = await revealChallengeSecret(await ctxOf(o), parseId(id, "<challengeId>"));
+      const challengeId = parseId(id, "<challengeId>");
+      const seed = await revealChallengeSecret(await ctxOf(o), challengeId);
       print({ challengeId: id, seed });
     });
 
@@ -210,14 +219,17 @@ export function registerAccuracyCommands(program: Command, env: CliEnv): void {
     .option("--batch <n>", "items per proof of the approved audit circuit", "8")
     .option("--depth <n>", "Merkle depth of the approved audit circuit", "10")
     .action(async (file: string, o: Opts & { watch?: boolean; pollMs: string; batch: string; depth: string }) => {
+      const batch = parseCount(o.batch, "--batch");
+      const depth = parseCount(o.depth, "--depth");
       const ctx = await ctxOf(o);
       const model = await loadAuditModel({
         modelFile: path.resolve(file),
-        batch: Number(o.batch),
-        depth: Number(o.depth),
+        batch,
+        depth,
         cacheDir: env.cacheDir(),
         onProgress: say,
       });
+      const pollMs = parseCount(o.pollMs, "--poll-ms");
       const responder = new AccuracyResponder(ctx, { model });
       let stop = false;
       const onSignal = () => {
@@ -233,7 +245,7 @@ export function registerAccuracyCommands(program: Command, env: CliEnv): void {
             say(`accuracy: ${live} live challenge(s) handled`);
             break;
           }
-          await new Promise((r) => setTimeout(r, Number(o.pollMs)));
+          await new Promise((r) => setTimeout(r, pollMs));
         } while (!stop);
       } finally {
         process.off("SIGINT", onSignal);
@@ -256,7 +268,8 @@ export function registerAccuracyCommands(program: Command, env: CliEnv): void {
   withChain(acc.command("expire <challengeId>"))
     .description("anyone: settle a challenge whose window passed (or whose audit circuit was revoked)")
     .action(async (id: string, o: Opts) => {
-      const status = await expireChallenge(await ctxOf(o), parseId(id, "<challengeId>"));
+      const challengeId = parseId(id, "<challengeId>");
+      const status = await expireChallenge(await ctxOf(o), challengeId);
       print({ challengeId: id, status });
     });
 

@@ -53,6 +53,41 @@ describe("# zkinfer accuracy commands (hardhat node)", function () {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
+  it("should refuse malformed ids, percentages and counts in one line, before touching a chain", async () => {
+    const errorLines = async (...args: string[]) =>
+      (await zkinfer("", ...args, "--rpc", "http://127.0.0.1:9")).stderr
+        .trim()
+        .split("\n")
+        .filter((l) => l.startsWith("zkinfer: error:"));
+    const id = "0x" + "11".repeat(32);
+    expect(await errorLines("accuracy", "challenge", id, "--data", "x", "--epsilon", "0")).to.deep.equal([
+      'zkinfer: error: --epsilon must be a percentage in (0, 100], e.g. 85 or 99.9%, got "0"',
+    ]);
+    expect(
+      await errorLines(
+        "accuracy",
+        "claim",
+        "0x12",
+        "--dataset-id",
+        id,
+        "--audit-circuit",
+        id,
+        "--accuracy",
+        "50",
+        "--collateral",
+        "1",
+        "--slash",
+        "1",
+      ),
+    ).to.deep.equal(['zkinfer: error: <modelId> must be a 0x-prefixed 32-byte id, got "0x12"']);
+    expect(await errorLines("accuracy", "approve-circuit", MODEL, "--model-id", id, "--batch", "x")).to.deep.equal([
+      'zkinfer: error: --batch must be a positive integer, got "x"',
+    ]);
+    expect(await errorLines("accuracy", "reveal", "first")).to.deep.equal([
+      'zkinfer: error: <challengeId> must be a challenge number, got "first"',
+    ]);
+  });
+
   it("should take a claim from posting to an upheld challenge, and refuse bad input in one line", async () => {
     const provider = DEV_KEYS[0] as string;
     const challenger = DEV_KEYS[2] as string;
