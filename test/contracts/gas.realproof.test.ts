@@ -22,6 +22,7 @@ import type { ContractTransactionResponse } from "ethers";
 import { demoInputCommitment, demoWeightsCommitment } from "../../src/circuit/demoLinear.js";
 import { Prover, releaseSnarkjs } from "../../src/zk/index.js";
 import { DEMO_REQUEST, demoInput, proveDemo } from "../helpers/demoProof.js";
+import { sumParts, traceGas, type GasBreakdown } from "../helpers/gasTrace.js";
 import {
   BOUNDS,
   PARAMS,
@@ -46,8 +47,10 @@ export const TOLERANCE = 1_000;
 async function gasOf(tx: Promise<ContractTransactionResponse> | ContractTransactionResponse): Promise<number> {
   const receipt = await (await tx).wait();
   if (!receipt) throw new Error("no receipt");
+  lastTxHash = receipt.hash;
   return Number(receipt.gasUsed);
 }
+let lastTxHash = "";
 
 async function realFixture() {
   const [owner, provider, consumer, other, provider2] = await signers();
@@ -67,6 +70,22 @@ async function realFixture() {
     await registry.approveCircuit(ids[k], circuitParams(await v.getAddress(), k, { dev: true }));
   }
   return { owner, provider, consumer, other, provider2, chainId, registry, market, ids };
+}
+
+/**
+ * The trace of a fulfillment must account for every unit of gas (no refund on this path), and its
+ * fixed parts must be what the gas schedule says: four pairs in one pairing call (45,000 + 4 ×
+ * 34,000 + 100 warm access), one ecMul (6,000 + 100) and one ecAdd (150 + 100) per public signal.
+ */
+function checkFulfillBreakdown(b: GasBreakdown, gasUsed: number) {
+  expect(b.gasUsed).to.equal(gasUsed);
+  expect(b.intrinsic + b.executed, "intrinsic + traced execution").to.equal(gasUsed);
+  const one = (what: string) => b.parts.find((p) => p.where === "verifier" && p.what === what);
+  expect(one("pairing")).to.include({ count: 1, gas: 181_100 });
+  expect(one("ecMul")).to.include({ count: 3, gas: 3 * 6_100 });
+  expect(one("ecAdd")).to.include({ count: 3, gas: 3 * 250 });
+  expect(sumParts(b, "market", /^call to verifier/)).to.be.at.least(2_600);
+  expect(sumParts(b, "market", /^call to registry/)).to.be.at.least(2_600);
 }
 
 describe("# gas snapshot (real generated verifiers, real proofs)", function () {
@@ -124,6 +143,14 @@ describe("# gas snapshot (real generated verifiers, real proofs)", function () {
     // The first payout also creates the provider's earnings and the fee accumulator (zero → non-zero).
     gas["fulfill (first payout)"] = await settle([first], true);
     gas["fulfill"] = await settle([second], true);
+    const breakdown = await traceGas(ethers.provider, lastTxHash, {
+      [(await r.market.getAddress()).toLowerCase()]: "market",
+      [(await r.registry.getAddress()).toLowerCase()]: "registry",
+      [(await r.registry.getCircuit(r.ids[1])).verifier.toLowerCase()]: "verifier",
+    });
+    checkFulfillBreakdown(breakdown, gas["fulfill"]);
+    if (process.env.GAS_BREAKDOWN_FILE)
+      writeFileSync(process.env.GAS_BREAKDOWN_FILE, JSON.stringify(breakdown, null, 2) + "\n");
 
     for (const k of [1, 4, 16]) {
       const reqs = [];
