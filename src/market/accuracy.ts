@@ -362,11 +362,16 @@ export interface ClaimInfo {
   challenges: ChallengeInfo[];
 }
 
-async function challengeEvents(ctx: AccuracyContext, claimId?: string): Promise<EventLog[]> {
+async function challengeEvents(
+  ctx: AccuracyContext,
+  claimId?: string,
+  fromBlock = ctx.addresses.fromBlock,
+  toBlock: number | "latest" = "latest",
+): Promise<EventLog[]> {
   const filter = ctx.accuracy.filters.ChallengePosted(undefined, claimId);
   return (await withRetry(
     "reading challenges",
-    () => ctx.accuracy.queryFilter(filter, ctx.addresses.fromBlock),
+    () => ctx.accuracy.queryFilter(filter, fromBlock, toBlock),
     ctx.retry,
   )) as unknown as EventLog[];
 }
@@ -480,6 +485,9 @@ export class AccuracyResponder {
   private readonly prover: Prover;
   private readonly ownProver: boolean;
   private readonly datasets = new Map<string, LoadedDataset>();
+  /** Challenges posted so far that may concern us (id → data URI), and the last block read. */
+  private readonly watching = new Map<bigint, string>();
+  private scannedTo = -1;
   readonly events: ResponderEvent[] = [];
 
   constructor(
@@ -511,16 +519,32 @@ export class AccuracyResponder {
     return BigInt(rec.salt);
   }
 
-  /** Handles every live challenge on the signer's claims once. Returns how many are still live. */
+  /**
+   * Handles every live challenge on the signer's claims once. Returns how many are still live.
+   * Reads only the blocks it has not read yet; a challenge is forgotten once it is settled or
+   * found to be on someone else's claim.
+   */
   async step(): Promise<number> {
     const me = (await requireSigner(this.ctx, "answering challenges").getAddress()).toLowerCase();
+    const latest = await withRetry(
+      "reading the block number",
+      () => this.ctx.provider.getBlockNumber(),
+      this.ctx.retry,
+    );
+    const from = this.scannedTo < 0 ? this.ctx.addresses.fromBlock : this.scannedTo + 1;
+    if (latest >= from) {
+      for (const e of await challengeEvents(this.ctx, undefined, from, latest))
+        this.watching.set(e.args.challengeId as bigint, e.args.dataURI as string);
+      this.scannedTo = latest;
+    }
     let live = 0;
-    for (const e of await challengeEvents(this.ctx)) {
-      const id = e.args.challengeId as bigint;
-      const ch = await getChallengeInfo(this.ctx, id, e.args.dataURI as string);
-      if (!LIVE.has(ch.status)) continue;
-      const claim = await this.ctx.accuracy.getClaim(ch.claimId);
-      if (claim.provider.toLowerCase() !== me) continue;
+    for (const [id, dataURI] of [...this.watching]) {
+      const ch = await getChallengeInfo(this.ctx, id, dataURI);
+      const claim = LIVE.has(ch.status) ? await this.ctx.accuracy.getClaim(ch.claimId) : undefined;
+      if (!claim || claim.provider.toLowerCase() !== me) {
+        this.watching.delete(id);
+        continue;
+      }
       live++;
       await this.handle(ch, claim);
     }

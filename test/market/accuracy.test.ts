@@ -81,15 +81,30 @@ describe("# accuracy protocol (SDK, in-process chain, real proofs)", function ()
       confidenceBps: 9500,
       dataURI: wrongFile,
     });
-    const responder = new AccuracyResponder(await ctxOf(honest!), {
+    const honestCtx = await ctxOf(honest!);
+    // Which blocks the responder reads challenges from: each step only the ones it has not read.
+    const readFrom: unknown[] = [];
+    const queryFilter = honestCtx.accuracy.queryFilter.bind(honestCtx.accuracy);
+    (honestCtx.accuracy as unknown as { queryFilter: unknown }).queryFilter = (
+      ...a: Parameters<typeof queryFilter>
+    ) => {
+      readFrom.push(a[1]);
+      return queryFilter(...a);
+    };
+    const responder = new AccuracyResponder(honestCtx, {
       model: await loadAuditModel({ modelFile: LINEAR_MODEL_FILE, cacheDir: TEST_CACHE }),
     });
+    let liveAfter: number[];
     try {
-      await responder.step();
+      liveAfter = [await responder.step(), await responder.step()];
     } finally {
       await responder.close();
     }
     expect(responder.events.map((e) => e.kind)).to.deep.equal(["rejected"]);
+    expect(liveAfter).to.deep.equal([1, 0]);
+    expect(readFrom).to.have.length(2);
+    expect(readFrom[0]).to.equal(stack.fromBlock);
+    expect(readFrom[1] as number).to.be.greaterThan(stack.fromBlock);
     const after = await getChallengeInfo(auditorCtx, c.challengeId);
     expect(after.status).to.equal("DataRejected");
     expect((await auditorCtx.accuracy.getClaim(r.honest.claimId)).collateral).to.equal(10n ** 18n);
