@@ -35,7 +35,11 @@ export interface GasBreakdown {
   executed: number;
 }
 
-const PRECOMPILES: Record<string, string> = { "0x6": "ecAdd", "0x7": "ecMul", "0x8": "pairing" };
+const PRECOMPILES: Record<string, string> = {
+  ["0x" + "6".padStart(40, "0")]: "ecAdd",
+  ["0x" + "7".padStart(40, "0")]: "ecMul",
+  ["0x" + "8".padStart(40, "0")]: "pairing",
+};
 const CALLS = new Set(["CALL", "STATICCALL", "DELEGATECALL", "CALLCODE"]);
 
 /**
@@ -74,7 +78,8 @@ export async function traceGas(
     frames.length = l.depth;
     const here = frames[l.depth - 1] as string;
     if (CALLS.has(l.op)) {
-      const target = "0x" + BigInt(l.stack?.[l.stack.length - 2] ?? "0").toString(16);
+      const word = BigInt(l.stack?.[l.stack.length - 2] ?? "0");
+      const target = "0x" + (word & ((1n << 160n) - 1n)).toString(16).padStart(40, "0");
       let j = i + 1;
       while (j < logs.length && (logs[j] as StructLog).depth > l.depth) j++;
       const after = j < logs.length ? (logs[j] as StructLog).gas : l.gas - l.gasCost;
