@@ -1,10 +1,10 @@
 /**
  * Where a transaction's gas goes, from the node's opcode trace (`debug_traceTransaction`, struct
- * logger): the intrinsic cost (21,000 + calldata), then per contract the cold and warm storage
- * reads, the storage writes, the events, the calls (the caller's side: account access, memory,
- * the 63/64 rule does not cost anything) and the precompiles (BN254 ecAdd 0x06, ecMul 0x07,
- * pairing 0x08). Every step is counted exactly once: intrinsic + Σ parts − refund = gasUsed, and
- * the paths traced here clear no slot (no refund), which the caller asserts.
+ * logger): the intrinsic cost (21,000 + calldata; no access list), then per contract the cold and
+ * warm storage reads, the storage writes, the events, the calls (what the caller pays: account
+ * access and memory; the gas forwarded and not used comes back) and the precompiles (BN254 ecAdd
+ * 0x06, ecMul 0x07, pairing 0x08). Every step is counted exactly once: intrinsic + Σ parts −
+ * refund = gasUsed, and the paths traced here clear no slot (no refund), which the caller asserts.
  */
 import type { JsonRpcProvider } from "ethers";
 
@@ -17,9 +17,9 @@ interface StructLog {
 }
 
 export interface GasPart {
-  /** Contract label (or "tx" for the intrinsic cost). */
+  /** The contract that spent it (its label, else its address). */
   where: string;
-  /** What: "cold storage read", "pairing (4 pairs)", … */
+  /** What: "cold storage read", "pairing", "call to verifier (account access, memory)", … */
   what: string;
   /** How many operations of this kind. */
   count: number;
