@@ -188,6 +188,24 @@ async function request(
   return { requestId, secret, resultsDeadline: now + WINDOW };
 }
 
+/**
+ * The first secret `${label} k` whose LIGHT spot check (samples t = 0…3) of the next request makes
+ * `wanted` true: tests of what the random sample catches or misses pick their case deterministically.
+ */
+async function secretWhere(f: Fixture, label: string, wanted: (sampled: number[]) => boolean): Promise<string> {
+  const requestId = await f.market.nextRequestId();
+  for (let k = 0; ; k++) {
+    const secret = ethers.id(`${label} ${k}`);
+    const seed = ethers.keccak256(
+      coder.encode(
+        ["bytes32", "bytes32", "uint256", "uint256", "address"],
+        [secret, RHO, requestId, f.chainId, f.marketAddress],
+      ),
+    );
+    if (wanted([0, 1, 2, 3].map((t) => sampleIndex(seed, t, SIZE)))) return secret;
+  }
+}
+
 async function commit(f: Fixture, requestId: bigint, indices: number[], rho = RHO) {
   return f.market.connect(f.provider).submitResults(requestId, indices, rho);
 }
@@ -913,18 +931,7 @@ describe("RetrievalMarket", () => {
       const f = await fixture();
       // The provider returns nothing (omits all 7 matches: 17.5% of the set). Pick a consumer
       // secret whose 4-sample check hits a match (probability 1 − 0.825^4 ≈ 54% per secret).
-      const requestId = await f.market.nextRequestId();
-      let secret = "";
-      for (let k = 0; ; k++) {
-        secret = ethers.id(`secret ${k}`);
-        const seed = ethers.keccak256(
-          coder.encode(
-            ["bytes32", "bytes32", "uint256", "uint256", "address"],
-            [secret, RHO, requestId, f.chainId, f.marketAddress],
-          ),
-        );
-        if ([0, 1, 2, 3].some((t) => MATCHES.includes(sampleIndex(seed, t, SIZE)))) break;
-      }
+      const secret = await secretWhere(f, "secret", (sampled) => sampled.some((i) => MATCHES.includes(i)));
       const r = await request(f, { secret, sample: LIGHT });
       await commit(f, r.requestId, []);
       await reveal(f, r);
@@ -940,18 +947,7 @@ describe("RetrievalMarket", () => {
 
     it("should pay a cheater whose omissions the random sample missed (probability ≤ δ for an omitted fraction ≥ f)", async () => {
       const f = await fixture();
-      const requestId = await f.market.nextRequestId();
-      let secret = "";
-      for (let k = 0; ; k++) {
-        secret = ethers.id(`miss ${k}`);
-        const seed = ethers.keccak256(
-          coder.encode(
-            ["bytes32", "bytes32", "uint256", "uint256", "address"],
-            [secret, RHO, requestId, f.chainId, f.marketAddress],
-          ),
-        );
-        if (![0, 1, 2, 3].some((t) => sampleIndex(seed, t, SIZE) === 22)) break;
-      }
+      const secret = await secretWhere(f, "miss", (sampled) => !sampled.includes(22));
       const r = await request(f, { secret, sample: LIGHT });
       const omitted = MATCHES.filter((i) => i !== 22);
       await commit(f, r.requestId, omitted);
@@ -963,7 +959,9 @@ describe("RetrievalMarket", () => {
 
     it("should slash a provider that adds a non-match: its returned chunk has no proof", async () => {
       const f = await fixture();
-      const r = await request(f, { sample: LIGHT });
+      // A sample that misses item 5 (one that hits it fails the spot check instead, tested above).
+      const secret = await secretWhere(f, "add", (sampled) => !sampled.includes(5));
+      const r = await request(f, { secret, sample: LIGHT });
       const added = [...MATCHES, 5].sort((a, b) => a - b); // item 5 is class 5
       await commit(f, r.requestId, added);
       await reveal(f, r);
@@ -1198,7 +1196,8 @@ describe("RetrievalMarket", () => {
       for (let step = 0; step < 120; step++) {
         const action = rand(6);
         try {
-          if (action === 0 && live.length < CAPACITY) live.push(await request(f, { sample: LIGHT }));
+          if (action === 0 && live.length < CAPACITY)
+            live.push(await request(f, { secret: ethers.id(`fuzz ${step}`), sample: LIGHT })); // fixed samples
           const r = live[rand(Math.max(live.length, 1))];
           if (!r) continue;
           const st = Number((await f.market.getRequest(r.requestId)).status);
