@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { copyFile, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import * as snarkjs from "snarkjs";
 
@@ -14,8 +14,10 @@ import { generateDevZkey } from "./zkey/devZkey.js";
  * can forge proofs, so how a setup was made is recorded in every artifact manifest:
  *
  * - `dev`: powers of tau generated from a *known* seed (see ptau/devPtau.ts) and a phase 2 with
- *   a single deterministic beacon. Instant and reproducible, and **insecure**: anyone can forge
- *   proofs. For local chains and tests only.
+ *   a single deterministic beacon. Fast and reproducible, and **insecure**: anyone can forge
+ *   proofs. For local chains and tests only. The beacon keeps a dev key shaped like a finished
+ *   ceremony key (δ ≠ γ, one contribution in the key, a beacon hash for the registry); as every
+ *   secret is known, the keys are computed with it in one pass (zkey/devZkey.ts).
  * - `ceremony`: an imported public powers of tau (checked with snarkjs before use) plus a
  *   multi-party phase 2 in which each party contributes in turn, closed by a public beacon. Sound
  *   as long as one contributor destroyed its secret.
@@ -96,9 +98,10 @@ async function sha256Json(file: string): Promise<string> {
 }
 
 /**
- * Dev (insecure) setup for a compiled circuit: the `zkey new` of the dev ptau of the right power,
- * computed straight from the seed's secrets (zkey/devZkey.ts: same bytes, no ptau file, seconds
- * instead of minutes) → a deterministic beacon → verification key. Cached by (r1cs, seed, power).
+ * Dev (insecure) setup for a compiled circuit: the `zkey new` of the dev ptau of the right power
+ * followed by a deterministic beacon, computed in one pass straight from the seed's secrets
+ * (zkey/devZkey.ts: the bytes snarkjs's `zkey new` + `zkey beacon` would write, with no ptau
+ * file and no pass over the key) → verification key. Cached by (r1cs, seed, power).
  */
 export async function devSetup(opts: DevSetupOptions): Promise<SetupArtifacts> {
   const { compiled, cacheDir } = opts;
@@ -123,21 +126,21 @@ export async function devSetup(opts: DevSetupOptions): Promise<SetupArtifacts> {
   await mkdir(path.dirname(dir), { recursive: true });
   const started = Date.now();
   await buildAtomically(dir, async (tmp) => {
-    const zkey0 = path.join(tmp, "init.zkey");
     const zkey = path.join(tmp, `${compiled.name}.zkey`);
-    say(`setup ${compiled.name}: Groth16 keys for ${compiled.info.constraints} constraints (dev ptau 2^${power})…`);
-    await generateDevZkey({ r1cs: compiled.r1cs, seed, power, outFile: zkey0, onProgress: say });
     const beaconHash = sha256Hex(`zkinfer dev beacon\n${seed}`);
-    say(`setup ${compiled.name}: applying the dev beacon…`);
-    const beaconContribution = (await snarkjs.zKey.beacon(
-      zkey0,
-      zkey,
-      "zkinfer dev beacon",
-      beaconHash,
-      DEV_BEACON_ITERATIONS_EXP,
-      snarkLogger(),
-    )) as unknown;
-    if (!beaconContribution) throw new ZkError("SETUP_FAILED", `dev beacon failed for ${compiled.name}`);
+    say(
+      `setup ${compiled.name}: Groth16 keys for ${compiled.info.constraints} constraints (dev ptau 2^${power}, dev beacon applied in the same pass)…`,
+    );
+    const { contributionHash } = await generateDevZkey({
+      r1cs: compiled.r1cs,
+      seed,
+      power,
+      outFile: zkey,
+      onProgress: say,
+      beacon: { name: "zkinfer dev beacon", hash: beaconHash, iterationsExp: DEV_BEACON_ITERATIONS_EXP },
+    });
+    if (!contributionHash) throw new ZkError("SETUP_FAILED", `dev beacon failed for ${compiled.name}`);
+    say(`setup ${compiled.name}: exporting the verification key…`);
     const vkey = await snarkjs.zKey.exportVerificationKey(zkey);
     await writeFile(path.join(tmp, "verification_key.json"), JSON.stringify(vkey, null, 1));
     const manifest: SetupManifest = {
@@ -157,7 +160,7 @@ export async function devSetup(opts: DevSetupOptions): Promise<SetupArtifacts> {
       contributions: [
         {
           name: "beacon",
-          contributionHash: bytesToHex(beaconContribution as Uint8Array),
+          contributionHash: bytesToHex(contributionHash),
           zkeySha256: await sha256File(zkey),
           at: new Date().toISOString(),
         },
@@ -170,7 +173,6 @@ export async function devSetup(opts: DevSetupOptions): Promise<SetupArtifacts> {
       createdAt: new Date().toISOString(),
     };
     await writeFile(path.join(tmp, "manifest.json"), JSON.stringify(manifest, null, 2));
-    await rm(zkey0);
   });
   const manifest = JSON.parse(await readFile(path.join(dir, "manifest.json"), "utf8")) as SetupManifest;
   say(

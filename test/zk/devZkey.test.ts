@@ -8,10 +8,12 @@ import * as snarkjs from "snarkjs";
 import { compileCircuit, releaseSnarkjs, requiredPtauPower, type CompiledCircuit } from "../../src/zk/index.js";
 import { ZkError } from "../../src/zk/errors.js";
 import { devPtau } from "../../src/zk/ptau/devPtau.js";
+import type { DevBeacon } from "../../src/zk/zkey/devBeacon.js";
 import { generateDevZkey } from "../../src/zk/zkey/devZkey.js";
 import { ROOT, TEST_CACHE } from "../helpers/cache.js";
 
 const SEED = "devZkey test seed";
+const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 const SECTION_NAMES: Record<number, string> = {
   1: "header",
   2: "groth16 header",
@@ -73,11 +75,14 @@ async function expectZkError(fn: () => Promise<unknown>, code: string): Promise<
   expect((caught as ZkError).code).to.equal(code);
 }
 
-/** Chain of n products with several public inputs and outputs (2 + 2 public signals). */
-function chainCircuit(n: number): string {
+/**
+ * Chain of n products with several public inputs and outputs (2 + 2 public signals); `spare`
+ * adds a private input no constraint uses (its A, B, C points are zero).
+ */
+function chainCircuit(n: number, spare = false): string {
   return `pragma circom 2.1.6;
 template Chain(N) {
-    signal input x;
+    signal input x;${spare ? "\n    signal input spare;" : ""}
     signal input y;
     signal input k;
     signal output out;
@@ -125,6 +130,34 @@ describe("# generateDevZkey", function () {
     expect(Buffer.from(res.csHash).equals(Buffer.from(csHash as Uint8Array))).to.equal(true);
   }
 
+  /** snarkjs `zkey new` + `zkey beacon` vs generateDevZkey with the beacon: the same bytes. */
+  async function compareBeaconWithSnarkjs(
+    c: CompiledCircuit,
+    power: number,
+    beacon: DevBeacon,
+    opts: { verify: boolean } = { verify: true },
+  ): Promise<void> {
+    const ptau = await devPtau({ cacheDir: TEST_CACHE, power, seed: SEED });
+    const ref0 = path.join(dir, `${c.name}-${power}-snarkjs-new.zkey`);
+    const ref = path.join(dir, `${c.name}-${power}-snarkjs-beacon.zkey`);
+    const ours = path.join(dir, `${c.name}-${power}-dev-beacon.zkey`);
+    expect((await snarkjs.zKey.newZKey(c.r1cs, ptau, ref0)) as unknown, "snarkjs zkey new").to.be.instanceOf(
+      Uint8Array,
+    );
+    const refHash = (await snarkjs.zKey.beacon(ref0, ref, beacon.name, beacon.hash, beacon.iterationsExp)) as unknown;
+    expect(refHash, "snarkjs zkey beacon").to.be.instanceOf(Uint8Array);
+    const res = await generateDevZkey({ r1cs: c.r1cs, seed: SEED, power, outFile: ours, beacon });
+    expectSameZkey(await readFile(ours), await readFile(ref), `${c.name} at ptau 2^${power} with beacon`);
+    expect(res.contributionHash, "contribution hash").to.be.instanceOf(Uint8Array);
+    expect(Buffer.from(res.contributionHash as Uint8Array).toString("hex")).to.equal(
+      Buffer.from(refHash as Uint8Array).toString("hex"),
+    );
+    // snarkjs's own check of the result against the r1cs and the dev ptau (`zkey verify`).
+    if (opts.verify) {
+      expect(await snarkjs.zKey.verifyFromR1cs(c.r1cs, ptau, ours, silent), "snarkjs zkey verify").to.equal(true);
+    }
+  }
+
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), "zkinfer-devzkey-"));
   });
@@ -161,13 +194,48 @@ describe("# generateDevZkey", function () {
     await compareWithSnarkjs(c, requiredPtauPower(c.info.constraints, c.info.publicSignals));
   });
 
-  it("should match snarkjs on a 2^15 domain at the circuit's own power", async () => {
+  it("should match snarkjs on a 2^15 domain at the circuit's own power", async function () {
+    this.timeout(600_000); // snarkjs's zkey new takes minutes on a loaded machine
     // From 2^15 on, snarkjs hashes one τ point too many, read past the ptau's section 2 when the
     // ptau power equals the circuit's (as in every dev setup): that quirk must be reproduced.
     const c = await compiled("DevZkeyChain16k", chainCircuit(16_400));
     const power = requiredPtauPower(c.info.constraints, c.info.publicSignals);
     expect(power).to.equal(15);
     await compareWithSnarkjs(c, power);
+  });
+
+  it("should apply a beacon in the same pass: what snarkjs zkey new + zkey beacon write, byte for byte", async () => {
+    const c = await compiled("DemoLinear");
+    await compareBeaconWithSnarkjs(c, requiredPtauPower(c.info.constraints, c.info.publicSignals), {
+      name: "zkinfer dev beacon",
+      hash: "5a".repeat(32),
+      iterationsExp: 10,
+    });
+  });
+
+  it("should match snarkjs's beacon on a larger ptau, with an unnamed beacon, a short hash and a zero C point", async () => {
+    const c = await compiled("DevZkeyChain50Spare", chainCircuit(50, true));
+    await compareBeaconWithSnarkjs(c, requiredPtauPower(c.info.constraints, c.info.publicSignals) + 1, {
+      name: "",
+      hash: "0123456789",
+      iterationsExp: 11,
+    });
+  });
+
+  it("should match snarkjs's beacon on a 2^15 domain at the circuit's own power", async function () {
+    this.timeout(600_000); // snarkjs's zkey new and beacon take minutes on a loaded machine
+    const c = await compiled("DevZkeyChain16k", chainCircuit(16_400));
+    await compareBeaconWithSnarkjs(
+      c,
+      15,
+      {
+        // snarkjs keeps the first 64 characters, 2 bytes each in UTF-8 here.
+        name: `dev beacon ${"é".repeat(70)}`,
+        hash: "ff".repeat(32),
+        iterationsExp: 10,
+      },
+      { verify: false }, // the bytes are snarkjs's; its verify of 2^15 keys would add minutes
+    );
   });
 
   it("should give keys that prove and verify after the dev beacon", async () => {
@@ -205,5 +273,11 @@ describe("# generateDevZkey", function () {
     await expectZkError(() => generateDevZkey({ ...ok, r1cs: notR1cs }), "BAD_ARGUMENT");
     // A well-formed request for a ptau too small for the circuit has its own code.
     await expectZkError(() => generateDevZkey({ ...ok, power: 9 }), "PTAU_TOO_SMALL");
+    const beacon = { name: "b", hash: "ab".repeat(32), iterationsExp: 10 };
+    await expectZkError(() => generateDevZkey({ ...ok, beacon: { ...beacon, hash: "xyz" } }), "BAD_ARGUMENT");
+    await expectZkError(() => generateDevZkey({ ...ok, beacon: { ...beacon, hash: "abc" } }), "BAD_ARGUMENT");
+    await expectZkError(() => generateDevZkey({ ...ok, beacon: { ...beacon, hash: "" } }), "BAD_ARGUMENT");
+    await expectZkError(() => generateDevZkey({ ...ok, beacon: { ...beacon, iterationsExp: 9 } }), "BAD_ARGUMENT");
+    await expectZkError(() => generateDevZkey({ ...ok, beacon: { ...beacon, iterationsExp: 64 } }), "BAD_ARGUMENT");
   });
 });

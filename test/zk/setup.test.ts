@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { copyFile, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import * as snarkjs from "snarkjs";
@@ -11,7 +11,9 @@ import {
   ceremonyInit,
   checkSetupArtifacts,
   devPtau,
+  devSetup,
   importPtau,
+  sha256Hex,
   Prover,
   releaseSnarkjs,
   verifyProof,
@@ -38,6 +40,39 @@ describe("# devSetup", () => {
       edited[i] = (BigInt(edited[i] as string) + 1n).toString();
       expect(await verifyProof(verificationKey, edited, proof.proof), `signal ${i}`).to.equal(false);
     }
+  });
+
+  it("should compute the dev keys, beacon included, as snarkjs zkey new + zkey beacon would, from a cold cache", async function () {
+    this.timeout(300_000);
+    const { compiled } = await demoFixture();
+    const cacheDir = await mkdtemp(path.join(os.tmpdir(), "zkinfer-devsetup-"));
+    const lines: string[] = [];
+    const setup = await devSetup({ compiled, cacheDir, onProgress: (m) => lines.push(m) });
+    expect(
+      lines.some((l) => /dev zkey DemoLinear: .*overall 100%/.test(l)),
+      "progress to 100%",
+    ).to.equal(true);
+    expect(
+      lines.some((l) => /applying the dev beacon/.test(l)),
+      "no separate beacon pass",
+    ).to.equal(false);
+    const m = setup.manifest;
+    expect(m.beacon).to.deep.equal({ hash: sha256Hex("zkinfer dev beacon\nzkinfer-dev"), iterationsExp: 10 });
+    // The reference: the dev ptau of the same seed, snarkjs zkey new, then snarkjs zkey beacon.
+    const ptau = await devPtau({ cacheDir, power: m.ptau.power, seed: "zkinfer-dev" });
+    const zkey0 = path.join(cacheDir, "ref-new.zkey");
+    const ref = path.join(cacheDir, "ref-beacon.zkey");
+    await snarkjs.zKey.newZKey(compiled.r1cs, ptau, zkey0);
+    const refHash = (await snarkjs.zKey.beacon(zkey0, ref, "zkinfer dev beacon", m.beacon!.hash, 10)) as Uint8Array;
+    expect((await readFile(setup.zkey)).equals(await readFile(ref)), "zkey bytes").to.equal(true);
+    expect(m.contributions.map((c) => [c.name, c.contributionHash])).to.deep.equal([
+      ["beacon", Buffer.from(refHash).toString("hex")],
+    ]);
+    expect(JSON.parse(await readFile(setup.verificationKey, "utf8"))).to.deep.equal(
+      await snarkjs.zKey.exportVerificationKey(ref),
+    );
+    await checkSetupArtifacts(setup);
+    await rm(cacheDir, { recursive: true, force: true });
   });
 
   it("should refuse a zkey that does not match its manifest", async () => {

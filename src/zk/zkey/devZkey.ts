@@ -30,7 +30,14 @@
  *
  * The scalars are computed in ffjavascript's wasm on the main thread (one batch inversion for the
  * Lagrange values, ~3 field operations per r1cs term); the points with devPtau's fixed-base
- * worker threads. `snarkjs zkey beacon` on the result gives the same final keys as before.
+ * worker threads.
+ *
+ * With `beacon`, the same pass also applies the dev beacon (zkey/devBeacon.ts): δ follows from
+ * the public beacon hash, so the header gets [δ]₁ [δ]₂, the C and H scalars are divided by δ
+ * before they become points, and section 10 gets the beacon's contribution record. The file is
+ * byte for byte what `snarkjs zkey beacon` writes from the `zkey new` key (sections in numeric
+ * order, as it rewrites them), without its pass over every C and H point. The circuit hash
+ * covers the points before the beacon, so C is computed twice (with and without 1/δ).
  */
 import { createHash } from "node:crypto";
 import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
@@ -55,6 +62,7 @@ import {
   type WorkerJob,
 } from "../ptau/devPtau.js";
 import { concat, scalarLE, u32be, u32le, u64le } from "../binfile.js";
+import { checkDevBeacon, deriveBeaconKey, type BeaconKey, type DevBeacon } from "./devBeacon.js";
 
 export interface GenerateDevZkeyOptions {
   /** The circuit's .r1cs (circom output). */
@@ -67,6 +75,13 @@ export interface GenerateDevZkeyOptions {
   onProgress?: (message: string) => void;
   /** Worker threads (default: available CPU parallelism, at most 16). */
   threads?: number;
+  /**
+   * Apply this beacon in the same pass: the file is then what `snarkjs zkey beacon` writes from
+   * the `zkey new` key (its section order, δ in the header, C and H divided by δ, the
+   * contribution in section 10), at the cost of computing C twice (the circuit hash covers the
+   * points before the beacon) instead of rewriting the whole key.
+   */
+  beacon?: DevBeacon;
 }
 
 export interface DevZkeyResult {
@@ -77,6 +92,8 @@ export interface DevZkeyResult {
   constraints: number;
   wires: number;
   publicSignals: number;
+  /** With `beacon`: snarkjs's contribution hash (what `zkey beacon` returns). */
+  contributionHash?: Uint8Array;
 }
 
 /** Order of the bn128 base field Fq, written in the zkey header. */
@@ -258,6 +275,15 @@ function pointBytes(g: Group): number {
  * then rename). INSECURE: the seed is the trapdoor; for development and tests only.
  */
 export async function generateDevZkey(opts: GenerateDevZkeyOptions): Promise<DevZkeyResult> {
+  const beaconKey = opts.beacon === undefined ? null : await deriveBeaconKey(opts.beacon);
+  try {
+    return await writeDevZkey(opts, beaconKey);
+  } finally {
+    await beaconKey?.close();
+  }
+}
+
+async function writeDevZkey(opts: GenerateDevZkeyOptions, bk: BeaconKey | null): Promise<DevZkeyResult> {
   requireArg(typeof opts === "object" && opts !== null, "options", "must be an object");
   requireArg(typeof opts.r1cs === "string" && opts.r1cs.length > 0, "r1cs", "must be an .r1cs file path");
   requireArg(typeof opts.seed === "string" && opts.seed.length > 0, "seed", "must be a non-empty string");
@@ -269,6 +295,7 @@ export async function generateDevZkey(opts: GenerateDevZkeyOptions): Promise<Dev
   requireArg(typeof opts.outFile === "string" && opts.outFile.length > 0, "outFile", "must be a file path");
   const threads = opts.threads ?? Math.min(16, Math.max(1, os.availableParallelism()));
   requireArg(Number.isInteger(threads) && threads >= 1 && threads <= 64, "threads", "must be an integer from 1 to 64");
+  if (opts.beacon !== undefined) checkDevBeacon(opts.beacon);
   const say = opts.onProgress ?? (() => {});
   const started = Date.now();
 
@@ -302,6 +329,7 @@ export async function generateDevZkey(opts: GenerateDevZkeyOptions): Promise<Dev
   const omega2m = omegas[cirPower + 1] as bigint;
 
   // ---- scalars (main thread, wasm) ----
+  say(`${label}: reading ${nConstraints} constraints, computing the key's scalars…`);
   const t0 = Date.now();
   const nL = nConstraints + nPublic + 1;
   const wasm = await Wasm.create(code, 2 * nL * N8);
@@ -418,6 +446,16 @@ export async function generateDevZkey(opts: GenerateDevZkeyOptions): Promise<Dev
     ex.frm_add(pX + o, pWw + o, pX + o);
   }
   const coefSection = wasm.bytes(pCoef, coefSize);
+  // With a beacon, the C points written are [x_s / δ]₁ (the circuit hash still covers [x_s]₁).
+  let pXc = pX + (nPublic + 1) * N8;
+  let invDelta = 1n;
+  if (bk) {
+    invDelta = invMod(bk.delta);
+    const pInvDelta = wasm.alloc(N8);
+    wasm.setFr(pInvDelta, invDelta);
+    pXc = wasm.alloc(nPrivate * N8);
+    for (let s = 0; s < nPrivate; s++) ex.frm_mul(pX + (nPublic + 1 + s) * N8, pInvDelta, pXc + s * N8);
+  }
 
   // ---- plan the file ----
   const sections: PointSection[] = [];
@@ -469,28 +507,38 @@ export async function generateDevZkey(opts: GenerateDevZkeyOptions): Promise<Dev
     offset = dataOffset + size;
     return dataOffset;
   };
-  const sec1 = sectionStart(4);
-  const sec2 = sectionStart(GROTH_HEADER_BYTES);
-  const sec4 = sectionStart(coefSize);
-  const sec3 = sectionStart((nPublic + 1) * G1_BYTES);
-  const sec9 = sectionStart(m * G1_BYTES);
-  const sec8 = sectionStart(nPrivate * G1_BYTES);
-  const sec5 = sectionStart(nVars * G1_BYTES);
-  const sec6 = sectionStart(nVars * G1_BYTES);
-  const sec7 = sectionStart(nVars * G2_BYTES);
-  const sec10 = sectionStart(64 + 4);
+  const sizes: Record<number, number> = {
+    1: 4,
+    2: GROTH_HEADER_BYTES,
+    3: (nPublic + 1) * G1_BYTES,
+    4: coefSize,
+    5: nVars * G1_BYTES,
+    6: nVars * G1_BYTES,
+    7: nVars * G2_BYTES,
+    8: nPrivate * G1_BYTES,
+    9: m * G1_BYTES,
+    10: 64 + 4 + (bk ? bk.recordBytes : 0),
+  };
+  // `zkey new` writes the sections in this order; `zkey beacon` rewrites them in numeric order.
+  const order = bk ? [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] : [1, 2, 4, 3, 9, 8, 5, 6, 7, 10];
+  const sectionIds: Array<[number, number, number]> = order.map((id) => [
+    id,
+    sectionStart(sizes[id] as number),
+    sizes[id] as number,
+  ]);
   const fileSize = offset;
-  const sectionIds: Array<[number, number, number]> = [
-    [1, sec1, 4],
-    [2, sec2, GROTH_HEADER_BYTES],
-    [4, sec4, coefSize],
-    [3, sec3, (nPublic + 1) * G1_BYTES],
-    [9, sec9, m * G1_BYTES],
-    [8, sec8, nPrivate * G1_BYTES],
-    [5, sec5, nVars * G1_BYTES],
-    [6, sec6, nVars * G1_BYTES],
-    [7, sec7, nVars * G2_BYTES],
-    [10, sec10, 68],
+  const at = (id: number): number => (sectionIds.find(([i]) => i === id) as [number, number, number])[1];
+  const [sec1, sec2, sec3, sec4, sec5, sec6, sec7, sec8, sec9, sec10] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(at) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
   ];
   const grothPoints = sec2 + GROTH_HEADER_BYTES - 3 * G1_BYTES - 3 * G2_BYTES;
 
@@ -509,8 +557,8 @@ export async function generateDevZkey(opts: GenerateDevZkeyOptions): Promise<Dev
   ruleJobs(tauLast, "powers", () => ({ start: powMod(tau, mB - 1n), ratio: tau }));
   // H: odd points of the 2m-domain Lagrange basis, w_i = ω_2m · ω_m^i.
   const m2 = 2n * mB;
-  const hK = mod((powMod(tau, m2) - 1n) * invMod(m2));
-  const hK2 = power === cirPower ? mod(powMod(tau, m2 - 1n) * invMod(m2)) : 0n;
+  const hK = mod((powMod(tau, m2) - 1n) * invMod(m2) * invDelta);
+  const hK2 = power === cirPower ? mod(powMod(tau, m2 - 1n) * invMod(m2) * invDelta) : 0n;
   const h = newSection("H", 1, m, sec9);
   ruleJobs(h, "lagrange", (start) => ({
     T: tau,
@@ -520,7 +568,9 @@ export async function generateDevZkey(opts: GenerateDevZkeyOptions): Promise<Dev
     w0: mod(omega2m * powMod(omega, BigInt(start))),
   }));
   const cSec = newSection("C", 1, nPrivate, sec8);
-  scalarJobs(cSec, pX + (nPublic + 1) * N8, nPrivate);
+  scalarJobs(cSec, pXc, nPrivate);
+  const cHash = bk ? newSection("C (hashed)", 1, nPrivate, null) : null;
+  if (cHash) scalarJobs(cHash, pX + (nPublic + 1) * N8, nPrivate);
   const aSec = newSection("A", 1, nVars, sec5);
   scalarJobs(aSec, pU, nVars);
   const b1Sec = newSection("B1", 1, nVars, sec6);
@@ -549,6 +599,7 @@ export async function generateDevZkey(opts: GenerateDevZkeyOptions): Promise<Dev
   const workers: PtauWorker[] = [];
   let ok = false;
   let csHash: Uint8Array;
+  let contributionHash: Uint8Array | undefined;
   try {
     const head = concat([new TextEncoder().encode("zkey"), u32le(1), u32le(sectionIds.length)]);
     await fh.write(head, 0, head.length, 0);
@@ -568,7 +619,7 @@ export async function generateDevZkey(opts: GenerateDevZkeyOptions): Promise<Dev
       u32le(m),
     ]);
     await fh.write(grothHead, 0, grothHead.length, sec2);
-    const gens = concat([g2Gen, g1Gen, g2Gen]); // γ₂, δ₁, δ₂
+    const gens = concat([g2Gen, bk ? bk.delta1 : g1Gen, bk ? bk.delta2 : g2Gen]); // γ₂, δ₁, δ₂
     await fh.write(gens, 0, gens.length, grothPoints + 2 * G1_BYTES + G2_BYTES);
     await fh.write(coefSection, 0, coefSection.length, sec4);
 
@@ -680,7 +731,12 @@ export async function generateDevZkey(opts: GenerateDevZkeyOptions): Promise<Dev
       hasher.update(wasm.bytes(pA, G1_BYTES));
     }
     hasher.update(u32be(nPrivate));
-    await hashFromFile(1, sec8, nPrivate);
+    if (cHash) {
+      // All-zero scalars leave no job and no buffer: their points are zero.
+      hasher.update(toU(1, cHash.buf ?? new Uint8Array(nPrivate * G1_BYTES)));
+    } else {
+      await hashFromFile(1, sec8, nPrivate);
+    }
     hasher.update(u32be(nVars));
     await hashFromFile(1, sec5, nVars);
     hasher.update(u32be(nVars));
@@ -688,7 +744,12 @@ export async function generateDevZkey(opts: GenerateDevZkeyOptions): Promise<Dev
     hasher.update(u32be(nVars));
     await hashFromFile(2, sec7, nVars);
     csHash = new Uint8Array(hasher.digest());
-    const contributions = concat([csHash, u32le(0)]);
+    let contributions = concat([csHash, u32le(0)]);
+    if (bk) {
+      const c = bk.finish(csHash);
+      contributionHash = c.contributionHash;
+      contributions = concat([csHash, u32le(1), c.record]);
+    }
     await fh.write(contributions, 0, contributions.length, sec10);
     await fh.sync();
     ok = true;
@@ -699,5 +760,13 @@ export async function generateDevZkey(opts: GenerateDevZkeyOptions): Promise<Dev
   }
   await rename(tmpFile, opts.outFile);
   say(`${label}: wrote ${opts.outFile} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  return { csHash, domainSize: m, constraints: nConstraints, wires: nVars, publicSignals: nPublic };
+  const result: DevZkeyResult = {
+    csHash,
+    domainSize: m,
+    constraints: nConstraints,
+    wires: nVars,
+    publicSignals: nPublic,
+  };
+  if (contributionHash) result.contributionHash = contributionHash;
+  return result;
 }
