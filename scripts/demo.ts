@@ -7,6 +7,10 @@
  *   lazy provider misses a deadline and is slashed → the audit re-verifies every proof from
  *   calldata and prints the summary.
  *
+ * Run as `hardhat run --no-compile scripts/demo.ts` (`npm run demo`): the first step compiles the
+ * contracts itself, says so and times it, and shows each distinct solc warning once (Hardhat prints
+ * one copy per compilation job).
+ *
  * The model is the bundled MNIST MLP with private weights (models/mnist-mlp.json), served on real
  * test digits; the first run compiles its circuit and makes its dev keys (cached afterwards).
  * ZKINFER_DEMO_MODEL=demo-linear serves the 4-input demo circuit instead (seconds).
@@ -14,7 +18,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { network } from "hardhat";
+import { network, tasks } from "hardhat";
 import type { Signer } from "ethers";
 
 import { deployMarketStack } from "../src/chain/index.js";
@@ -69,9 +73,45 @@ async function demoInputs(modelName: string, model: ProvingModel): Promise<DemoI
     .map((d) => ({ ...d, label: `${d.label} → ${model.name}` }));
 }
 
+/**
+ * Hardhat's build task (what `hardhat run` does first unless --no-compile), with solc's warnings
+ * collected and each distinct one printed once: Hardhat prints them per compilation job, so the
+ * same warning about a shared file came out once per job.
+ */
+async function buildContracts(say: (m: string) => void): Promise<void> {
+  const t0 = Date.now();
+  const warnings = new Map<string, number>();
+  const { log, warn } = console;
+  console.warn = (...args: unknown[]) => {
+    const text = args.map(String).join(" ").trim();
+    if (text) warnings.set(text, (warnings.get(text) ?? 0) + 1);
+  };
+  console.log = (...args: unknown[]) => {
+    if (args.length > 0) log(...args); // Hardhat's blank separator lines are dropped
+  };
+  try {
+    await tasks.getTask("build").run({ quiet: true, noTests: true });
+  } finally {
+    console.log = log;
+    console.warn = warn;
+  }
+  for (const [text, count] of warnings) {
+    log(count > 1 ? `${text}\n    (solc printed this warning ${count} times, once per compilation job)` : text);
+  }
+  say(`    contracts ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (cached after the first build)`);
+}
+
 async function main(): Promise<void> {
   const say = progress(process.stdout);
   const started = Date.now();
+  const withAccuracy = process.env.ZKINFER_DEMO_ACCURACY !== "0";
+  const withRetrieval = process.env.ZKINFER_DEMO_RETRIEVAL !== "0";
+  const steps = 8 + (withAccuracy ? 1 : 0) + (withRetrieval ? 1 : 0);
+  let stepNo = 0;
+  const step = (what: string): string => `${++stepNo}/${steps} ${what}`;
+
+  say(step("contracts: compiling the Solidity sources with solc (a minute or two the first time)…"));
+  await buildContracts(say);
   // Absolute: circom is run from another folder, a relative ZKINFER_CACHE would break its output path.
   const cacheDir = path.resolve(defaultCacheDir());
   const modelName = process.env.ZKINFER_DEMO_MODEL ?? "mnist-mlp";
@@ -85,20 +125,20 @@ async function main(): Promise<void> {
   const deploymentsDir = path.join(scratch, "deployments");
   const stateRoot = path.join(scratch, "provider");
 
-  say(`1/7 model: ${modelName} — compile the circuit and make its (dev, INSECURE) trusted setup`);
+  say(step(`model: ${modelName} — compile the circuit and make its (dev, INSECURE) trusted setup`));
   const model =
     modelName === "mnist-mlp"
       ? await loadMnistModel({ cacheDir, onProgress: say })
       : await loadDemoLinearModel({ cacheDir, onProgress: say });
   const vkey = await loadVerificationKey(model.setup);
 
-  say("2/7 deploy: ModelRegistry + InferenceMarket on the in-process Hardhat chain");
+  say(step("deploy: ModelRegistry + InferenceMarket on the in-process Hardhat chain"));
   const stack = await deployMarketStack(owner!, { deploymentsDir, onProgress: say });
   const addresses: MarketAddresses = { market: stack.market, registry: stack.registry, fromBlock: stack.fromBlock };
   const ctxOf = (signer: Signer, who: string) =>
     connectMarket({ signer, addresses, cacheDir, stateRoot, onProgress: (m) => say(`    [${who}] ${m}`) });
 
-  say("3/7 providers: deploy the generated verifier, approve the circuit (owner), register, stake");
+  say(step("providers: deploy the generated verifier, approve the circuit (owner), register, stake"));
   const ownerCtx = await ctxOf(owner!, "owner");
   const provider = new ModelProvider(await ctxOf(providerSigner!, "provider"));
   const verifier = await provider.deployVerifier(model, { deploymentsDir });
@@ -118,11 +158,11 @@ async function main(): Promise<void> {
     `    provider ${await provider.getAddress()} serves ${good.modelId.slice(0, 10)}…; lazy provider ${await lazy.getAddress()} serves ${lazyModel.modelId.slice(0, 10)}… but runs no agent`,
   );
 
-  say("4/7 agent: the provider's agent starts watching BountyPosted for its model");
+  say(step("agent: the provider's agent starts watching BountyPosted for its model"));
   const agent = new ProviderAgent(provider.ctx, [{ model, record: good }], { pollMs: 200 });
   await agent.start();
 
-  say("5/7 consumers: Alice and Bob post bounties; the agent proves and is paid");
+  say(step("consumers: Alice and Bob post bounties; the agent proves and is paid"));
   const inputs = await demoInputs(modelName, model);
   const expected = new Map<string, DemoInput>();
   const aliceC = new Consumer(await ctxOf(alice!, "alice"));
@@ -147,7 +187,7 @@ async function main(): Promise<void> {
   }
   await agent.stop();
 
-  say("6/7 timeout: Bob posts to the lazy provider, no proof comes, the deadline passes → reclaim + slash");
+  say(step("timeout: Bob posts to the lazy provider, no proof comes, the deadline passes → reclaim + slash"));
   const late = await bobC.post({ model, modelId: lazyModel.modelId, input: inputs[2]!.pixels });
   expected.set(late.requestId.toString(), inputs[2]!);
   await networkHelpers.time.increase(Number(late.deadline - BigInt(await networkHelpers.time.latest())) + 1);
@@ -162,7 +202,7 @@ async function main(): Promise<void> {
     `    withdrawn: provider ${ethers.formatEther(paid.withdrawn)} ETH, Bob ${ethers.formatEther(bobOut.amount)} ETH, Alice ${ethers.formatEther(aliceOut.amount)} ETH`,
   );
 
-  say("7/7 audit: every event re-read, every settled proof re-verified off-chain from calldata");
+  say(step("audit: every event re-read, every settled proof re-verified off-chain from calldata"));
   const report = await audit(ownerCtx, { setups: [model.setup], onProgress: say });
   console.log("");
   console.log(
@@ -186,8 +226,9 @@ async function main(): Promise<void> {
 
   // Accuracy commitments on the same chain and registry (ZKINFER_DEMO_ACCURACY=0 skips them).
   let accuracyOk = true;
-  if (process.env.ZKINFER_DEMO_ACCURACY !== "0") {
+  if (withAccuracy) {
     console.log("");
+    const accuracyStep = `${++stepNo}/${steps}`;
     const acc = await runAccuracyDemo({
       signers: { owner: owner!, honest: honestSigner!, boastful: boastfulSigner!, auditor: auditorSigner! },
       addresses,
@@ -196,7 +237,7 @@ async function main(): Promise<void> {
       scratch,
       cacheDir,
       say,
-      step: (i, n) => `8/9 accuracy (${i}/${n})`,
+      step: (i, n) => `${accuracyStep} accuracy (${i}/${n})`,
     });
     accuracyOk =
       acc.honest.challenges[0]?.status === "Passed" &&
@@ -206,13 +247,16 @@ async function main(): Promise<void> {
   }
   // Trustless retrieval on the same chain and registry (ZKINFER_DEMO_RETRIEVAL=0 skips it).
   let retrievalOk = true;
-  if (process.env.ZKINFER_DEMO_RETRIEVAL !== "0") {
+  if (withRetrieval) {
     console.log("");
-    say("9/9 retrieval: a provider returns the digits its committed model labels 7, and proves it");
+    say(step("retrieval: a provider returns the digits its committed model labels 7, and proves it"));
     const ret = await runRetrievalDemo({ ethers, networkHelpers, say, cacheDir, scratch, market: addresses });
     retrievalOk = ret.ok;
   }
-  console.log(`  demo wall time ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const cpu = process.cpuUsage();
+  console.log(
+    `  demo wall time ${((Date.now() - started) / 1000).toFixed(1)} s, Solidity compile included; CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s in this process (worker threads included, child processes not)`,
+  );
   await rm(scratch, { recursive: true, force: true });
   await releaseSnarkjs();
   const allRight =
