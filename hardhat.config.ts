@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
-import type { HardhatUserConfig } from "hardhat/config";
+import { configVariable, type HardhatUserConfig } from "hardhat/config";
 import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
+import hardhatVerify from "@nomicfoundation/hardhat-verify";
 
 const require = createRequire(import.meta.url);
 
@@ -11,7 +12,9 @@ const solcVersion: string = require("solc/package.json").version;
 const solcPath: string = require.resolve("solc/soljson.js");
 
 const config: HardhatUserConfig = {
-  plugins: [hardhatToolboxMochaEthers],
+  // The toolbox already brings hardhat-verify; it is listed (and pinned in package.json) because
+  // `npx hardhat verify` is part of deploying for real (README, "Deploying for real").
+  plugins: [hardhatToolboxMochaEthers, hardhatVerify],
   solidity: {
     compilers: [
       {
@@ -61,6 +64,20 @@ const config: HardhatUserConfig = {
   networks: {
     hardhatMainnet: { type: "edr-simulated", chainType: "l1" },
     localhost: { type: "http", chainType: "l1", url: "http://127.0.0.1:8545" },
+    // A public test network. Read from the environment only when a command uses this network:
+    // SEPOLIA_RPC_URL (an RPC provider's endpoint) and ZKINFER_PRIVATE_KEY (the deployer's key,
+    // the same variable the zkinfer CLI reads).
+    sepolia: {
+      type: "http",
+      chainType: "l1",
+      url: configVariable("SEPOLIA_RPC_URL"),
+      accounts: [configVariable("ZKINFER_PRIVATE_KEY")],
+    },
+  },
+  // Source verification on a block explorer: `npx hardhat verify --network sepolia <address> <args…>`
+  // (Etherscan needs ETHERSCAN_API_KEY, read only when verifying; Sourcify needs no key).
+  verify: {
+    etherscan: { apiKey: configVariable("ETHERSCAN_API_KEY") },
   },
 };
 
