@@ -22,7 +22,7 @@
  * The output is byte-identical to `powersoftau new` + `prepare phase2` with the same secrets
  * (test/zk/devPtau.test.ts compares them), but takes seconds instead of hours: the scalars are
  * computed with one batch inversion per chunk, the points with a fixed-base signed-window table
- * (~16 mixed additions each) in worker threads (devPtauWorker.js) and one batch affine
+ * (~16 batch-affine additions each) in worker threads (devPtauWorker.js) and one batch affine
  * conversion per chunk. Sections are streamed to the file at their final offsets.
  */
 import { createHash } from "node:crypto";
@@ -396,11 +396,12 @@ function planJobs(
 
 /**
  * Window width minimising the work of one worker: every worker builds the whole table
- * (floor(254/w)+1 windows of 2^(w−1) affine points, measured at ~2.5× the cost of one
- * batch-affine addition per entry) and then spends one addition per window per point.
+ * (floor(254/w)+1 windows of 2^(w−1) affine points, each by one batch-affine addition, counted
+ * at 1.2 to cover the doublings and inversions between blocks) and then spends one addition per
+ * window per point.
  */
 export function chooseWindow(pointsPerWorker: number): number {
-  const TABLE_ENTRY_COST = 2.5;
+  const TABLE_ENTRY_COST = 1.2;
   let best = 2;
   let bestCost = Infinity;
   for (let w = 2; w <= 16; w++) {
