@@ -1,0 +1,44 @@
+// Builds the native Groth16 prover (native/build/zkinfer-prover) with the machine's C++ compiler.
+// Run by `npm install`/`npm ci` (postinstall) and `npm run build:native`. It never fails the
+// install: without a compiler, or when the build fails, it prints one line and exits 0, and every
+// proof is made by snarkjs. `--strict` (npm run build:native) exits 1 on failure instead.
+//
+// -march=x86-64-v2, not -march=native: the binary must run on any machine of the same kind (CI
+// builds it on one machine and may run it on another).
+import { spawnSync } from "node:child_process";
+import { mkdirSync, renameSync, rmSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const dir = path.dirname(fileURLToPath(import.meta.url));
+const out = path.join(dir, "build", "zkinfer-prover");
+const strict = process.argv.includes("--strict");
+
+function done(ok, line) {
+  console.log(`zkinfer native prover: ${line}`);
+  process.exit(ok || !strict ? 0 : 1);
+}
+
+try {
+  if (process.env.ZKINFER_SKIP_NATIVE === "1") done(false, "skipped (ZKINFER_SKIP_NATIVE=1); proofs use snarkjs");
+  if (process.platform !== "linux" && process.platform !== "darwin")
+    done(false, `not built on ${process.platform}; proofs use snarkjs`);
+  const cxx = process.env.CXX || "g++";
+  const probe = spawnSync(cxx, ["--version"], { encoding: "utf8" });
+  if (probe.error || probe.status !== 0) done(false, `no C++ compiler (${cxx}); proofs use snarkjs`);
+  mkdirSync(path.dirname(out), { recursive: true });
+  const tmp = `${out}.tmp-${process.pid}`;
+  const arch = process.arch === "x64" ? ["-march=x86-64-v2"] : [];
+  const args = ["-O3", ...arch, "-std=c++17", "-pthread", "-o", tmp, path.join(dir, "prover.cpp")];
+  const t0 = Date.now();
+  const r = spawnSync(cxx, args, { encoding: "utf8" });
+  if (r.error || r.status !== 0) {
+    rmSync(tmp, { force: true });
+    const why = (r.stderr || String(r.error || "")).split("\n").find((l) => l.includes("error")) ?? "compile failed";
+    done(false, `build failed (${why.trim()}); proofs use snarkjs`);
+  }
+  renameSync(tmp, out);
+  done(true, `built ${path.relative(process.cwd(), out)} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+} catch (err) {
+  done(false, `build failed (${err instanceof Error ? err.message : String(err)}); proofs use snarkjs`);
+}
