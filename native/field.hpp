@@ -79,12 +79,14 @@ struct Fe {
   static inline Fe add(const Fe& a, const Fe& b) {
     Fe r;
     add4(r.v, a.v, b.v);  // p < 2^254: no carry out
-    if (geq4(r.v, P.p)) sub4(r.v, r.v, P.p);
+    reduceOnce(r);
     return r;
   }
   static inline Fe sub(const Fe& a, const Fe& b) {
     Fe r;
-    if (sub4(r.v, a.v, b.v)) add4(r.v, r.v, P.p);
+    const u64 mask = (u64)0 - sub4(r.v, a.v, b.v);
+    const u64 pm[4] = {P.p[0] & mask, P.p[1] & mask, P.p[2] & mask, P.p[3] & mask};
+    add4(r.v, r.v, pm);
     return r;
   }
   static inline Fe neg(const Fe& a) {
@@ -95,31 +97,61 @@ struct Fe {
   }
   static inline Fe dbl(const Fe& a) { return add(a, a); }
 
+  // CIOS without the extra carry words: valid because the top limb of p is below 2^63 - 1 (both
+  // BN254 moduli are < 2^254), so every intermediate fits four limbs plus the carries A and C.
   static inline Fe mul(const Fe& a, const Fe& b) {
-    u64 t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0;
     const u64* p = P.p;
-    for (int i = 0; i < 4; i++) {
-      const u64 bi = b.v[i];
-      u128 c = (u128)a.v[0] * bi + t0; t0 = (u64)c; c >>= 64;
-      c += (u128)a.v[1] * bi + t1; t1 = (u64)c; c >>= 64;
-      c += (u128)a.v[2] * bi + t2; t2 = (u64)c; c >>= 64;
-      c += (u128)a.v[3] * bi + t3; t3 = (u64)c; c >>= 64;
-      u128 s = (u128)t4 + (u64)c;
-      t4 = (u64)s;
-      const u64 t5 = (u64)(s >> 64);
-      const u64 m = t0 * P.np;
-      c = (u128)m * p[0] + t0; c >>= 64;
-      c += (u128)m * p[1] + t1; t0 = (u64)c; c >>= 64;
-      c += (u128)m * p[2] + t2; t1 = (u64)c; c >>= 64;
-      c += (u128)m * p[3] + t3; t2 = (u64)c; c >>= 64;
-      s = (u128)t4 + (u64)c;
-      t3 = (u64)s;
-      t4 = t5 + (u64)(s >> 64);
-    }
+    u64 t0, t1, t2, t3;
+    u128 x;
+    u64 A, C, m;
+#define ZKP_ROUND_FIRST(bi)                                             \
+  x = (u128)a.v[0] * (bi);                                              \
+  t0 = (u64)x; A = (u64)(x >> 64);                                      \
+  m = t0 * P.np;                                                        \
+  x = (u128)m * p[0] + t0; C = (u64)(x >> 64);                          \
+  x = (u128)a.v[1] * (bi) + A; A = (u64)(x >> 64); t1 = (u64)x;         \
+  x = (u128)m * p[1] + t1 + C; C = (u64)(x >> 64); t0 = (u64)x;         \
+  x = (u128)a.v[2] * (bi) + A; A = (u64)(x >> 64); t2 = (u64)x;         \
+  x = (u128)m * p[2] + t2 + C; C = (u64)(x >> 64); t1 = (u64)x;         \
+  x = (u128)a.v[3] * (bi) + A; A = (u64)(x >> 64); t3 = (u64)x;         \
+  x = (u128)m * p[3] + t3 + C; C = (u64)(x >> 64); t2 = (u64)x;         \
+  t3 = C + A;
+#define ZKP_ROUND(bi)                                                   \
+  x = (u128)a.v[0] * (bi) + t0;                                         \
+  t0 = (u64)x; A = (u64)(x >> 64);                                      \
+  m = t0 * P.np;                                                        \
+  x = (u128)m * p[0] + t0; C = (u64)(x >> 64);                          \
+  x = (u128)a.v[1] * (bi) + t1 + A; A = (u64)(x >> 64); t1 = (u64)x;    \
+  x = (u128)m * p[1] + t1 + C; C = (u64)(x >> 64); t0 = (u64)x;         \
+  x = (u128)a.v[2] * (bi) + t2 + A; A = (u64)(x >> 64); t2 = (u64)x;    \
+  x = (u128)m * p[2] + t2 + C; C = (u64)(x >> 64); t1 = (u64)x;         \
+  x = (u128)a.v[3] * (bi) + t3 + A; A = (u64)(x >> 64); t3 = (u64)x;    \
+  x = (u128)m * p[3] + t3 + C; C = (u64)(x >> 64); t2 = (u64)x;         \
+  t3 = C + A;
+    ZKP_ROUND_FIRST(b.v[0])
+    ZKP_ROUND(b.v[1])
+    ZKP_ROUND(b.v[2])
+    ZKP_ROUND(b.v[3])
+#undef ZKP_ROUND_FIRST
+#undef ZKP_ROUND
     Fe r;
     r.v[0] = t0; r.v[1] = t1; r.v[2] = t2; r.v[3] = t3;
-    if (t4 || geq4(r.v, P.p)) sub4(r.v, r.v, P.p);
+    reduceOnce(r);
     return r;
+  }
+  // r < 2p -> r < p (branch-free).
+  static inline void reduceOnce(Fe& r) {
+    u64 d[4];
+    u128 x = (u128)r.v[0] - P.p[0];
+    d[0] = (u64)x;
+    x = (u128)r.v[1] - P.p[1] - ((u64)(x >> 64) & 1);
+    d[1] = (u64)x;
+    x = (u128)r.v[2] - P.p[2] - ((u64)(x >> 64) & 1);
+    d[2] = (u64)x;
+    x = (u128)r.v[3] - P.p[3] - ((u64)(x >> 64) & 1);
+    d[3] = (u64)x;
+    const u64 keep = (u64)0 - ((u64)(x >> 64) & 1);  // all ones when r < p
+    for (int i = 0; i < 4; i++) r.v[i] = (r.v[i] & keep) | (d[i] & ~keep);
   }
   static inline Fe sqr(const Fe& a) { return mul(a, a); }
 
