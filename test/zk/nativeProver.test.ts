@@ -3,7 +3,6 @@ import os from "node:os";
 import path from "node:path";
 
 import { expect } from "chai";
-import { buildBn128 } from "ffjavascript";
 import * as snarkjs from "snarkjs";
 
 import { buildCircuitInput } from "../../src/circuit/index.js";
@@ -59,7 +58,13 @@ async function witnessBytes(wasm: string, input: Record<string, unknown>): Promi
 
 /** snarkjs's proof with r = s = 0 (its Fr.random patched for the call). */
 async function snarkjsZeroBlinding(zkey: string, wtnsFile: string) {
-  const curve = (await buildBn128()) as unknown as { Fr: { random: () => unknown; zero: unknown } };
+  // ffjavascript ships no type declarations; buildBn128() returns the curve snarkjs uses (cached
+  // in globalThis.curve_bn128).
+  const specifier: string = "ffjavascript";
+  const ff = (await import(specifier)) as {
+    buildBn128: () => Promise<{ Fr: { random: () => unknown; zero: unknown } }>;
+  };
+  const curve = await ff.buildBn128();
   const random = curve.Fr.random;
   curve.Fr.random = () => curve.Fr.zero;
   try {
@@ -250,7 +255,7 @@ describe("# native prover", function () {
     it("should refuse a zkey whose points are not on the curve", async () => {
       const file = Buffer.from(await readFile(demo.setup.zkey));
       const a = sections(file).get(5)!;
-      file[a.offset + 64 * 3 + 5] ^= 0x01;
+      file.writeUInt8(file.readUInt8(a.offset + 64 * 3 + 5) ^ 0x01, a.offset + 64 * 3 + 5);
       const bad = path.join(dir, "offcurve.zkey");
       await writeFile(bad, file);
       await expectZkError(
@@ -268,7 +273,7 @@ describe("# native prover", function () {
       );
       await expectZkError(proveNative({ zkey: demo.setup.zkey, witness: new Uint8Array(0) }), "WITNESS_INVALID");
       const otherField = Buffer.from(demo.bytes);
-      otherField[12 + 12 + 4] ^= 0x01; // the field modulus in the header section
+      otherField.writeUInt8(otherField.readUInt8(12 + 12 + 4) ^ 0x01, 12 + 12 + 4); // the field modulus in the header section
       await expectZkError(
         proveNative({ zkey: demo.setup.zkey, witness: otherField }),
         "WITNESS_INVALID",
@@ -301,7 +306,7 @@ describe("# native prover", function () {
         for (let k = 0; k < 16; k++) {
           const file = Buffer.from(good);
           const at = 12 + Math.floor(next() * (file.length - 12));
-          file[at] ^= 1 << Math.floor(next() * 8);
+          file.writeUInt8(file.readUInt8(at) ^ (1 << Math.floor(next() * 8)), at);
           const bad = path.join(dir, `fuzz-${k}.zkey`);
           await writeFile(bad, file);
           try {
@@ -356,7 +361,8 @@ describe("# native prover", function () {
       // the first coefficient of signal 0 (the constant 1): its change always moves A or B
       let k = 0;
       while (file.readUInt32LE(coeffs.offset + 4 + 44 * k + 8) !== 0) k++;
-      file[coeffs.offset + 4 + 44 * k + 12] ^= 0x01;
+      const at = coeffs.offset + 4 + 44 * k + 12;
+      file.writeUInt8(file.readUInt8(at) ^ 0x01, at);
       const bad = path.join(dir, "coeff.zkey");
       await writeFile(bad, file);
       const direct = await proveNative({ zkey: bad, witness: demo.wtns });
