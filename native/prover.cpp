@@ -273,10 +273,12 @@ struct BatchBuckets {
   }
 };
 
+// Window size minimising additions (one per point per window, two per bucket per window). Capped
+// at 16 bits: a worker's buckets (affine, Jacobian twin, flags) stay near 20 MiB for G2.
 static int chooseWindow(size_t n) {
   int best = 1;
   double bestCost = 1e300;
-  for (int c = 1; c <= 20; c++) {
+  for (int c = 1; c <= 16; c++) {
     const double cost = std::ceil(254.0 / c) * ((double)n + 2.0 * (double)(1u << c));
     if (cost < bestCost) {
       bestCost = cost;

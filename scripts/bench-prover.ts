@@ -201,8 +201,9 @@ async function main(): Promise<void> {
     ...rows,
     "",
     `How large a circuit fits in 24 GiB (peak RSS per constraint, the largest measured above, scaled linearly): snarkjs ≈ ${fmt(fits(perConstraint.snarkjs))} constraints, native ≈ ${fmt(fits(perConstraint.native))} constraints.`,
-    "The native prover maps the zkey and reads each section once (its pages count in its RSS), so it needs about the zkey's size plus",
-    "3 × 32 bytes per domain element for the H polynomial; snarkjs holds the sections in JavaScript buffers and WebAssembly copies.",
+    "The native prover maps the zkey and reads each section in place (its pages count in its RSS), so it needs about the zkey's size",
+    "plus ≈ 160 bytes per domain element (A, B, C on the coset, the H scalars, NTT twiddles) and 32 per wire; snarkjs holds the",
+    "sections in JavaScript buffers and WebAssembly copies.",
     "Setting such a key up is a separate limit (the dev setup and snarkjs `zkey new`, see Trusted setup).",
   ].join("\n");
   await writeBenchSection("Prover", body);

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -20,7 +21,7 @@ import {
   type CompiledCircuit,
   type SetupArtifacts,
 } from "../../src/zk/index.js";
-import { TEST_CACHE } from "../helpers/cache.js";
+import { ROOT, TEST_CACHE } from "../helpers/cache.js";
 import { modelCircuit, testDigits } from "../circuit/helpers/fixtures.js";
 
 /**
@@ -407,5 +408,19 @@ describe("# native prover", function () {
         else process.env.ZKINFER_PROVER = saved;
       }
     });
+  });
+});
+
+describe("# native prover build (native/build.mjs)", function () {
+  this.timeout(60_000);
+
+  it("should not fail the install when there is no C++ compiler, and say proofs use snarkjs", () => {
+    const script = path.join(ROOT, "native", "build.mjs");
+    const env = { ...process.env, CXX: path.join(os.tmpdir(), "no-such-compiler") };
+    const lenient = spawnSync(process.execPath, [script], { env, encoding: "utf8" });
+    expect(lenient.status).to.equal(0);
+    expect(lenient.stdout.trim()).to.match(/^zkinfer native prover: no C\+\+ compiler .*; proofs use snarkjs$/);
+    const strict = spawnSync(process.execPath, [script, "--strict"], { env, encoding: "utf8" });
+    expect(strict.status).to.equal(1);
   });
 });
