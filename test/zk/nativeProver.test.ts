@@ -9,6 +9,7 @@ import * as snarkjs from "snarkjs";
 import { buildCircuitInput } from "../../src/circuit/index.js";
 import { DEMO_LINEAR_CIRCUIT, demoLinearInput } from "../../src/circuit/demoLinear.js";
 import {
+  BN254_Q,
   BN254_R,
   compileCircuit,
   devSetup,
@@ -200,6 +201,30 @@ describe("# native prover", function () {
         }
       }
       const edited = path.join(dir, "edited.zkey");
+      await writeFile(edited, file);
+      const ref = await snarkjsZeroBlinding(edited, demo.wtns);
+      const ours = await proveNative({ zkey: edited, witness: demo.wtns, zeroBlinding: true });
+      expect(ours.proof).to.deep.equal(ref.proof);
+    });
+
+    it("should match snarkjs's MSMs when every base is ±P (doublings and cancellations in the buckets)", async () => {
+      // Section A (and B1) rewritten to one point P, every third one negated: each bucket sees
+      // P + P (the doubling path) and P + (−P) (an emptied bucket), in and across batches.
+      const file = Buffer.from(await readFile(demo.setup.zkey));
+      const s = sections(file);
+      const le = (b: Buffer) => BigInt("0x" + Buffer.from(b).reverse().toString("hex"));
+      const toLe = (v: bigint) => Buffer.from(v.toString(16).padStart(64, "0"), "hex").reverse();
+      for (const id of [5, 6]) {
+        const sec = s.get(id)!;
+        const n = sec.size / 64;
+        let base = -1;
+        for (let i = 0; i < n && base < 0; i++)
+          if (file.subarray(sec.offset + 64 * i, sec.offset + 64 * i + 64).some((b) => b !== 0)) base = i;
+        const p = Buffer.from(file.subarray(sec.offset + 64 * base, sec.offset + 64 * base + 64));
+        const neg = Buffer.concat([p.subarray(0, 32), toLe(BN254_Q - le(p.subarray(32, 64)))]);
+        for (let i = 0; i < n; i++) (i % 3 === 2 ? neg : p).copy(file, sec.offset + 64 * i);
+      }
+      const edited = path.join(dir, "plusminus.zkey");
       await writeFile(edited, file);
       const ref = await snarkjsZeroBlinding(edited, demo.wtns);
       const ours = await proveNative({ zkey: edited, witness: demo.wtns, zeroBlinding: true });
