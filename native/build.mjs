@@ -27,18 +27,28 @@ try {
   const probe = spawnSync(cxx, ["--version"], { encoding: "utf8" });
   if (probe.error || probe.status !== 0) done(false, `no C++ compiler (${cxx}); proofs use snarkjs`);
   mkdirSync(path.dirname(out), { recursive: true });
-  const tmp = `${out}.tmp-${process.pid}`;
-  const arch = process.arch === "x64" ? ["-march=x86-64-v2"] : [];
-  const args = ["-O3", ...arch, "-std=c++17", "-pthread", "-o", tmp, path.join(dir, "prover.cpp")];
   const t0 = Date.now();
-  const r = spawnSync(cxx, args, { encoding: "utf8" });
-  if (r.error || r.status !== 0) {
-    rmSync(tmp, { force: true });
-    const why = (r.stderr || String(r.error || "")).split("\n").find((l) => l.includes("error")) ?? "compile failed";
-    done(false, `build failed (${why.trim()}); proofs use snarkjs`);
+  // The portable binary, then (x64) the x86-64-v3 one it runs when the CPU allows (BMI2's mulx).
+  const compile = (file, flags) => {
+    const tmp = `${file}.tmp-${process.pid}`;
+    const args = ["-O3", ...flags, "-std=c++17", "-pthread", "-o", tmp, path.join(dir, "prover.cpp")];
+    const r = spawnSync(cxx, args, { encoding: "utf8" });
+    if (r.error || r.status !== 0) {
+      rmSync(tmp, { force: true });
+      return (r.stderr || String(r.error || "")).split("\n").find((l) => l.includes("error")) ?? "compile failed";
+    }
+    renameSync(tmp, file);
+    return undefined;
+  };
+  const failed = compile(out, process.arch === "x64" ? ["-march=x86-64-v2"] : []);
+  if (failed) done(false, `build failed (${failed.trim()}); proofs use snarkjs`);
+  let extra = "";
+  if (process.arch === "x64") {
+    rmSync(`${out}-v3`, { force: true });
+    const v3 = compile(`${out}-v3`, ["-march=x86-64-v3", "-DZKP_V3"]);
+    extra = v3 ? ` (no x86-64-v3 build: ${v3.trim()})` : " and its x86-64-v3 variant";
   }
-  renameSync(tmp, out);
-  done(true, `built ${path.relative(process.cwd(), out)} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  done(true, `built ${path.relative(process.cwd(), out)}${extra} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 } catch (err) {
   done(false, `build failed (${err instanceof Error ? err.message : String(err)}); proofs use snarkjs`);
 }

@@ -273,13 +273,14 @@ struct BatchBuckets {
   }
 };
 
-// Window size minimising additions (one per point per window, two per bucket per window). Capped
-// at 16 bits: a worker's buckets (affine, Jacobian twin, flags) stay near 20 MiB for G2.
+// Window size minimising additions (one per point per window, two per bucket per window; signed
+// digits need 2^(c-1) buckets). Capped at 15 bits: digits fit 16 bits and a worker's buckets stay
+// near 5 MiB for G2.
 static int chooseWindow(size_t n) {
-  int best = 1;
+  int best = 2;
   double bestCost = 1e300;
-  for (int c = 1; c <= 16; c++) {
-    const double cost = std::ceil(254.0 / c) * ((double)n + 2.0 * (double)(1u << c));
+  for (int c = 2; c <= 15; c++) {
+    const double cost = std::ceil(255.0 / c) * ((double)n + (double)(1u << c));
     if (cost < bestCost) {
       bestCost = cost;
       best = c;
@@ -301,35 +302,61 @@ static Jac<F> msm(const uint8_t* bases, const u64* scalars, size_t n) {
       break;
     }
   if (bits == 0) return Jac<F>::infinity();
-  const int c = std::min(chooseWindow(n), std::max(1, bits));
-  const int nWindows = (bits + c - 1) / c;
+  // Signed digits in [-2^(c-1), 2^(c-1)]: a digit of half or more borrows from the next window,
+  // and -d uses bucket d with the point negated (half the buckets). The top window never borrows:
+  // with nWindows = ceil((bits + 1) / c) its digit is at most 2^(c-1). Digits are computed once per
+  // scalar (16 bits each, window-major).
+  const int c = std::min(chooseWindow(n), std::max(2, bits + 1));
+  const int nWindows = (bits + 1 + c - 1) / c;
+  const u64 half = (u64)1 << (c - 1);
   const size_t nChunks = std::max<size_t>(1, std::min<size_t>(n / 4096 + 1, (2 * (size_t)gThreads + nWindows - 1) / nWindows));
   const size_t chunk = (n + nChunks - 1) / nChunks;
   const size_t nTasks = (size_t)nWindows * nChunks;
   std::vector<Jac<F>> results(nTasks, Jac<F>::infinity());
   std::atomic<size_t> next(0);
-  const u64 mask = (c == 64) ? ~(u64)0 : (((u64)1 << c) - 1);
+  const u64 mask = ((u64)1 << c) - 1;
+  std::vector<int16_t> digits((size_t)nWindows * n);
+  parallelFor(n, [&](size_t b, size_t e) {
+    for (size_t i = b; i < e; i++) {
+      const u64* s = scalars + 4 * i;
+      u64 carry = 0;
+      for (int w = 0; w < nWindows; w++) {
+        const int bit = w * c, limb = bit >> 6, sh = bit & 63;
+        u64 raw = 0;
+        if (limb < 4) {
+          raw = s[limb] >> sh;
+          if (sh + c > 64 && limb < 3) raw |= s[limb + 1] << (64 - sh);
+          raw &= mask;
+        }
+        int64_t d = (int64_t)(raw + carry);
+        carry = 0;
+        if (w < nWindows - 1 && d >= (int64_t)half) {
+          d -= (int64_t)1 << c;
+          carry = 1;
+        }
+        digits[(size_t)w * n + i] = (int16_t)d;
+      }
+    }
+  }, 4096);
 
   auto worker = [&]() {
-    BatchBuckets<F> bk((size_t)1 << c);
+    BatchBuckets<F> bk((size_t)half + 1);
     for (;;) {
       const size_t task = next.fetch_add(1);
       if (task >= nTasks) break;
       const int w = (int)(task / nChunks);
       const size_t b = (task % nChunks) * chunk, e = std::min(n, b + chunk);
       if (b >= e) continue;
-      const int bit = w * c, limb = bit >> 6, sh = bit & 63;
+      const int16_t* dw = digits.data() + (size_t)w * n;
       bk.reset();
       for (size_t i = b; i < e; i++) {
-        const u64* s = scalars + 4 * i;
-        u64 d = s[limb] >> sh;
-        if (sh + c > 64 && limb < 3) d |= s[limb + 1] << (64 - sh);
-        d &= mask;
+        const int d = dw[i];
         if (d == 0) continue;
         Affine<F> q;
         memcpy(&q, bases + i * sizeof(Affine<F>), sizeof(Affine<F>));
         if (q.isInfinity()) continue;
-        bk.add((uint32_t)d, q);
+        if (d < 0) q.y = F::neg(q.y);
+        bk.add((uint32_t)(d < 0 ? -d : d), q);
       }
       results[task] = bk.finish();
     }
@@ -716,8 +743,28 @@ static int prove(const char* zkeyPath, const char* wtnsPath, bool zeroBlinding) 
 
 }  // namespace zkp
 
+// The install builds this file twice: for x86-64-v2 (runs on any machine of the kind) and, as
+// zkinfer-prover-v3, for x86-64-v3 (BMI2's mulx for the 64x64->128-bit products, AVX2). The v2
+// binary runs the v3 one next to it when the CPU has those instructions (checked at run time);
+// ZKINFER_PROVER_PORTABLE=1 keeps the v2 code.
+static void maybeExecV3(char** argv) {
+#if defined(__x86_64__) && !defined(ZKP_V3)
+  __builtin_cpu_init();
+  if (!__builtin_cpu_supports("x86-64-v3") || std::getenv("ZKINFER_PROVER_PORTABLE")) return;
+  char self[4096];
+  const ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (k <= 0) return;
+  self[k] = 0;
+  const std::string v3 = std::string(self) + "-v3";
+  if (access(v3.c_str(), X_OK) == 0) execv(v3.c_str(), argv);  // returns only on failure
+#else
+  (void)argv;
+#endif
+}
+
 int main(int argc, char** argv) {
   using namespace zkp;
+  maybeExecV3(argv);
   std::vector<std::string> pos;
   bool zeroBlinding = false;
   for (int i = 1; i < argc; i++) {
@@ -726,7 +773,11 @@ int main(int argc, char** argv) {
     else pos.push_back(argv[i]);
   }
   if (pos.size() == 1 && pos[0] == "--version") {
-    printf("zkinfer-prover 1\n");
+#ifdef ZKP_V3
+    printf("zkinfer-prover 1 (x86-64-v3)\n");
+#else
+    printf("zkinfer-prover 1 (x86-64-v2)\n");
+#endif
     return 0;
   }
   if (pos.size() != 3 || pos[0] != "prove") {
