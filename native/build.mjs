@@ -4,7 +4,9 @@
 // proof is made by snarkjs. `--strict` (npm run build:native) exits 1 on failure instead.
 //
 // -march=x86-64-v2, not -march=native: the binary must run on any machine of the same kind (CI
-// builds it on one machine and may run it on another).
+// builds it on one machine and may run it on another). On x64 a second build for x86-64-v3
+// (zkinfer-prover-v3) is what the portable binary runs when the CPU supports it (checked at run
+// time, see prover.cpp).
 import { spawnSync } from "node:child_process";
 import { mkdirSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";

@@ -174,6 +174,17 @@ describe("# native prover", function () {
       expect(one.proof).to.deep.equal(many.proof);
     });
 
+    it("should give the same proof from the portable (x86-64-v2) build as from the x86-64-v3 one", async () => {
+      const v3 = await proveNative({ zkey: demo.setup.zkey, witness: demo.wtns, zeroBlinding: true });
+      process.env.ZKINFER_PROVER_PORTABLE = "1";
+      try {
+        const portable = await proveNative({ zkey: demo.setup.zkey, witness: demo.wtns, zeroBlinding: true });
+        expect(portable.proof).to.deep.equal(v3.proof);
+      } finally {
+        delete process.env.ZKINFER_PROVER_PORTABLE;
+      }
+    });
+
     it("should match snarkjs's MSMs on keys with repeated bases and points at infinity", async () => {
       // Copies some A, B1, B2 and C points onto others (repeated bases: the same point lands twice
       // in one bucket, the doubling path of the mixed addition) and zeroes others (infinity). Such
