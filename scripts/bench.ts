@@ -15,6 +15,11 @@ const benches: { name: string; command: string[]; file: string }[] = [
   { name: "market", command: ["npx", "hardhat", "run", "scripts/bench-market.ts"], file: "scripts/bench-market.ts" },
   { name: "gas", command: ["node", "--import", "tsx", "scripts/bench-gas.ts"], file: "scripts/bench-gas.ts" },
   {
+    name: "prover",
+    command: ["node", "--import", "tsx", "scripts/bench-prover.ts"],
+    file: "scripts/bench-prover.ts",
+  },
+  {
     name: "accuracy",
     command: ["node", "--import", "tsx", "scripts/bench-accuracy.ts"],
     file: "scripts/bench-accuracy.ts",

@@ -10,6 +10,7 @@ export type ZkErrorCode =
   | "ZKEY_INVALID"
   | "SETUP_FAILED"
   | "WITNESS_FAILED"
+  | "WITNESS_INVALID"
   | "PROOF_INVALID"
   | "ARTIFACT_MISMATCH"
   | "BAD_ARGUMENT";

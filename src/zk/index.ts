@@ -28,6 +28,17 @@ export {
   type Groth16Proof,
   type ProofResult,
   type CircuitInput,
+  type ProverOptions,
 } from "./prover.js";
+export {
+  proveNative,
+  resolveProverBackend,
+  nativeProverBinary,
+  NATIVE_PROVER_PATH,
+  PROVER_ENV,
+  type ProverBackend,
+  type ProverChoice,
+  type NativeProof,
+} from "./nativeProver.js";
 export { packProof, unpackProof, verifierArgs, BN254_Q, BN254_R, type SolidityProof } from "./calldata.js";
 export { renderVerifier, exportVerifier, contractBaseName } from "./verifier.js";

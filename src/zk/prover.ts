@@ -5,6 +5,13 @@ import * as snarkjs from "snarkjs";
 
 import { BN254_R } from "./calldata.js";
 import { ZkError } from "./errors.js";
+import {
+  describeBackend,
+  proveNative,
+  resolveProverBackend,
+  type ProverBackend,
+  type ProverChoice,
+} from "./nativeProver.js";
 
 /** A Groth16 proof as snarkjs writes it (decimal strings, projective coordinates). */
 export interface Groth16Proof {
@@ -26,9 +33,28 @@ export interface ProofResult {
 /** Circuit input: signal name → value (numbers, bigints, decimal strings, nested arrays). */
 export type CircuitInput = Record<string, unknown>;
 
+type WorkerReply = { id: number; type: string } & Record<string, unknown>;
+
 interface Pending {
-  resolve: (r: ProofResult) => void;
+  resolve: (r: WorkerReply) => void;
   reject: (e: Error) => void;
+}
+
+export interface ProverOptions {
+  /**
+   * "native" (native/build/zkinfer-prover), "snarkjs", or "auto" (native when built). Default:
+   * $ZKINFER_PROVER, else "auto".
+   */
+  backend?: ProverChoice;
+  /** Where the one line saying which prover is used goes (default: stderr, once per process). */
+  log?: (line: string) => void;
+}
+
+let announced = false;
+function announceOnce(line: string): void {
+  if (announced) return;
+  announced = true;
+  console.error(`zkinfer ${line}`);
 }
 
 /**
@@ -36,11 +62,28 @@ interface Pending {
  * a CLI drawing a progress bar) keeps running, a large circuit's memory stays out of the caller,
  * and snarkjs's curve and thread pool stay warm between proofs. Proofs are queued: the prover
  * proves one at a time, itself using every core for its multi-scalar multiplications.
+ *
+ * With the native prover (the default when it is built, see nativeProver.ts), the child computes
+ * the witness, native/build/zkinfer-prover makes the proof from the zkey and the witness bytes,
+ * and the child checks the proof against the zkey's verification key before it is returned: a
+ * corrupt zkey or a witness of another circuit gives a PROOF_INVALID error, never a proof that
+ * does not verify.
  */
 export class Prover {
+  /** The backend this prover uses (resolved when it is made). */
+  readonly backend: ProverBackend;
+  private readonly choice: ProverChoice | undefined;
+  private readonly log: ((line: string) => void) | undefined;
   private worker: ChildProcess | null = null;
   private nextId = 0;
   private readonly pending = new Map<number, Pending>();
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(opts: ProverOptions = {}) {
+    this.choice = opts.backend;
+    this.log = opts.log;
+    this.backend = resolveProverBackend(opts.backend);
+  }
 
   private start(): ChildProcess {
     if (this.worker) return this.worker;
@@ -50,24 +93,22 @@ export class Prover {
       // The circom witness runtime prints failed asserts itself; the error says it in one line.
       stdio: ["ignore", "ignore", "ignore", "ipc"],
     });
-    worker.on("message", (msg: { id: number; type: string } & Record<string, unknown>) => {
+    worker.on("message", (msg: WorkerReply) => {
       const p = this.pending.get(msg.id);
       if (!p) return;
       this.pending.delete(msg.id);
-      if (msg.type === "proof") {
-        p.resolve(msg as unknown as ProofResult);
-      } else if (msg.type === "error") {
+      if (msg.type === "error") {
         const stage = msg.stage as string;
         p.reject(
           new ZkError(
             stage === "witness" ? "WITNESS_FAILED" : "PROOF_INVALID",
             stage === "witness"
               ? `witness generation failed (the input does not satisfy the circuit): ${firstLine(msg.message as string)}`
-              : `proving failed: ${firstLine(msg.message as string)}`,
+              : `${stage === "verify" ? "checking the native proof failed" : "proving failed"}: ${firstLine(msg.message as string)}`,
           ),
         );
-      } else if (msg.type === "closed") {
-        p.resolve(undefined as unknown as ProofResult);
+      } else {
+        p.resolve(msg);
       }
     });
     worker.on("error", (err) => this.failAll(err));
@@ -84,6 +125,15 @@ export class Prover {
     this.pending.clear();
   }
 
+  private request(msg: Record<string, unknown>): Promise<WorkerReply> {
+    const id = this.nextId++;
+    const worker = this.start();
+    return new Promise<WorkerReply>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      worker.send({ ...msg, id });
+    });
+  }
+
   /** Computes the witness from `input` with the circuit's wasm, then a Groth16 proof. */
   prove(args: { wasm: string; zkey: string; input: CircuitInput }): Promise<ProofResult> {
     for (const [what, file] of [
@@ -92,12 +142,30 @@ export class Prover {
     ] as const) {
       if (!existsSync(file)) throw new ZkError("BAD_ARGUMENT", `invalid ${what}: file not found: ${file}`);
     }
-    const id = this.nextId++;
-    const worker = this.start();
-    return new Promise<ProofResult>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      worker.send({ id, wasm: args.wasm, zkey: args.zkey, input: toJsonSafe(args.input) });
-    });
+    const line = describeBackend(this.backend, this.choice);
+    if (this.log) this.log(line);
+    else announceOnce(line);
+    const input = toJsonSafe(args.input);
+    if (this.backend === "snarkjs") {
+      return this.request({ wasm: args.wasm, zkey: args.zkey, input }) as unknown as Promise<ProofResult>;
+    }
+    // One native proof at a time (each uses every core), in the order asked.
+    const run = this.queue.then(() => this.proveNative(args.wasm, args.zkey, input));
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  private async proveNative(wasm: string, zkey: string, input: unknown): Promise<ProofResult> {
+    const w = await this.request({ wasm, input, witnessOnly: true });
+    const { proof, publicSignals, proveMs } = await proveNative({ zkey, witness: w.wtns as Uint8Array });
+    const checked = await this.request({ type: "verify", zkey, proof, publicSignals });
+    if (checked.ok !== true) {
+      throw new ZkError(
+        "PROOF_INVALID",
+        "the native proof does not verify against the zkey's verification key (a corrupt zkey, or a zkey of another circuit)",
+      );
+    }
+    return { proof, publicSignals, witnessMs: w.witnessMs as number, proveMs };
   }
 
   /** Stops the prover process (and snarkjs's threads inside it). */

@@ -2,7 +2,24 @@
 // way under tsx, Hardhat's mocha and a compiled build. A process rather than a worker thread:
 // ffjavascript's thread pool (web-worker) assumes it runs on a main thread. It keeps snarkjs's
 // curve and threads warm between proofs; the zkey is re-read per proof, cheap next to the MSMs.
+// With the native prover the parent asks for the witness bytes only ({witnessOnly: true}), proves
+// natively, then asks this process to check the proof ({type: "verify"}) against the zkey's
+// verification key (exported once per zkey file).
+import { statSync } from "node:fs";
 import * as snarkjs from "snarkjs";
+
+const verificationKeys = new Map();
+
+async function verificationKey(zkey) {
+  const st = statSync(zkey);
+  const key = `${zkey}:${st.size}:${st.mtimeMs}`;
+  let vk = verificationKeys.get(key);
+  if (!vk) {
+    vk = await snarkjs.zKey.exportVerificationKey(zkey);
+    verificationKeys.set(key, vk);
+  }
+  return vk;
+}
 
 const parentPort = {
   postMessage: (m) => process.send(m),
@@ -17,6 +34,16 @@ parentPort.on("message", async (msg) => {
     parentPort.close();
     process.exit(0);
   }
+  if (msg.type === "verify") {
+    try {
+      const vk = await verificationKey(msg.zkey);
+      const ok = await snarkjs.groth16.verify(vk, msg.publicSignals, msg.proof);
+      parentPort.postMessage({ id: msg.id, type: "verified", ok });
+    } catch (err) {
+      parentPort.postMessage({ id: msg.id, type: "error", stage: "verify", message: String(err?.message ?? err) });
+    }
+    return;
+  }
   const { id, wasm, zkey, input } = msg;
   const t0 = performance.now();
   let witness;
@@ -28,6 +55,10 @@ parentPort.on("message", async (msg) => {
     return;
   }
   const t1 = performance.now();
+  if (msg.witnessOnly) {
+    parentPort.postMessage({ id, type: "witness", wtns: witness.data, witnessMs: t1 - t0 });
+    return;
+  }
   try {
     const { proof, publicSignals } = await snarkjs.groth16.prove(zkey, witness);
     const t2 = performance.now();
