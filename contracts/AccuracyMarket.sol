@@ -2,12 +2,12 @@
 pragma solidity 0.8.28;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
-import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IAccuracyMarket} from "./interfaces/IAccuracyMarket.sol";
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
-import {AuditCircuits} from "./audit/AuditCircuits.sol";
+import {AuditCircuits} from "./base/AuditCircuits.sol";
+import {PullPayments} from "./base/PullPayments.sol";
 import {DatasetSampling} from "./libraries/DatasetSampling.sol";
-import {SNARK_SCALAR_FIELD_R} from "./Constants.sol";
+import {SNARK_SCALAR_FIELD_R} from "./libraries/Constants.sol";
 
 /// @title AccuracyMarket
 /// @notice Accuracy claims on committed test sets, challenged and proven (see IAccuracyMarket for
@@ -15,9 +15,9 @@ import {SNARK_SCALAR_FIELD_R} from "./Constants.sol";
 /// @dev Money (ETH only): collateral of claims, fees of open challenges, pull balances.
 ///        address(this).balance == Σ claim.collateral + Σ fee of non-terminal challenges + Σ balances
 ///      holds after every transaction. Value enters in postClaim, addCollateral and challenge and
-///      leaves only through withdraw. Every challenge ends in exactly one terminal state, reached
-///      once; a slash never exceeds the amount the challenge locked.
-contract AccuracyMarket is AuditCircuits, ReentrancyGuardTransient, IAccuracyMarket {
+///      leaves only through withdraw and withdrawTo (PullPayments). Every challenge ends in exactly
+///      one terminal state, reached once; a slash never exceeds the amount the challenge locked.
+contract AccuracyMarket is AuditCircuits, PullPayments, IAccuracyMarket {
     uint64 public constant MIN_WINDOW = 1 minutes;
     uint64 public constant MAX_WINDOW = 30 days;
     /// @notice How long a retiring claim still accepts challenges.
@@ -34,7 +34,6 @@ contract AccuracyMarket is AuditCircuits, ReentrancyGuardTransient, IAccuracyMar
     mapping(bytes32 claimId => Claim) internal _claims;
     mapping(uint256 challengeId => Challenge) internal _challenges;
     mapping(uint256 challengeId => mapping(uint256 word => uint256)) internal _provenChunks;
-    mapping(address account => uint256) internal _balances;
     uint256 internal _nextChallengeId = 1;
 
     constructor(
@@ -273,16 +272,6 @@ contract AccuracyMarket is AuditCircuits, ReentrancyGuardTransient, IAccuracyMar
         }
     }
 
-    /// @inheritdoc IAccuracyMarket
-    function withdraw() external override nonReentrant returns (uint256 amount) {
-        amount = _balances[msg.sender];
-        if (amount == 0) revert Accuracy__NothingToWithdraw(msg.sender);
-        _balances[msg.sender] = 0;
-        emit Withdrawn(msg.sender, amount);
-        (bool ok, ) = payable(msg.sender).call{value: amount}("");
-        if (!ok) revert Accuracy__TransferFailed(msg.sender, amount);
-    }
-
     // ──────────────────────────────────────────── Views ────────────────────────────────────────────
 
     /// @inheritdoc IAccuracyMarket
@@ -331,11 +320,6 @@ contract AccuracyMarket is AuditCircuits, ReentrancyGuardTransient, IAccuracyMar
     /// @inheritdoc IAccuracyMarket
     function getChallenge(uint256 challengeId) external view override returns (Challenge memory) {
         return _challenges[challengeId];
-    }
-
-    /// @inheritdoc IAccuracyMarket
-    function withdrawable(address account) external view override returns (uint256) {
-        return _balances[account];
     }
 
     /// @inheritdoc IAccuracyMarket

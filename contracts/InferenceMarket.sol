@@ -3,9 +3,9 @@ pragma solidity 0.8.28;
 
 import {IInferenceMarket} from "./interfaces/IInferenceMarket.sol";
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
-import {MarketCore} from "./MarketCore.sol";
-import {StakeManager} from "./StakeManager.sol";
-import {Groth16Call} from "./Groth16Call.sol";
+import {MarketCore} from "./base/MarketCore.sol";
+import {StakeManager} from "./base/StakeManager.sol";
+import {Groth16Call} from "./libraries/Groth16Call.sol";
 
 /// @title InferenceMarket
 /// @notice Escrowed query bounties for verifiable ML inference, settled by Groth16 proofs.
@@ -217,7 +217,7 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
         StoredRequest storage r = _requireOpen(requestId);
         bytes32 modelId = r.modelId;
         (address provider, ) = REGISTRY.reclaimTerms(modelId);
-        if (msg.sender != provider) revert Market__NotModelProvider(modelId, msg.sender);
+        if (msg.sender != provider) revert IModelRegistry.Registry__NotModelProvider(modelId, msg.sender);
         if (block.timestamp > r.deadline) revert Market__DeadlinePassed(requestId, r.deadline);
 
         r.status = RequestStatus.Declined;

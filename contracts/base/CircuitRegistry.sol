@@ -2,54 +2,43 @@
 pragma solidity 0.8.28;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
-import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
-import {ICircuitRegistry} from "./interfaces/ICircuitRegistry.sol";
-import {Groth16Call} from "./Groth16Call.sol";
+import {ICircuitRegistry} from "../interfaces/ICircuitRegistry.sol";
+import {Groth16Call} from "../libraries/Groth16Call.sol";
+import {Owned} from "./Owned.sol";
+import {SetupPolicy} from "./SetupPolicy.sol";
 
 /// @title CircuitRegistry
-/// @notice Owner-approved circuits and their verifiers (see ICircuitRegistry for the rules). The
-///         owner (later: governance) moves in two steps and cannot renounce.
+/// @notice Owner-approved circuits and their verifiers (see ICircuitRegistry for the rules, and
+///         ISetupPolicy for the setup policy it shares with the audit circuits). The owner (later:
+///         governance) moves in two steps and cannot renounce.
 /// @dev The verifier's code hash is recorded for off-chain audit (compare it with the verifier
 ///      exported from `zkeyHash`). It is not re-checked at settlement: since Cancun (EIP-6780)
 ///      deployed code cannot change, and the snarkjs template has no SELFDESTRUCT.
-abstract contract CircuitRegistry is ICircuitRegistry, Ownable2Step {
-    /// @notice Largest batch size: N = 1 + 2k public signals cost ~6.2k gas each to verify.
-    uint16 public constant MAX_BATCH_SIZE = 64;
-    /// @notice Phase-2 contributions a non-dev circuit needs (the provider is never the only one).
-    uint16 public constant MIN_CONTRIBUTORS = 2;
-
-    /// @notice Whether development (insecure setup) circuits may be approved. False on any chain
-    ///         where money is real.
-    bool public immutable ALLOW_DEV_CIRCUITS;
-
+abstract contract CircuitRegistry is ICircuitRegistry, Owned, SetupPolicy {
     mapping(bytes32 circuitId => Circuit) internal _circuits;
 
-    constructor(address initialOwner, bool allowDevCircuits) Ownable(initialOwner) {
-        ALLOW_DEV_CIRCUITS = allowDevCircuits;
-    }
+    constructor(address initialOwner, bool allowDevCircuits) Ownable(initialOwner) SetupPolicy(allowDevCircuits) {}
 
     /// @inheritdoc ICircuitRegistry
     function approveCircuit(bytes32 circuitId, CircuitParams calldata p) external override onlyOwner {
-        if (circuitId == bytes32(0)) revert Market__CircuitIdZero();
-        if (_circuits[circuitId].verifier != address(0)) revert Market__CircuitAlreadyApproved(circuitId);
-        if (p.verifier.code.length == 0) revert Market__VerifierHasNoCode(p.verifier);
-        if (p.batchSize == 0 || p.batchSize > MAX_BATCH_SIZE)
-            revert Market__InvalidBatchSize(p.batchSize, MAX_BATCH_SIZE);
-        if (p.zkeyHash == bytes32(0)) revert Market__MissingHash(circuitId, "zkeyHash");
-        if (p.architectureHash == bytes32(0)) revert Market__MissingHash(circuitId, "architectureHash");
-        if (p.dev) {
-            if (!ALLOW_DEV_CIRCUITS) revert Market__DevCircuitsDisabled(circuitId);
-        } else {
-            if (p.transcriptHash == bytes32(0)) revert Market__MissingHash(circuitId, "transcriptHash");
-            if (p.contributors < MIN_CONTRIBUTORS)
-                revert Market__TooFewContributors(circuitId, p.contributors, MIN_CONTRIBUTORS);
-            if (p.visibility == Visibility.PublicWeights && p.beaconHash == bytes32(0))
-                revert Market__BeaconRequired(circuitId);
-        }
-
-        uint16 n = 1 + 2 * p.batchSize;
-        bytes4 selector = Groth16Call.selectorFor(n);
-        _probe(p.verifier, selector, n);
+        if (circuitId != bytes32(0) && _circuits[circuitId].verifier != address(0))
+            revert Registry__CircuitAlreadyApproved(circuitId);
+        uint16 n = 1 + 2 * (p.batchSize > MAX_BATCH_SIZE ? 0 : p.batchSize);
+        bytes4 selector = _checkSetup(
+            circuitId,
+            Setup({
+                verifier: p.verifier,
+                batchSize: p.batchSize,
+                dev: p.dev,
+                contributors: p.contributors,
+                zkeyHash: p.zkeyHash,
+                transcriptHash: p.transcriptHash,
+                architectureHash: p.architectureHash
+            }),
+            n
+        );
+        if (!p.dev && p.visibility == Visibility.PublicWeights && p.beaconHash == bytes32(0))
+            revert Registry__BeaconRequired(circuitId);
 
         Circuit storage c = _circuits[circuitId];
         c.verifier = p.verifier;
@@ -85,25 +74,10 @@ abstract contract CircuitRegistry is ICircuitRegistry, Ownable2Step {
         return Groth16Call.selectorFor(numPublicSignals);
     }
 
-    /// @notice Disabled: an ownerless registry could never revoke a compromised circuit.
-    function renounceOwnership() public view override onlyOwner {
-        revert Market__RenounceDisabled();
-    }
-
     /// @dev An approved, not revoked circuit.
     function _requireCircuit(bytes32 circuitId) internal view returns (Circuit storage c) {
         c = _circuits[circuitId];
-        if (c.verifier == address(0)) revert Market__CircuitNotApproved(circuitId);
-        if (c.revoked) revert Market__CircuitRevoked(circuitId);
-    }
-
-    /// @dev verifyProof(0…0) must return a well-formed false. A verifier with another N has no
-    ///      function under `selector` (the snarkjs template has no fallback) and reverts.
-    function _probe(address verifier, bytes4 selector, uint16 n) private view {
-        (bool callOk, bool accepted) = Groth16Call.verify(
-            verifier,
-            Groth16Call.encode(selector, [uint256(0), 0, 0, 0, 0, 0, 0, 0], new uint256[](n))
-        );
-        if (!callOk || accepted) revert Market__VerifierProbeFailed(verifier, n);
+        if (c.verifier == address(0)) revert Registry__CircuitNotApproved(circuitId);
+        if (c.revoked) revert Registry__CircuitRevoked(circuitId);
     }
 }

@@ -95,8 +95,6 @@ interface IInferenceMarket is IMarketCore, IStakeManager {
 
     error Market__RegistryHasNoCode(address registry);
     error Market__BountyTooSmall(uint256 amount, uint256 required);
-    /// @notice Only the model's provider may decline its requests.
-    error Market__NotModelProvider(bytes32 modelId, address caller);
     error Market__DeadlineOutOfRange(uint64 deadline, uint64 earliest, uint64 latest);
     error Market__ModelAtCapacity(bytes32 modelId, uint32 capacity);
     error Market__RequestNotOpen(uint256 requestId, RequestStatus status);

@@ -127,12 +127,12 @@ describe("InferenceMarket: bounties", () => {
       const f = await loadFixture(marketFixture);
       await expect(post(f, { modelId: ethers.id("unknown") })).to.be.revertedWithCustomError(
         f.registry,
-        "Market__ModelNotFound",
+        "Registry__ModelNotFound",
       );
       await f.registry.revokeCircuit(CIRCUIT_K1);
-      await expect(post(f)).to.be.revertedWithCustomError(f.registry, "Market__CircuitRevoked");
+      await expect(post(f)).to.be.revertedWithCustomError(f.registry, "Registry__CircuitRevoked");
       await f.registry.connect(f.provider).retireModel(f.modelId);
-      await expect(post(f)).to.be.revertedWithCustomError(f.registry, "Market__ModelRetired").withArgs(f.modelId);
+      await expect(post(f)).to.be.revertedWithCustomError(f.registry, "Registry__ModelRetired").withArgs(f.modelId);
     });
 
     it("should not post beyond the model's capacity, and free capacity on settlement", async () => {
@@ -186,7 +186,7 @@ describe("InferenceMarket: bounties", () => {
       const f = await loadFixture(marketFixture);
       const { requestId } = await post(f);
       await expect(f.market.connect(f.consumer).decline(requestId))
-        .to.be.revertedWithCustomError(f.market, "Market__NotModelProvider")
+        .to.be.revertedWithCustomError(f.market, "Registry__NotModelProvider")
         .withArgs(f.modelId, f.consumer.address);
     });
 

@@ -301,7 +301,7 @@ describe("InferenceMarket: settlement", () => {
       const { requestId } = await post(f);
       await f.registry.revokeCircuit(CIRCUIT_K1);
       await expect(f.market.fulfill(requestId, 7n, PROOF))
-        .to.be.revertedWithCustomError(f.registry, "Market__CircuitRevoked")
+        .to.be.revertedWithCustomError(f.registry, "Registry__CircuitRevoked")
         .withArgs(CIRCUIT_K1);
     });
 
@@ -369,7 +369,7 @@ describe("InferenceMarket: settlement", () => {
       const f = await loadFixture(marketFixture);
       const ids = await postMany(f, 3);
       await expect(f.market.fulfillBatch(ids, [1n, 2n, 3n], PROOF))
-        .to.be.revertedWithCustomError(f.registry, "Market__NoCircuitForBatchSize")
+        .to.be.revertedWithCustomError(f.registry, "Registry__NoCircuitForBatchSize")
         .withArgs(f.modelId, 3);
     });
 

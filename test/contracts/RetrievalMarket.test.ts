@@ -319,10 +319,10 @@ describe("RetrievalMarket", () => {
       const f = await fixture();
       const unknown = ethers.id("no such model");
       await expect(f.market.connect(f.provider).registerDataset(datasetParams(unknown)))
-        .to.be.revertedWithCustomError(f.market, "Retrieval__ModelNotFound")
+        .to.be.revertedWithCustomError(f.market, "Registry__ModelNotFound")
         .withArgs(unknown);
       await expect(f.market.connect(f.other).registerDataset(datasetParams(f.modelId)))
-        .to.be.revertedWithCustomError(f.market, "Retrieval__NotModelProvider")
+        .to.be.revertedWithCustomError(f.market, "Registry__NotModelProvider")
         .withArgs(f.modelId, f.other.address);
     });
 
@@ -330,7 +330,7 @@ describe("RetrievalMarket", () => {
       const f = await fixture();
       await f.registry.connect(f.provider).retireModel(f.modelId);
       await expect(f.market.connect(f.provider).registerDataset(datasetParams(f.modelId)))
-        .to.be.revertedWithCustomError(f.market, "Retrieval__ModelRetired")
+        .to.be.revertedWithCustomError(f.market, "Registry__ModelRetired")
         .withArgs(f.modelId);
     });
 
@@ -450,7 +450,7 @@ describe("RetrievalMarket", () => {
         [free, -free],
       );
       await expect(f.market.connect(f.provider).withdraw())
-        .to.be.revertedWithCustomError(f.market, "Retrieval__NothingToWithdraw")
+        .to.be.revertedWithCustomError(f.market, "Payment__NothingToWithdraw")
         .withArgs(f.provider.address);
       await expectNothingLost(f);
     });
@@ -523,7 +523,7 @@ describe("RetrievalMarket", () => {
       await expect(request(f)).to.be.revertedWithCustomError(f.market, "Audit__CircuitRevoked");
       const g = await fixture();
       await g.registry.connect(g.provider).retireModel(g.modelId);
-      await expect(request(g)).to.be.revertedWithCustomError(g.market, "Retrieval__ModelRetired");
+      await expect(request(g)).to.be.revertedWithCustomError(g.market, "Registry__ModelRetired");
     });
 
     it("should not accept class 65535 (the label mode), a zero commitment or a payment under the price", async () => {
@@ -1176,7 +1176,7 @@ describe("RetrievalMarket", () => {
       await relayRequest(f, payee);
       const address = await payee.getAddress();
       await expect(payee.exec(f.marketAddress, 0n, withdrawData()))
-        .to.be.revertedWithCustomError(f.market, "Retrieval__TransferFailed")
+        .to.be.revertedWithCustomError(f.market, "Payment__TransferFailed")
         .withArgs(address, PRICE + COLLATERAL);
       expect(await f.market.withdrawable(address)).to.equal(PRICE + COLLATERAL);
       await expectNothingLost(f, [payee]);
