@@ -254,22 +254,18 @@ contract AccuracyMarket is AuditCircuits, PullPayments, IAccuracyMarket {
         Challenge storage ch = _requireChallenge(challengeId);
         Claim storage cl = _claims[ch.claimId];
         ChallengeStatus s = ch.status;
-        AuditCircuit storage c = _auditCircuits[cl.auditCircuitId];
-        if (s == ChallengeStatus.Open || s == ChallengeStatus.Accepted || s == ChallengeStatus.Proving) {
-            if (c.revoked) return _settle(challengeId, ch, cl, ChallengeStatus.Cancelled);
-        }
-        if (s == ChallengeStatus.Open) {
-            if (block.timestamp <= ch.respondBy) revert Accuracy__TooEarly(challengeId, ch.respondBy);
-            _settle(challengeId, ch, cl, ChallengeStatus.Failed);
-        } else if (s == ChallengeStatus.Accepted) {
-            if (block.timestamp <= ch.revealBy) revert Accuracy__TooEarly(challengeId, ch.revealBy);
-            _settle(challengeId, ch, cl, ChallengeStatus.Abandoned);
-        } else if (s == ChallengeStatus.Proving) {
-            if (block.timestamp <= ch.proveBy) revert Accuracy__TooEarly(challengeId, ch.proveBy);
-            _settle(challengeId, ch, cl, ChallengeStatus.Failed);
-        } else {
-            revert Accuracy__WrongStatus(challengeId, s);
-        }
+        uint64 deadline;
+        if (s == ChallengeStatus.Open) deadline = ch.respondBy;
+        else if (s == ChallengeStatus.Accepted) deadline = ch.revealBy;
+        else if (s == ChallengeStatus.Proving) deadline = ch.proveBy;
+        else revert Accuracy__WrongStatus(challengeId, s);
+        // A revocation cuts short only a window still open when it happened: the party whose turn
+        // it was can no longer act, and nobody is at fault. A default that was complete before the
+        // revocation (deadline < revokedAt) is settled as a default all the same.
+        if (_revokedAt(_auditCircuits[cl.auditCircuitId]) <= deadline)
+            return _settle(challengeId, ch, cl, ChallengeStatus.Cancelled);
+        if (block.timestamp <= deadline) revert Accuracy__TooEarly(challengeId, deadline);
+        _settle(challengeId, ch, cl, s == ChallengeStatus.Accepted ? ChallengeStatus.Abandoned : ChallengeStatus.Failed);
     }
 
     // ──────────────────────────────────────────── Views ────────────────────────────────────────────

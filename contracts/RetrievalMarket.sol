@@ -333,25 +333,24 @@ contract RetrievalMarket is AuditCircuits, PullPayments, IRetrievalMarket {
         if (status == RequestStatus.None || status >= RequestStatus.Paid) _wrongStatus(requestId, status);
         Dataset storage d = _datasets[r.datasetId];
 
-        if (_auditCircuits[d.auditCircuitId].revoked) {
-            // The proofs can no longer be checked: nobody is at fault.
-            emit RetrievalCancelled(requestId, r.consumer, _close(r, d, RequestStatus.Cancelled, 0));
+        // A revocation cuts short only a window still open when it happened (the proofs can no
+        // longer be checked: nobody is at fault); a default complete before it (deadline <
+        // revokedAt) is settled as a default all the same.
+        uint64 revokedAt = _revokedAt(_auditCircuits[d.auditCircuitId]);
+        if (
+            status == RequestStatus.Committed &&
+            block.timestamp > r.revealDeadline &&
+            r.revealDeadline < revokedAt &&
+            r.returnedProven == r.returnedCount
+        ) {
+            // The consumer never revealed: it forfeited the spot check.
+            _pay(requestId, r, d, true);
             return;
         }
-        uint64 deadline;
-        if (status == RequestStatus.Open) {
-            deadline = r.resultsDeadline;
-        } else {
-            if (
-                status == RequestStatus.Committed &&
-                block.timestamp > r.revealDeadline &&
-                r.returnedProven == r.returnedCount
-            ) {
-                // The consumer never revealed: it forfeited the spot check.
-                _pay(requestId, r, d, true);
-                return;
-            }
-            deadline = r.proofDeadline;
+        uint64 deadline = status == RequestStatus.Open ? r.resultsDeadline : r.proofDeadline;
+        if (revokedAt <= deadline) {
+            emit RetrievalCancelled(requestId, r.consumer, _close(r, d, RequestStatus.Cancelled, 0));
+            return;
         }
         if (block.timestamp <= deadline) revert Retrieval__NotSettleable(requestId, status, deadline);
         uint128 slashed = r.collateralLocked;

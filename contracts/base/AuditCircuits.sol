@@ -65,12 +65,20 @@ abstract contract AuditCircuits is IAuditCircuits, Owned, SetupPolicy {
         if (c.verifier == address(0)) revert Audit__CircuitNotApproved(circuitId);
         if (c.revoked) revert Audit__CircuitRevoked(circuitId);
         c.revoked = true;
+        c.revokedAt = uint64(block.timestamp);
         emit AuditCircuitRevoked(circuitId);
     }
 
     /// @inheritdoc IAuditCircuits
     function getAuditCircuit(bytes32 circuitId) external view override returns (AuditCircuit memory) {
         return _auditCircuits[circuitId];
+    }
+
+    /// @dev When the circuit was revoked; type(uint64).max while it is not. A deadline `t` passed
+    ///      before the revocation iff `t < _revokedAt(c)`: a party in default at revocation time
+    ///      stays in default.
+    function _revokedAt(AuditCircuit storage c) internal view returns (uint64) {
+        return c.revoked ? c.revokedAt : type(uint64).max;
     }
 
     /// @dev An approved, not revoked audit circuit.

@@ -274,7 +274,9 @@ interface IAccuracyMarket is IAuditCircuits, IPullPayments {
     function concede(uint256 challengeId) external;
 
     /// @notice Anyone: settles a challenge whose window passed (provider silent or proofs missing →
-    ///         Failed; challenger silent → Abandoned) or whose audit circuit was revoked (Cancelled).
+    ///         Failed; challenger silent → Abandoned) or whose audit circuit was revoked while the
+    ///         current window was still open (Cancelled). A default complete before the revocation
+    ///         (deadline < revokedAt) is still a default.
     function expire(uint256 challengeId) external;
 
     /// @notice n (a multiple of the circuit's batch size), number of proofs, and the fee.

@@ -39,6 +39,7 @@ interface IAuditCircuits is ISetupPolicy {
         // slot 1
         uint16 contributors;
         uint64 approvedAt;
+        uint64 revokedAt; // 0 until revoked
         // slots 2..5
         bytes32 verifierCodehash;
         bytes32 zkeyHash;
@@ -64,8 +65,10 @@ interface IAuditCircuits is ISetupPolicy {
     /// @dev invariant an approved audit circuit's verifier, selector, batch size and depth never change.
     function approveAuditCircuit(bytes32 circuitId, AuditCircuitParams calldata params) external;
 
-    /// @notice Owner: revokes an audit circuit (its setup was found compromised). Irreversible; open
-    ///         challenges on it end without a slash.
+    /// @notice Owner: revokes an audit circuit (its setup was found compromised). Irreversible.
+    ///         An open challenge or request whose current deadline had not passed at revocation
+    ///         ends without a slash (its party could no longer prove); a default that happened
+    ///         before the revocation is still settled as a default.
     function revokeAuditCircuit(bytes32 circuitId) external;
 
     /// @notice The audit circuit entry (verifier == address(0) if never approved).

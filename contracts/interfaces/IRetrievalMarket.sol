@@ -284,7 +284,8 @@ interface IRetrievalMarket is IAuditCircuits, IPullPayments {
 
     /// @notice Anyone: ends a request whose deadline passed (Slashed, or Paid if the consumer never
     ///         revealed and every returned item was proven), or whose audit circuit was revoked
-    ///         (Cancelled). Reverts if there is nothing to settle yet.
+    ///         while its current deadline had not yet passed (Cancelled). A default complete before
+    ///         the revocation is still a default. Reverts if there is nothing to settle yet.
     function settle(uint256 requestId) external;
 
     // ──────────────────────────────────────────── Views ────────────────────────────────────────────

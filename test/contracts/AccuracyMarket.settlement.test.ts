@@ -158,6 +158,63 @@ describe("AccuracyMarket", function () {
     });
   });
 
+  describe("# revocation of the audit circuit (case 43)", () => {
+    it("should still slash a provider that never answered before the revocation", async () => {
+      const f = await loadFixture(deployAll);
+      const claimId = await postClaim(f);
+      const [, , fee] = await f.market.challengeTerms(claimId, 5000, 9500);
+      await f.market.connect(f.challenger).challenge(claimId, 5000, 9500, COMMITMENT, "uri", { value: fee });
+      await time.increase(HOUR + 1n); // the response window passed: the provider is in default
+      await f.market.revokeAuditCircuit(AUDIT_CIRCUIT);
+      await expect(f.market.expire(1n))
+        .to.emit(f.market, "ChallengeResolved")
+        .withArgs(1n, claimId, Status.Failed, 0n, 8n, 0n, fee + SLASH, SLASH);
+      await expectAccounted(f, [claimId]);
+    });
+
+    it("should still slash a provider whose proofs were late before the revocation", async () => {
+      const f = await loadFixture(deployAll);
+      const claimId = await postClaim(f);
+      const id = await openChallenge(f, claimId, 5000);
+      await time.increase(PROVE_WINDOW + 1n);
+      await f.market.revokeAuditCircuit(AUDIT_CIRCUIT);
+      const fee = (await f.market.getChallenge(id)).fee;
+      await expect(f.market.expire(id))
+        .to.emit(f.market, "ChallengeResolved")
+        .withArgs(id, claimId, Status.Failed, 0n, 8n, 0n, fee + SLASH, SLASH);
+      await expectAccounted(f, [claimId]);
+    });
+
+    it("should still pay the provider when the challenger's reveal window closed before the revocation", async () => {
+      const f = await loadFixture(deployAll);
+      const claimId = await postClaim(f);
+      const [, , fee] = await f.market.challengeTerms(claimId, 5000, 9500);
+      await f.market.connect(f.challenger).challenge(claimId, 5000, 9500, COMMITMENT, "uri", { value: fee });
+      await f.market.connect(f.provider).acceptChallenge(1n, RANDOMNESS);
+      await time.increase(HOUR + 1n);
+      await f.market.revokeAuditCircuit(AUDIT_CIRCUIT);
+      await expect(f.market.expire(1n))
+        .to.emit(f.market, "ChallengeResolved")
+        .withArgs(1n, claimId, Status.Abandoned, 0n, 8n, fee, 0n, 0n);
+      expect((await f.market.getAuditCircuit(AUDIT_CIRCUIT)).revokedAt).to.be.greaterThan(0n);
+      await expectAccounted(f, [claimId]);
+    });
+
+    it("should cancel a challenge whose window was still open at the revocation, at once", async () => {
+      const f = await loadFixture(deployAll);
+      const claimId = await postClaim(f);
+      const [, , fee] = await f.market.challengeTerms(claimId, 5000, 9500);
+      await f.market.connect(f.challenger).challenge(claimId, 5000, 9500, COMMITMENT, "uri", { value: fee });
+      const respondBy = (await f.market.getChallenge(1n)).respondBy;
+      await time.setNextBlockTimestamp(respondBy); // the last second the provider may still answer
+      await f.market.revokeAuditCircuit(AUDIT_CIRCUIT);
+      await expect(f.market.expire(1n))
+        .to.emit(f.market, "ChallengeResolved")
+        .withArgs(1n, claimId, Status.Cancelled, 0n, 8n, 0n, fee, 0n);
+      await expectAccounted(f, [claimId]);
+    });
+  });
+
   describe("# withdrawTo (case 42)", () => {
     it("should let a payee whose receive() reverts withdraw to another address", async () => {
       const f = await loadFixture(deployAll);

@@ -97,6 +97,46 @@ describe("RetrievalMarket", () => {
       await expectNothingLost(f);
     });
 
+    it("should still settle a default that happened before the revocation (case 43)", async () => {
+      const f = await fixture();
+      // the provider never answered: its results deadline passed, then the circuit is revoked
+      const silent = await request(f);
+      // the consumer never revealed although every returned item was proven
+      const unrevealed = await request(f);
+      await commit(f, unrevealed.requestId, MATCHES);
+      await proveReturnedAll(f, unrevealed.requestId, MATCHES);
+      // the provider's spot-check proofs are late
+      const late = await request(f);
+      await commit(f, late.requestId, MATCHES);
+      await reveal(f, late);
+      const proofDeadline = (await f.market.getRequest(late.requestId)).proofDeadline;
+      await time.setNextBlockTimestamp(proofDeadline + 1n);
+      await f.market.revokeAuditCircuit(AUDIT_ID);
+
+      await expect(f.market.settle(silent.requestId))
+        .to.emit(f.market, "RetrievalSlashed")
+        .withArgs(silent.requestId, f.consumer.address, PRICE, COLLATERAL, Status.Open);
+      await expect(f.market.settle(unrevealed.requestId))
+        .to.emit(f.market, "RetrievalPaid")
+        .withArgs(unrevealed.requestId, f.provider.address, PRICE, true);
+      await expect(f.market.settle(late.requestId))
+        .to.emit(f.market, "RetrievalSlashed")
+        .withArgs(late.requestId, f.consumer.address, PRICE, COLLATERAL, Status.Revealed);
+      await expectNothingLost(f);
+    });
+
+    it("should cancel a request whose deadline had not passed at the revocation, at the last second too (case 43)", async () => {
+      const f = await fixture();
+      const r = await request(f);
+      await time.setNextBlockTimestamp(r.resultsDeadline); // the provider may still answer now
+      await f.market.revokeAuditCircuit(AUDIT_ID);
+      await time.increase(3600n);
+      await expect(f.market.settle(r.requestId))
+        .to.emit(f.market, "RetrievalCancelled")
+        .withArgs(r.requestId, f.consumer.address, PRICE);
+      await expectNothingLost(f);
+    });
+
     it("should not settle twice, nor an unknown request", async () => {
       const f = await fixture();
       const r = await request(f);
