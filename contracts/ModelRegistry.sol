@@ -102,6 +102,10 @@ contract ModelRegistry is CircuitRegistry, IModelRegistry {
         if (circuitId == bytes32(0)) revert Registry__NoCircuitForBatchSize(modelId, batchSize);
         Circuit storage c = _circuits[circuitId];
         if (c.revoked) revert Registry__CircuitRevoked(circuitId);
+        // Revoking the primary circuit stops settlement through every circuit of the model, as it
+        // lets anyone reclaim the model's open requests with the slash waived: a batch proof and a
+        // reclaim never race for the same request.
+        if (batchSize != 1 && _circuits[m.circuitId].revoked) revert Registry__CircuitRevoked(m.circuitId);
         return SettlementTerms(m.provider, c.verifier, c.verifySelector, circuitId, m.weightsCommitment);
     }
 

@@ -53,6 +53,7 @@ abstract contract MarketCore is IMarketCore, Owned, PullPayments {
     bool private _paused;
     uint32 internal _pauseCount; // == _pauseStartedAt.length
     uint64[] internal _pauseStartedAt;
+    uint64[] internal _pauseEndedAt; // 0 while the pause lasts
 
     /// @dev Reverts with EnforcedPause while paused.
     modifier whenNotPaused() {
@@ -187,6 +188,7 @@ abstract contract MarketCore is IMarketCore, Owned, PullPayments {
         _paused = true;
         _pauseCount += 1;
         _pauseStartedAt.push(uint64(block.timestamp));
+        _pauseEndedAt.push(0);
         emit Paused(msg.sender);
     }
 
@@ -194,6 +196,7 @@ abstract contract MarketCore is IMarketCore, Owned, PullPayments {
     function unpause() external override onlyOwner {
         if (!_paused) revert ExpectedPause();
         _paused = false;
+        _pauseEndedAt[_pauseCount - 1] = uint64(block.timestamp);
         emit Unpaused(msg.sender);
     }
 
@@ -210,6 +213,11 @@ abstract contract MarketCore is IMarketCore, Owned, PullPayments {
     /// @inheritdoc IMarketCore
     function pauseStartedAt(uint256 index) external view override returns (uint64) {
         return _pauseStartedAt[index];
+    }
+
+    /// @inheritdoc IMarketCore
+    function pauseEndedAt(uint256 index) external view override returns (uint64) {
+        return _pauseEndedAt[index];
     }
 
     // ─────────────────────────────────────────── Internals ─────────────────────────────────────────
@@ -241,10 +249,22 @@ abstract contract MarketCore is IMarketCore, Owned, PullPayments {
         }
     }
 
-    /// @dev True if a pause started after a request was posted (`pauseEpoch` = pauses started
-    ///      before it) and no later than its deadline: the provider may have been unable to answer.
-    function _pausedDuring(uint32 pauseEpoch, uint64 deadline) internal view returns (bool) {
-        return pauseEpoch < _pauseCount && _pauseStartedAt[pauseEpoch] <= deadline;
+    /// @dev A request's deadline extended by the time the market actually spent paused while the
+    ///      request was open (`pauseEpoch` = pauses started before it was posted): each pause that
+    ///      started no later than the deadline extended so far pushes it back by its length; a pause
+    ///      that started after it changes nothing (the provider had defaulted already). While such a
+    ///      pause lasts the deadline is open-ended (type(uint64).max). The loop runs over the pauses
+    ///      since posting; callers take the plain deadline first and come here only when it passed.
+    function _extendedDeadline(uint32 pauseEpoch, uint64 deadline) internal view returns (uint64 d) {
+        d = deadline;
+        uint256 n = _pauseCount;
+        for (uint256 i = pauseEpoch; i < n; ++i) {
+            uint64 startedAt = _pauseStartedAt[i];
+            if (startedAt > d) break;
+            uint64 endedAt = _pauseEndedAt[i];
+            if (endedAt == 0) return type(uint64).max;
+            d += endedAt - startedAt;
+        }
     }
 
     function _toUint128(uint256 amount) internal pure returns (uint128) {

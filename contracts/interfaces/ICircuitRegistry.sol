@@ -84,9 +84,9 @@ interface ICircuitRegistry is ISetupPolicy {
     function approveCircuit(bytes32 circuitId, CircuitParams calldata params) external;
 
     /// @notice Owner: revokes a circuit (e.g. its setup was found compromised). Irreversible.
-    /// @dev No new model can use it; models whose primary circuit it is take no new bounties; proofs
-    ///      through it are refused; open requests of such models can be reclaimed at once, with
-    ///      the slash waived.
+    /// @dev No new model can use it; models whose primary circuit it is take no new bounties and
+    ///      settle through none of their circuits (batch circuits included); proofs through it are
+    ///      refused; open requests of such models can be reclaimed at once, with the slash waived.
     /// @dev invariant a revoked circuit never verifies another proof.
     function revokeCircuit(bytes32 circuitId) external;
 

@@ -80,8 +80,8 @@ interface IInferenceMarket is IMarketCore, IStakeManager {
         address indexed consumer,
         uint256 refunded
     );
-    /// @notice `slashWaived` is true when the primary circuit was revoked or a pause started within
-    ///         the request's window.
+    /// @notice `slashWaived` is true when the primary circuit was revoked (a pause only extends
+    ///         the deadline, see `deadlineOf`).
     event RequestReclaimed(
         uint256 indexed requestId,
         bytes32 indexed modelId,
@@ -165,11 +165,17 @@ interface IInferenceMarket is IMarketCore, IStakeManager {
 
     /// @notice After the deadline, refunds the escrow and pays the locked slash to the consumer.
     ///         Anyone may call; the money always goes to the consumer. Works while paused.
-    /// @dev Allowed when block.timestamp > deadline, or at any time if the model's primary circuit
-    ///      was revoked. The slash is waived (stake only unlocked) if the primary circuit was
-    ///      revoked or a pause started between posting and the deadline.
+    /// @dev Allowed when block.timestamp > deadlineOf(requestId) (the deadline extended by the
+    ///      time spent paused), or at any time if the model's primary circuit was revoked. The
+    ///      slash is waived (stake only unlocked) only if the primary circuit was revoked.
     /// @dev invariant slashed <= slashLocked of the request <= provider locked stake.
     function reclaim(uint256 requestId) external;
+
+    /// @notice The request's deadline extended by the time the market spent paused while it was
+    ///         open (each pause that began no later than the deadline so far pushes it back by its
+    ///         length; type(uint64).max while such a pause lasts). fulfill, fulfillBatch and
+    ///         decline are accepted up to it, reclaim only after it. Reverts for an unknown request.
+    function deadlineOf(uint256 requestId) external view returns (uint64);
 
     /// @notice A request (status None if never posted). `output` is meaningful only when Fulfilled.
     function getRequest(uint256 requestId) external view returns (Request memory);

@@ -122,6 +122,10 @@ interface IMarketCore is IPullPayments, IOwned {
     /// @notice Timestamp at which the `index`-th pause (0-based) started.
     function pauseStartedAt(uint256 index) external view returns (uint64);
 
+    /// @notice Timestamp at which the `index`-th pause (0-based) ended; 0 while it lasts. A request
+    ///         open during a pause has its deadline extended by the pause's length.
+    function pauseEndedAt(uint256 index) external view returns (uint64);
+
     /// @notice Current parameter values.
     function params() external view returns (MarketParams memory);
 

@@ -116,7 +116,9 @@ interface IModelRegistry is ICircuitRegistry {
 
     /// @notice Terms to verify a proof answering `batchSize` requests of the model at once (retired
     ///         models included). Reverts if the model is unknown, has no circuit of that batch size,
-    ///         or that circuit is revoked.
+    ///         or that circuit or the model's primary circuit is revoked: revoking the primary
+    ///         stops settlement through all the model's circuits, as it waives the slash of every
+    ///         open request (`reclaimTerms`), so fulfillBatch and reclaim never race.
     function settlementTerms(
         bytes32 modelId,
         uint256 batchSize

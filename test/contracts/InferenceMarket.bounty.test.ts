@@ -267,27 +267,46 @@ describe("InferenceMarket: bounties", () => {
       expect(s.unbonding).to.equal(SLASH);
     });
 
-    it("should reclaim while paused, with the slash waived when the pause started within the window (case 31)", async () => {
+    it("should not reclaim while a pause that began within the window lasts, and slash once the extended deadline passed (cases 31, 45)", async () => {
       const f = await loadFixture(marketFixture);
       const { requestId, deadline } = await post(f);
       await f.market.pause();
+      const pausedAt = BigInt(await time.latest());
       await time.increaseTo(deadline + 1n);
       await expect(f.market.reclaim(requestId))
+        .to.be.revertedWithCustomError(f.market, "Market__DeadlineNotPassed")
+        .withArgs(requestId, 2n ** 64n - 1n);
+      await f.market.unpause();
+      const unpausedAt = BigInt(await time.latest());
+      const extended = deadline + (unpausedAt - pausedAt);
+      expect(await f.market.deadlineOf(requestId)).to.equal(extended);
+      expect(await f.market.pauseEndedAt(0)).to.equal(unpausedAt);
+      await time.setNextBlockTimestamp(extended);
+      await expect(f.market.reclaim(requestId))
+        .to.be.revertedWithCustomError(f.market, "Market__DeadlineNotPassed")
+        .withArgs(requestId, extended);
+      await time.setNextBlockTimestamp(extended + 1n); // a reverted call mines no block
+      await expect(f.market.reclaim(requestId))
         .to.emit(f.market, "RequestReclaimed")
-        .withArgs(requestId, f.modelId, f.consumer.address, PRICE, 0n, true);
+        .withArgs(requestId, f.modelId, f.consumer.address, PRICE, SLASH, false);
       const s = await f.market.stakeOf(f.provider.address);
-      expect([s.total, s.locked]).to.deep.equal([STAKE, 0n]);
+      expect([s.total, s.locked]).to.deep.equal([STAKE - SLASH, 0n]);
     });
 
-    it("should waive the slash if a pause started within the window even if it ended before the deadline", async () => {
+    it("should extend the deadline by a one-second pause instead of waiving the slash (case 45)", async () => {
       const f = await loadFixture(marketFixture);
       const { requestId, deadline } = await post(f);
       await f.market.pause();
-      await f.market.unpause();
-      await time.increaseTo(deadline + 1n);
+      await f.market.unpause(); // the next block: paused for one second, days before the deadline
+      expect(await f.market.deadlineOf(requestId)).to.equal(deadline + 1n);
+      await time.setNextBlockTimestamp(deadline + 1n);
+      await expect(f.market.reclaim(requestId))
+        .to.be.revertedWithCustomError(f.market, "Market__DeadlineNotPassed")
+        .withArgs(requestId, deadline + 1n);
+      await time.setNextBlockTimestamp(deadline + 2n);
       await expect(f.market.reclaim(requestId))
         .to.emit(f.market, "RequestReclaimed")
-        .withArgs(requestId, f.modelId, f.consumer.address, PRICE, 0n, true);
+        .withArgs(requestId, f.modelId, f.consumer.address, PRICE, SLASH, false);
     });
 
     it("should still slash if the only pause started after the deadline or before posting", async () => {

@@ -312,6 +312,23 @@ describe("InferenceMarket: settlement", () => {
       await f.market.fulfill(requestId, 7n, PROOF);
     });
 
+    it("should fulfill after the posted deadline within the time the market was paused (case 45)", async () => {
+      const f = await loadFixture(marketFixture);
+      const { requestId, deadline } = await post(f);
+      const { requestId: late } = await post(f, { deadline });
+      await f.market.pause();
+      const pausedAt = BigInt(await time.latest());
+      await time.increaseTo(deadline - 10n); // paused through the last part of the window
+      await f.market.unpause();
+      const extended = deadline + (BigInt(await time.latest()) - pausedAt);
+      await time.setNextBlockTimestamp(extended);
+      await f.market.fulfill(requestId, 7n, PROOF); // the provider gets back the time it lost
+      await time.setNextBlockTimestamp(extended + 1n);
+      await expect(f.market.fulfill(late, 7n, PROOF))
+        .to.be.revertedWithCustomError(f.market, "Market__DeadlinePassed")
+        .withArgs(late, extended);
+    });
+
     it("should not fulfill while paused (case 31)", async () => {
       const f = await loadFixture(marketFixture);
       const { requestId } = await post(f);
@@ -363,6 +380,23 @@ describe("InferenceMarket: settlement", () => {
       await expectSignalsFor(f, [id!], [3n]);
       await f.market.fulfillBatch([id!], [3n], PROOF);
       expect(await f.market.outputOf(id!)).to.equal(3n);
+    });
+
+    it("should not settle a batch through a batch circuit once the primary circuit is revoked (case 44)", async () => {
+      const f = await loadFixture(marketFixture);
+      const ids = await postMany(f, 4);
+      await f.registry.revokeCircuit(CIRCUIT_K1); // CIRCUIT_K4 stays approved
+      await expect(f.market.fulfillBatch(ids, [1n, 2n, 3n, 4n], PROOF))
+        .to.be.revertedWithCustomError(f.registry, "Registry__CircuitRevoked")
+        .withArgs(CIRCUIT_K1);
+      // the requests are the consumer's to reclaim, at once and without a slash: no race
+      for (const id of ids) {
+        await expect(f.market.connect(f.consumer).reclaim(id))
+          .to.emit(f.market, "RequestReclaimed")
+          .withArgs(id, f.modelId, f.consumer.address, PRICE, 0n, true);
+      }
+      expect((await f.market.stakeOf(f.provider.address)).locked).to.equal(0n);
+      expect(await accounted(f, [f.provider, f.consumer])).to.equal(await ethBalance(f.market));
     });
 
     it("should not settle a batch size the model has no circuit for", async () => {
