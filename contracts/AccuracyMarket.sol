@@ -265,7 +265,12 @@ contract AccuracyMarket is AuditCircuits, PullPayments, IAccuracyMarket {
         if (_revokedAt(_auditCircuits[cl.auditCircuitId]) <= deadline)
             return _settle(challengeId, ch, cl, ChallengeStatus.Cancelled);
         if (block.timestamp <= deadline) revert Accuracy__TooEarly(challengeId, deadline);
-        _settle(challengeId, ch, cl, s == ChallengeStatus.Accepted ? ChallengeStatus.Abandoned : ChallengeStatus.Failed);
+        _settle(
+            challengeId,
+            ch,
+            cl,
+            s == ChallengeStatus.Accepted ? ChallengeStatus.Abandoned : ChallengeStatus.Failed
+        );
     }
 
     // ──────────────────────────────────────────── Views ────────────────────────────────────────────

@@ -426,7 +426,8 @@ contract RetrievalMarket is AuditCircuits, PullPayments, IRetrievalMarket {
         bytes32 modelCircuitId;
         (modelProvider, retired, modelCircuitId, weightsCommitment) = _model(p.modelId);
         if (modelProvider == address(0)) revert IModelRegistry.Registry__ModelNotFound(p.modelId);
-        if (modelProvider != msg.sender) revert IModelRegistry.Registry__NotModelProvider(p.modelId, msg.sender);
+        if (modelProvider != msg.sender)
+            revert IModelRegistry.Registry__NotModelProvider(p.modelId, msg.sender);
         if (retired) revert IModelRegistry.Registry__ModelRetired(p.modelId);
         AuditCircuit storage c = _requireAuditCircuit(p.auditCircuitId);
         bytes32 arch = REGISTRY.getCircuit(modelCircuitId).architectureHash;

@@ -27,7 +27,9 @@ abstract contract AuditCircuits is IAuditCircuits, Owned, SetupPolicy {
             revert Audit__CircuitAlreadyApproved(circuitId);
         if (p.depth == 0 || p.depth > MAX_AUDIT_DEPTH) revert Audit__InvalidDepth(p.depth);
         uint16 n = uint16(
-            4 + (uint256(p.batchSize) + DatasetSampling.INDICES_PER_SIGNAL - 1) / DatasetSampling.INDICES_PER_SIGNAL
+            4 +
+                (uint256(p.batchSize) + DatasetSampling.INDICES_PER_SIGNAL - 1) /
+                    DatasetSampling.INDICES_PER_SIGNAL
         );
         bytes4 selector = _checkSetup(
             circuitId,

@@ -17,7 +17,10 @@ import {SetupPolicy} from "./SetupPolicy.sol";
 abstract contract CircuitRegistry is ICircuitRegistry, Owned, SetupPolicy {
     mapping(bytes32 circuitId => Circuit) internal _circuits;
 
-    constructor(address initialOwner, bool allowDevCircuits) Ownable(initialOwner) SetupPolicy(allowDevCircuits) {}
+    constructor(
+        address initialOwner,
+        bool allowDevCircuits
+    ) Ownable(initialOwner) SetupPolicy(allowDevCircuits) {}
 
     /// @inheritdoc ICircuitRegistry
     function approveCircuit(bytes32 circuitId, CircuitParams calldata p) external override onlyOwner {

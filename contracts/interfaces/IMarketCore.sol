@@ -9,10 +9,11 @@ import {IPullPayments} from "./IPullPayments.sol";
 ///         the payment asset (ETH or one ERC20 fixed at deployment), pull balances (IPullPayments),
 ///         the protocol fee, admin parameters with immutable bounds, and the pause history.
 /// @dev The market's own errors are prefixed `Market__` because the modules are deployed as one
-///      contract (`InferenceMarket`); the shared bases keep theirs (`Payment__`, `Owned__`). OpenZeppelin's own errors (`OwnableUnauthorizedAccount`,
-///      `ReentrancyGuardReentrantCall`, `SafeERC20FailedOperation`) are kept as is, and so are the
-///      pause's events and errors (`Paused`, `Unpaused`, `EnforcedPause`, `ExpectedPause`), whose
-///      switch the market keeps in a hot slot of its own (see MarketCore).
+///      contract (`InferenceMarket`); the shared bases keep theirs (`Payment__`, `Owned__`).
+///      OpenZeppelin's own errors (`OwnableUnauthorizedAccount`, `ReentrancyGuardReentrantCall`,
+///      `SafeERC20FailedOperation`) are kept as is, and so are the pause's events and errors
+///      (`Paused`, `Unpaused`, `EnforcedPause`, `ExpectedPause`), whose switch the market keeps in a
+///      hot slot of its own (see MarketCore).
 interface IMarketCore is IPullPayments, IOwned {
     // ─────────────────────────────────────────── Structs ───────────────────────────────────────────
 
