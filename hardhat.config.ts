@@ -34,6 +34,7 @@ const config: HardhatUserConfig = {
         "contracts/RetrievalMarket.sol",
         // Solidity tests compile what they deploy with their own settings: the same here.
         "contracts/test/AccuracyMarket.invariants.t.sol",
+        "contracts/test/RetrievalMarket.invariants.t.sol",
       ].map((file) => [
         file,
         {

@@ -2,12 +2,12 @@
 pragma solidity 0.8.28;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
-import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IAccuracyMarket} from "./interfaces/IAccuracyMarket.sol";
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
-import {AuditCircuits} from "./audit/AuditCircuits.sol";
+import {AuditCircuits} from "./base/AuditCircuits.sol";
+import {PullPayments} from "./base/PullPayments.sol";
 import {DatasetSampling} from "./libraries/DatasetSampling.sol";
-import {SNARK_SCALAR_FIELD_R} from "./Constants.sol";
+import {SNARK_SCALAR_FIELD_R} from "./libraries/Constants.sol";
 
 /// @title AccuracyMarket
 /// @notice Accuracy claims on committed test sets, challenged and proven (see IAccuracyMarket for
@@ -15,9 +15,9 @@ import {SNARK_SCALAR_FIELD_R} from "./Constants.sol";
 /// @dev Money (ETH only): collateral of claims, fees of open challenges, pull balances.
 ///        address(this).balance == Σ claim.collateral + Σ fee of non-terminal challenges + Σ balances
 ///      holds after every transaction. Value enters in postClaim, addCollateral and challenge and
-///      leaves only through withdraw. Every challenge ends in exactly one terminal state, reached
-///      once; a slash never exceeds the amount the challenge locked.
-contract AccuracyMarket is AuditCircuits, ReentrancyGuardTransient, IAccuracyMarket {
+///      leaves only through withdraw and withdrawTo (PullPayments). Every challenge ends in exactly
+///      one terminal state, reached once; a slash never exceeds the amount the challenge locked.
+contract AccuracyMarket is AuditCircuits, PullPayments, IAccuracyMarket {
     uint64 public constant MIN_WINDOW = 1 minutes;
     uint64 public constant MAX_WINDOW = 30 days;
     /// @notice How long a retiring claim still accepts challenges.
@@ -34,7 +34,6 @@ contract AccuracyMarket is AuditCircuits, ReentrancyGuardTransient, IAccuracyMar
     mapping(bytes32 claimId => Claim) internal _claims;
     mapping(uint256 challengeId => Challenge) internal _challenges;
     mapping(uint256 challengeId => mapping(uint256 word => uint256)) internal _provenChunks;
-    mapping(address account => uint256) internal _balances;
     uint256 internal _nextChallengeId = 1;
 
     constructor(
@@ -255,32 +254,23 @@ contract AccuracyMarket is AuditCircuits, ReentrancyGuardTransient, IAccuracyMar
         Challenge storage ch = _requireChallenge(challengeId);
         Claim storage cl = _claims[ch.claimId];
         ChallengeStatus s = ch.status;
-        AuditCircuit storage c = _auditCircuits[cl.auditCircuitId];
-        if (s == ChallengeStatus.Open || s == ChallengeStatus.Accepted || s == ChallengeStatus.Proving) {
-            if (c.revoked) return _settle(challengeId, ch, cl, ChallengeStatus.Cancelled);
-        }
-        if (s == ChallengeStatus.Open) {
-            if (block.timestamp <= ch.respondBy) revert Accuracy__TooEarly(challengeId, ch.respondBy);
-            _settle(challengeId, ch, cl, ChallengeStatus.Failed);
-        } else if (s == ChallengeStatus.Accepted) {
-            if (block.timestamp <= ch.revealBy) revert Accuracy__TooEarly(challengeId, ch.revealBy);
-            _settle(challengeId, ch, cl, ChallengeStatus.Abandoned);
-        } else if (s == ChallengeStatus.Proving) {
-            if (block.timestamp <= ch.proveBy) revert Accuracy__TooEarly(challengeId, ch.proveBy);
-            _settle(challengeId, ch, cl, ChallengeStatus.Failed);
-        } else {
-            revert Accuracy__WrongStatus(challengeId, s);
-        }
-    }
-
-    /// @inheritdoc IAccuracyMarket
-    function withdraw() external override nonReentrant returns (uint256 amount) {
-        amount = _balances[msg.sender];
-        if (amount == 0) revert Accuracy__NothingToWithdraw(msg.sender);
-        _balances[msg.sender] = 0;
-        emit Withdrawn(msg.sender, amount);
-        (bool ok, ) = payable(msg.sender).call{value: amount}("");
-        if (!ok) revert Accuracy__TransferFailed(msg.sender, amount);
+        uint64 deadline;
+        if (s == ChallengeStatus.Open) deadline = ch.respondBy;
+        else if (s == ChallengeStatus.Accepted) deadline = ch.revealBy;
+        else if (s == ChallengeStatus.Proving) deadline = ch.proveBy;
+        else revert Accuracy__WrongStatus(challengeId, s);
+        // A revocation cuts short only a window still open when it happened: the party whose turn
+        // it was can no longer act, and nobody is at fault. A default that was complete before the
+        // revocation (deadline < revokedAt) is settled as a default all the same.
+        if (_revokedAt(_auditCircuits[cl.auditCircuitId]) <= deadline)
+            return _settle(challengeId, ch, cl, ChallengeStatus.Cancelled);
+        if (block.timestamp <= deadline) revert Accuracy__TooEarly(challengeId, deadline);
+        _settle(
+            challengeId,
+            ch,
+            cl,
+            s == ChallengeStatus.Accepted ? ChallengeStatus.Abandoned : ChallengeStatus.Failed
+        );
     }
 
     // ──────────────────────────────────────────── Views ────────────────────────────────────────────
@@ -331,11 +321,6 @@ contract AccuracyMarket is AuditCircuits, ReentrancyGuardTransient, IAccuracyMar
     /// @inheritdoc IAccuracyMarket
     function getChallenge(uint256 challengeId) external view override returns (Challenge memory) {
         return _challenges[challengeId];
-    }
-
-    /// @inheritdoc IAccuracyMarket
-    function withdrawable(address account) external view override returns (uint256) {
-        return _balances[account];
     }
 
     /// @inheritdoc IAccuracyMarket

@@ -3,9 +3,9 @@ pragma solidity 0.8.28;
 
 import {IInferenceMarket} from "./interfaces/IInferenceMarket.sol";
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
-import {MarketCore} from "./MarketCore.sol";
-import {StakeManager} from "./StakeManager.sol";
-import {Groth16Call} from "./Groth16Call.sol";
+import {MarketCore} from "./base/MarketCore.sol";
+import {StakeManager} from "./base/StakeManager.sol";
+import {Groth16Call} from "./libraries/Groth16Call.sol";
 
 /// @title InferenceMarket
 /// @notice Escrowed query bounties for verifiable ML inference, settled by Groth16 proofs.
@@ -19,6 +19,9 @@ import {Groth16Call} from "./Groth16Call.sol";
 ///        None ─postBounty→ Open ─fulfill/fulfillBatch (t <= deadline)→ Fulfilled
 ///                               ─decline (provider, t <= deadline)→ Declined
 ///                               ─reclaim (t > deadline, or primary circuit revoked)→ Reclaimed
+///      "deadline" is the posted deadline extended by the time the market spent paused while the
+///      request was open (deadlineOf): a pause postpones the provider's obligation, it never
+///      waives it, and no slash is waived because of a pause.
 ///
 ///      Public signals (N = 1 + 2k), rebuilt here from storage plus the claimed outputs:
 ///        [weightsCommitment, claim_0, inputCommitment_0, …, claim_{k-1}, inputCommitment_{k-1}]
@@ -136,8 +139,7 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
         // Checks (one request: no arrays in memory).
         if (output >> OUTPUT_BITS != 0) revert Market__OutputOutOfRange(output);
         StoredRequest storage r = _requireOpen(requestId);
-        uint40 deadline = r.deadline;
-        if (block.timestamp > deadline) revert Market__DeadlinePassed(requestId, deadline);
+        if (block.timestamp > r.deadline) _checkExtendedDeadline(requestId, r);
         bytes32 modelId = r.modelId;
 
         // Verification: public signals [weightsCommitment, claim, inputCommitment].
@@ -196,8 +198,7 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
             if (output >> OUTPUT_BITS != 0) revert Market__OutputOutOfRange(output);
             StoredRequest storage r = _requireOpen(id);
             if (r.modelId != modelId) revert Market__BatchMixesModels(id, modelId, r.modelId);
-            uint40 deadline = r.deadline;
-            if (block.timestamp > deadline) revert Market__DeadlinePassed(id, deadline);
+            if (block.timestamp > r.deadline) _checkExtendedDeadline(id, r);
             uint256 claim = (binding << OUTPUT_BITS) | output;
             uint256 ic = r.inputCommitment;
             assembly ("memory-safe") {
@@ -217,8 +218,8 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
         StoredRequest storage r = _requireOpen(requestId);
         bytes32 modelId = r.modelId;
         (address provider, ) = REGISTRY.reclaimTerms(modelId);
-        if (msg.sender != provider) revert Market__NotModelProvider(modelId, msg.sender);
-        if (block.timestamp > r.deadline) revert Market__DeadlinePassed(requestId, r.deadline);
+        if (msg.sender != provider) revert IModelRegistry.Registry__NotModelProvider(modelId, msg.sender);
+        if (block.timestamp > r.deadline) _checkExtendedDeadline(requestId, r);
 
         r.status = RequestStatus.Declined;
         uint128 locked = _closeOne(modelId);
@@ -234,9 +235,11 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
         StoredRequest storage r = _requireOpen(requestId);
         bytes32 modelId = r.modelId;
         (address provider, bool revoked) = REGISTRY.reclaimTerms(modelId);
-        if (!revoked && block.timestamp <= r.deadline)
-            revert Market__DeadlineNotPassed(requestId, r.deadline);
-        bool waived = revoked || _pausedDuring(r.pauseEpoch, r.deadline);
+        if (!revoked) {
+            uint64 deadline = _extendedDeadline(r.pauseEpoch, r.deadline);
+            if (block.timestamp <= deadline) revert Market__DeadlineNotPassed(requestId, deadline);
+        }
+        bool waived = revoked;
 
         r.status = RequestStatus.Reclaimed;
         uint128 locked = _closeOne(modelId);
@@ -249,6 +252,13 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
     }
 
     // ──────────────────────────────────────────── Views ────────────────────────────────────────────
+
+    /// @inheritdoc IInferenceMarket
+    function deadlineOf(uint256 requestId) external view override returns (uint64) {
+        StoredRequest storage r = _requests[requestId];
+        if (r.status == RequestStatus.None) revert Market__UnknownRequest(requestId);
+        return _extendedDeadline(r.pauseEpoch, r.deadline);
+    }
 
     /// @inheritdoc IInferenceMarket
     function getRequest(uint256 requestId) external view override returns (Request memory req) {
@@ -379,6 +389,13 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
             r.deadline,
             input
         );
+    }
+
+    /// @dev Called once the plain deadline passed: reverts unless the deadline extended by the
+    ///      time the market spent paused (MarketCore._extendedDeadline) still holds.
+    function _checkExtendedDeadline(uint256 requestId, StoredRequest storage r) private view {
+        uint64 deadline = _extendedDeadline(r.pauseEpoch, r.deadline);
+        if (block.timestamp > deadline) revert Market__DeadlinePassed(requestId, deadline);
     }
 
     function _requireOpen(uint256 requestId) private view returns (StoredRequest storage r) {

@@ -2,8 +2,8 @@
 pragma solidity 0.8.28;
 
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
-import {CircuitRegistry} from "./CircuitRegistry.sol";
-import {SNARK_SCALAR_FIELD_R, MIN_RESPONSE_WINDOW_S, MAX_WINDOW_HARD_CAP_S} from "./Constants.sol";
+import {CircuitRegistry} from "./base/CircuitRegistry.sol";
+import {SNARK_SCALAR_FIELD_R, MIN_RESPONSE_WINDOW_S, MAX_WINDOW_HARD_CAP_S} from "./libraries/Constants.sol";
 
 /// @title ModelRegistry
 /// @notice The registry a market settles against: owner-approved circuits (CircuitRegistry) and the
@@ -31,33 +31,33 @@ contract ModelRegistry is CircuitRegistry, IModelRegistry {
     /// @inheritdoc IModelRegistry
     function registerModel(bytes32 salt, ModelParams calldata p) external override returns (bytes32 modelId) {
         modelId = modelIdOf(msg.sender, salt);
-        if (_models[modelId].provider != address(0)) revert Market__ModelAlreadyRegistered(modelId);
+        if (_models[modelId].provider != address(0)) revert Registry__ModelAlreadyRegistered(modelId);
 
         Circuit storage primary = _requireCircuit(p.circuitId);
-        if (primary.batchSize != 1) revert Market__PrimaryCircuitNotSingle(p.circuitId, primary.batchSize);
-        if (p.weightsCommitment >= SNARK_SCALAR_FIELD_R) revert Market__NotInField(p.weightsCommitment);
-        if (p.capacity == 0) revert Market__ZeroCapacity();
+        if (primary.batchSize != 1) revert Registry__PrimaryCircuitNotSingle(p.circuitId, primary.batchSize);
+        if (p.weightsCommitment >= SNARK_SCALAR_FIELD_R) revert Registry__NotInField(p.weightsCommitment);
+        if (p.capacity == 0) revert Registry__ZeroCapacity();
         if (p.responseWindow < MIN_RESPONSE_WINDOW_S || p.responseWindow > MAX_WINDOW_HARD_CAP_S)
-            revert Market__ResponseWindowOutOfRange(
+            revert Registry__ResponseWindowOutOfRange(
                 p.responseWindow,
                 MIN_RESPONSE_WINDOW_S,
                 MAX_WINDOW_HARD_CAP_S
             );
         if (p.batchCircuitIds.length > MAX_BATCH_CIRCUITS)
-            revert Market__TooManyBatchCircuits(p.batchCircuitIds.length, MAX_BATCH_CIRCUITS);
+            revert Registry__TooManyBatchCircuits(p.batchCircuitIds.length, MAX_BATCH_CIRCUITS);
 
         _circuitFor[modelId][1] = p.circuitId;
         for (uint256 i = 0; i < p.batchCircuitIds.length; ++i) {
             bytes32 batchId = p.batchCircuitIds[i];
             Circuit storage batch = _requireCircuit(batchId);
-            if (batch.batchSize == 1) revert Market__BatchCircuitIsSingle(batchId);
+            if (batch.batchSize == 1) revert Registry__BatchCircuitIsSingle(batchId);
             if (
                 batch.architectureHash != primary.architectureHash ||
                 batch.visibility != primary.visibility ||
                 batch.dev != primary.dev
-            ) revert Market__CircuitMismatch(p.circuitId, batchId);
+            ) revert Registry__CircuitMismatch(p.circuitId, batchId);
             if (_circuitFor[modelId][batch.batchSize] != bytes32(0))
-                revert Market__DuplicateBatchSize(batchId, batch.batchSize);
+                revert Registry__DuplicateBatchSize(batchId, batch.batchSize);
             _circuitFor[modelId][batch.batchSize] = batchId;
         }
 
@@ -78,8 +78,8 @@ contract ModelRegistry is CircuitRegistry, IModelRegistry {
     /// @inheritdoc IModelRegistry
     function retireModel(bytes32 modelId) external override {
         Model storage m = _requireModel(modelId);
-        if (m.provider != msg.sender) revert Market__NotModelProvider(modelId, msg.sender);
-        if (m.retired) revert Market__ModelRetired(modelId);
+        if (m.provider != msg.sender) revert Registry__NotModelProvider(modelId, msg.sender);
+        if (m.retired) revert Registry__ModelRetired(modelId);
         m.retired = true;
         emit ModelRetired(modelId, msg.sender);
     }
@@ -87,8 +87,8 @@ contract ModelRegistry is CircuitRegistry, IModelRegistry {
     /// @inheritdoc IModelRegistry
     function bountyTerms(bytes32 modelId) external view override returns (BountyTerms memory) {
         Model storage m = _requireModel(modelId);
-        if (m.retired) revert Market__ModelRetired(modelId);
-        if (_circuits[m.circuitId].revoked) revert Market__CircuitRevoked(m.circuitId);
+        if (m.retired) revert Registry__ModelRetired(modelId);
+        if (_circuits[m.circuitId].revoked) revert Registry__CircuitRevoked(m.circuitId);
         return BountyTerms(m.provider, m.price, m.slashAmount, m.responseWindow, m.capacity);
     }
 
@@ -99,9 +99,13 @@ contract ModelRegistry is CircuitRegistry, IModelRegistry {
     ) external view override returns (SettlementTerms memory) {
         Model storage m = _requireModel(modelId);
         bytes32 circuitId = _circuitFor[modelId][batchSize];
-        if (circuitId == bytes32(0)) revert Market__NoCircuitForBatchSize(modelId, batchSize);
+        if (circuitId == bytes32(0)) revert Registry__NoCircuitForBatchSize(modelId, batchSize);
         Circuit storage c = _circuits[circuitId];
-        if (c.revoked) revert Market__CircuitRevoked(circuitId);
+        if (c.revoked) revert Registry__CircuitRevoked(circuitId);
+        // Revoking the primary circuit stops settlement through every circuit of the model, as it
+        // lets anyone reclaim the model's open requests with the slash waived: a batch proof and a
+        // reclaim never race for the same request.
+        if (batchSize != 1 && _circuits[m.circuitId].revoked) revert Registry__CircuitRevoked(m.circuitId);
         return SettlementTerms(m.provider, c.verifier, c.verifySelector, circuitId, m.weightsCommitment);
     }
 
@@ -130,6 +134,6 @@ contract ModelRegistry is CircuitRegistry, IModelRegistry {
 
     function _requireModel(bytes32 modelId) internal view returns (Model storage m) {
         m = _models[modelId];
-        if (m.provider == address(0)) revert Market__ModelNotFound(modelId);
+        if (m.provider == address(0)) revert Registry__ModelNotFound(modelId);
     }
 }

@@ -2,12 +2,12 @@
 pragma solidity 0.8.28;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
-import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IRetrievalMarket} from "./interfaces/IRetrievalMarket.sol";
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
-import {AuditCircuits} from "./audit/AuditCircuits.sol";
+import {AuditCircuits} from "./base/AuditCircuits.sol";
+import {PullPayments} from "./base/PullPayments.sol";
 import {DatasetSampling} from "./libraries/DatasetSampling.sol";
-import {SNARK_SCALAR_FIELD_R, MIN_RESPONSE_WINDOW_S} from "./Constants.sol";
+import {SNARK_SCALAR_FIELD_R, MIN_RESPONSE_WINDOW_S} from "./libraries/Constants.sol";
 
 /// @title RetrievalMarket
 /// @notice Trustless retrieval (Kang et al. 2022, §"trustless retrieval"): a consumer pays for the
@@ -62,16 +62,16 @@ import {SNARK_SCALAR_FIELD_R, MIN_RESPONSE_WINDOW_S} from "./Constants.sol";
 ///      (requests are then cancelled without a slash).
 ///
 ///      Accounting. Value enters only through registerDataset, depositCollateral and
-///      requestRetrieval, and leaves only through withdraw:
+///      requestRetrieval, and leaves only through withdraw and withdrawTo:
 ///        balance(this) == Σ escrow of non-terminal requests + Σ collateral.total + Σ pull balances.
-///      Re-entrancy. The only call that runs foreign code with state access is withdraw's ETH
+///      Re-entrancy. The only call that runs foreign code with state access is the ETH
 ///      transfer, made after its effects (CEI); registry reads and verifier calls are STATICCALLs.
 ///      Every state-changing function is nonReentrant all the same (one transient guard).
 /// @dev invariant every request reaches exactly one terminal state, exactly once.
 /// @dev invariant collateral.locked == Σ collateralLocked of the provider's non-terminal requests.
 /// @dev invariant a request is Paid only if every returned item and (unless the consumer never
 ///      revealed) every spot-check chunk was proven before the proofDeadline.
-contract RetrievalMarket is AuditCircuits, ReentrancyGuardTransient, IRetrievalMarket {
+contract RetrievalMarket is AuditCircuits, PullPayments, IRetrievalMarket {
     /// @notice Shortest and longest response window a data set may offer.
     uint64 public constant MIN_RESPONSE_WINDOW = MIN_RESPONSE_WINDOW_S;
     uint64 public constant MAX_RESPONSE_WINDOW = 30 days;
@@ -89,7 +89,6 @@ contract RetrievalMarket is AuditCircuits, ReentrancyGuardTransient, IRetrievalM
     mapping(uint256 datasetId => Dataset) internal _datasets;
     mapping(uint256 requestId => Request) internal _requests;
     mapping(address provider => Collateral) internal _collateral;
-    mapping(address account => uint256) internal _balances;
     /// @dev keccak256(abi.encode(consumer, secretCommitment)) => used.
     mapping(bytes32 key => bool) internal _usedCommitments;
     /// @dev Bitmaps per request, word w holding indices 256w … 256w + 255.
@@ -334,40 +333,29 @@ contract RetrievalMarket is AuditCircuits, ReentrancyGuardTransient, IRetrievalM
         if (status == RequestStatus.None || status >= RequestStatus.Paid) _wrongStatus(requestId, status);
         Dataset storage d = _datasets[r.datasetId];
 
-        if (_auditCircuits[d.auditCircuitId].revoked) {
-            // The proofs can no longer be checked: nobody is at fault.
-            emit RetrievalCancelled(requestId, r.consumer, _close(r, d, RequestStatus.Cancelled, 0));
+        // A revocation cuts short only a window still open when it happened (the proofs can no
+        // longer be checked: nobody is at fault); a default complete before it (deadline <
+        // revokedAt) is settled as a default all the same.
+        uint64 revokedAt = _revokedAt(_auditCircuits[d.auditCircuitId]);
+        if (
+            status == RequestStatus.Committed &&
+            block.timestamp > r.revealDeadline &&
+            r.revealDeadline < revokedAt &&
+            r.returnedProven == r.returnedCount
+        ) {
+            // The consumer never revealed: it forfeited the spot check.
+            _pay(requestId, r, d, true);
             return;
         }
-        uint64 deadline;
-        if (status == RequestStatus.Open) {
-            deadline = r.resultsDeadline;
-        } else {
-            if (
-                status == RequestStatus.Committed &&
-                block.timestamp > r.revealDeadline &&
-                r.returnedProven == r.returnedCount
-            ) {
-                // The consumer never revealed: it forfeited the spot check.
-                _pay(requestId, r, d, true);
-                return;
-            }
-            deadline = r.proofDeadline;
+        uint64 deadline = status == RequestStatus.Open ? r.resultsDeadline : r.proofDeadline;
+        if (revokedAt <= deadline) {
+            emit RetrievalCancelled(requestId, r.consumer, _close(r, d, RequestStatus.Cancelled, 0));
+            return;
         }
         if (block.timestamp <= deadline) revert Retrieval__NotSettleable(requestId, status, deadline);
         uint128 slashed = r.collateralLocked;
         uint256 refunded = _close(r, d, RequestStatus.Slashed, slashed);
         emit RetrievalSlashed(requestId, r.consumer, refunded, slashed, status);
-    }
-
-    /// @inheritdoc IRetrievalMarket
-    function withdraw() external override nonReentrant returns (uint256 amount) {
-        amount = _balances[msg.sender];
-        if (amount == 0) revert Retrieval__NothingToWithdraw(msg.sender);
-        _balances[msg.sender] = 0;
-        emit Withdrawn(msg.sender, amount);
-        (bool ok, ) = payable(msg.sender).call{value: amount}("");
-        if (!ok) revert Retrieval__TransferFailed(msg.sender, amount);
     }
 
     // ──────────────────────────────────────────── Views ────────────────────────────────────────────
@@ -385,11 +373,6 @@ contract RetrievalMarket is AuditCircuits, ReentrancyGuardTransient, IRetrievalM
     /// @inheritdoc IRetrievalMarket
     function collateralOf(address provider) external view override returns (Collateral memory) {
         return _collateral[provider];
-    }
-
-    /// @inheritdoc IRetrievalMarket
-    function withdrawable(address account) external view override returns (uint256) {
-        return _balances[account];
     }
 
     /// @inheritdoc IRetrievalMarket
@@ -442,9 +425,10 @@ contract RetrievalMarket is AuditCircuits, ReentrancyGuardTransient, IRetrievalM
         bool retired;
         bytes32 modelCircuitId;
         (modelProvider, retired, modelCircuitId, weightsCommitment) = _model(p.modelId);
-        if (modelProvider == address(0)) revert Retrieval__ModelNotFound(p.modelId);
-        if (modelProvider != msg.sender) revert Retrieval__NotModelProvider(p.modelId, msg.sender);
-        if (retired) revert Retrieval__ModelRetired(p.modelId);
+        if (modelProvider == address(0)) revert IModelRegistry.Registry__ModelNotFound(p.modelId);
+        if (modelProvider != msg.sender)
+            revert IModelRegistry.Registry__NotModelProvider(p.modelId, msg.sender);
+        if (retired) revert IModelRegistry.Registry__ModelRetired(p.modelId);
         AuditCircuit storage c = _requireAuditCircuit(p.auditCircuitId);
         bytes32 arch = REGISTRY.getCircuit(modelCircuitId).architectureHash;
         if (c.architectureHash != arch)
@@ -473,7 +457,7 @@ contract RetrievalMarket is AuditCircuits, ReentrancyGuardTransient, IRetrievalM
         d = _requireDataset(datasetId);
         if (d.retired) revert Retrieval__DatasetRetired(datasetId);
         (, bool retired, , ) = _model(d.modelId);
-        if (retired) revert Retrieval__ModelRetired(d.modelId);
+        if (retired) revert IModelRegistry.Registry__ModelRetired(d.modelId);
         _requireAuditCircuit(d.auditCircuitId);
         if (targetClass >= DatasetSampling.LABEL_TARGET) revert Retrieval__InvalidClass(targetClass);
         if (secretCommitment == bytes32(0)) revert Retrieval__SecretCommitmentZero();

@@ -3,7 +3,7 @@
  * verifiers and real proofs, measured by test/contracts/gas.realproof.test.ts (run here, its
  * numbers written to a scratch file), then copied into the `## Gas` section of BENCHMARKS.md beside
  * the market-only numbers of the committed mock snapshot (test/contracts/gas-snapshot.mock.json),
- * followed by where a fulfillment's gas goes (the test traces one, test/helpers/gasTrace.ts) and
+ * followed by where a fulfillment's gas goes (the test traces one, src/chain/gasTrace.ts) and
  * what that means for the 260k target.
  */
 import { spawnSync } from "node:child_process";
@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
-import type { GasBreakdown } from "../test/helpers/gasTrace.js";
+import type { GasBreakdown } from "../src/chain/gasTrace.js";
 import { machineLine, writeBenchSection } from "./benchmarks-md.js";
 
 const TEST = "test/contracts/gas.realproof.test.ts";
@@ -92,7 +92,7 @@ function fulfillBreakdown(b: GasBreakdown, real: Record<string, number>, fmt: (v
     `### Where a fulfillment's gas goes (k = 1, N = 3, traced: ${fmt(b.gasUsed)} gas)`,
     "",
     "The opcode trace of the `fulfill` transaction above (`debug_traceTransaction`, grouped by",
-    "test/helpers/gasTrace.ts; the test checks that the parts add up to gasUsed exactly and that the",
+    "src/chain/gasTrace.ts; the test checks that the parts add up to gasUsed exactly and that the",
     "precompile calls cost what the gas schedule says).",
     "",
     "| contract | what | count | gas |",

@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {IAuditCircuits} from "./IAuditCircuits.sol";
 import {IModelRegistry} from "./IModelRegistry.sol";
+import {IPullPayments} from "./IPullPayments.sol";
 
 /// @title IAccuracyMarket
 /// @notice Accuracy commitments: a provider claims that its committed model (a ModelRegistry
@@ -40,7 +41,7 @@ import {IModelRegistry} from "./IModelRegistry.sol";
 ///      exp(−2nε²) ≤ δ (one-sided Hoeffding, sampling with replacement), so an honest claim is
 ///      slashed with probability ≤ δ; a claim with true accuracy ≤ A − 2ε passes with
 ///      probability ≤ δ.
-interface IAccuracyMarket is IAuditCircuits {
+interface IAccuracyMarket is IAuditCircuits, IPullPayments {
     enum ChallengeStatus {
         None,
         Open, // waiting for the provider to accept or reject the data
@@ -173,7 +174,6 @@ interface IAccuracyMarket is IAuditCircuits {
         uint256 paidToChallenger,
         uint256 slashed
     );
-    event Withdrawn(address indexed account, uint256 amount);
 
     error Accuracy__DatasetExists(bytes32 datasetId);
     error Accuracy__DatasetNotFound(bytes32 datasetId);
@@ -206,8 +206,6 @@ interface IAccuracyMarket is IAuditCircuits {
     error Accuracy__ChunkAlreadyProven(uint256 challengeId, uint256 chunk);
     error Accuracy__CountOutOfRange(uint256 count, uint256 batchSize);
     error Accuracy__ZeroAmount();
-    error Accuracy__NothingToWithdraw(address account);
-    error Accuracy__TransferFailed(address to, uint256 amount);
     error Accuracy__NotInField(uint256 value);
 
     /// @notice Registers a hidden test set by its commitment. Anyone may; the caller is its holder.
@@ -276,11 +274,10 @@ interface IAccuracyMarket is IAuditCircuits {
     function concede(uint256 challengeId) external;
 
     /// @notice Anyone: settles a challenge whose window passed (provider silent or proofs missing →
-    ///         Failed; challenger silent → Abandoned) or whose audit circuit was revoked (Cancelled).
+    ///         Failed; challenger silent → Abandoned) or whose audit circuit was revoked while the
+    ///         current window was still open (Cancelled). A default complete before the revocation
+    ///         (deadline < revokedAt) is still a default.
     function expire(uint256 challengeId) external;
-
-    /// @notice Pays out the caller's pull balance.
-    function withdraw() external returns (uint256 amount);
 
     /// @notice n (a multiple of the circuit's batch size), number of proofs, and the fee.
     function challengeTerms(
@@ -299,8 +296,6 @@ interface IAccuracyMarket is IAuditCircuits {
     function getClaim(bytes32 claimId) external view returns (Claim memory);
 
     function getChallenge(uint256 challengeId) external view returns (Challenge memory);
-
-    function withdrawable(address account) external view returns (uint256);
 
     function nextChallengeId() external view returns (uint256);
 

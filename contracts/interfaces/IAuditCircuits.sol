@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {ISetupPolicy} from "./ISetupPolicy.sol";
+
 /// @title IAuditCircuits
 /// @notice Owner-approved dataset audit circuits: Groth16 circuits that prove, for a committed
 ///         model and a committed data set, how many of B given items the model classifies as a
@@ -13,7 +15,7 @@ pragma solidity 0.8.28;
 ///      packedIndices: the B item indices, 15 per signal, 16 bits each (DatasetSampling.packIndices).
 ///      The trust rules are those of the inference circuits (ICircuitRegistry): whoever alone knows
 ///      the phase-2 secret can forge proofs, so non-dev circuits need ≥ 2 contributions.
-interface IAuditCircuits {
+interface IAuditCircuits is ISetupPolicy {
     struct AuditCircuitParams {
         address verifier; // snarkjs-generated Groth16 verifier of the audit circuit
         uint16 batchSize; // B: items per proof
@@ -37,6 +39,7 @@ interface IAuditCircuits {
         // slot 1
         uint16 contributors;
         uint64 approvedAt;
+        uint64 revokedAt; // 0 until revoked
         // slots 2..5
         bytes32 verifierCodehash;
         bytes32 zkeyHash;
@@ -47,37 +50,27 @@ interface IAuditCircuits {
     event AuditCircuitApproved(bytes32 indexed circuitId, address indexed verifier, AuditCircuit circuit);
     event AuditCircuitRevoked(bytes32 indexed circuitId);
 
-    error Audit__CircuitIdZero();
     error Audit__CircuitAlreadyApproved(bytes32 circuitId);
     error Audit__CircuitNotApproved(bytes32 circuitId);
     error Audit__CircuitRevoked(bytes32 circuitId);
-    error Audit__VerifierHasNoCode(address verifier);
-    error Audit__VerifierProbeFailed(address verifier, uint16 numPublicSignals);
-    error Audit__InvalidBatchSize(uint256 batchSize, uint256 max);
     error Audit__InvalidDepth(uint256 depth);
-    error Audit__MissingHash(bytes32 circuitId, bytes32 field);
-    error Audit__TooFewContributors(bytes32 circuitId, uint256 contributors, uint256 required);
-    error Audit__DevCircuitsDisabled(bytes32 circuitId);
     /// @notice The audit circuit does not compute the model's architecture.
     error Audit__ArchitectureMismatch(bytes32 circuitId, bytes32 expected, bytes32 actual);
     error Audit__VerifierCallFailed(address verifier);
     error Audit__InvalidProof(bytes32 circuitId);
-    error Audit__RenounceDisabled();
 
     /// @notice Owner: approves an audit circuit under `circuitId` (write-once, like inference circuits).
-    /// @dev Rules: id non-zero and unused; verifier has code; 1 ≤ batchSize ≤ 64; 1 ≤ depth ≤ 16;
-    ///      zkeyHash and architectureHash non-zero; dev only where ALLOW_DEV_CIRCUITS; non-dev needs a
-    ///      transcript hash and ≥ 2 contributors; verifyProof(0…0) returns a well-formed false.
+    /// @dev Rules: the setup policy of ISetupPolicy with N = 4 + ⌈B / 15⌉; the id is unused;
+    ///      1 ≤ depth ≤ 16.
     /// @dev invariant an approved audit circuit's verifier, selector, batch size and depth never change.
     function approveAuditCircuit(bytes32 circuitId, AuditCircuitParams calldata params) external;
 
-    /// @notice Owner: revokes an audit circuit (its setup was found compromised). Irreversible; open
-    ///         challenges on it end without a slash.
+    /// @notice Owner: revokes an audit circuit (its setup was found compromised). Irreversible.
+    ///         An open challenge or request whose current deadline had not passed at revocation
+    ///         ends without a slash (its party could no longer prove); a default that happened
+    ///         before the revocation is still settled as a default.
     function revokeAuditCircuit(bytes32 circuitId) external;
 
     /// @notice The audit circuit entry (verifier == address(0) if never approved).
     function getAuditCircuit(bytes32 circuitId) external view returns (AuditCircuit memory);
-
-    /// @notice Whether development (insecure setup) circuits may be approved.
-    function ALLOW_DEV_CIRCUITS() external view returns (bool);
 }

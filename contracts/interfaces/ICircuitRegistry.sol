@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {ISetupPolicy} from "./ISetupPolicy.sol";
+
 /// @title ICircuitRegistry
 /// @notice Circuits approved by the market owner, each with the Groth16 verifier generated from its
 ///         trusted setup.
@@ -9,7 +11,7 @@ pragma solidity 0.8.28;
 ///      needs to judge that: the zkey hash, the setup transcript hash, the number of phase-2
 ///      contributors, the beacon and whether the setup is an insecure development one. Entries are
 ///      write-once: an approved circuit can be revoked, never re-pointed to another verifier.
-interface ICircuitRegistry {
+interface ICircuitRegistry is ISetupPolicy {
     // ─────────────────────────────────────────── Structs ───────────────────────────────────────────
 
     /// @notice Whether the model weights are private witnesses (one circuit serves every model of an
@@ -62,45 +64,29 @@ interface ICircuitRegistry {
 
     // ─────────────────────────────────────────── Errors ────────────────────────────────────────────
 
-    error Market__CircuitIdZero();
     /// @notice The id is taken: entries are write-once (an approved circuit is never re-pointed).
-    error Market__CircuitAlreadyApproved(bytes32 circuitId);
-    error Market__CircuitNotApproved(bytes32 circuitId);
-    error Market__CircuitRevoked(bytes32 circuitId);
-    error Market__VerifierHasNoCode(address verifier);
-    /// @notice verifyProof(0…0) did not return a well-formed `false` (wrong N, wrong ABI, or a
-    ///         verifier that accepts the all-zero proof).
-    error Market__VerifierProbeFailed(address verifier, uint16 numPublicSignals);
-    error Market__InvalidBatchSize(uint256 batchSize, uint256 max);
-    error Market__MissingHash(bytes32 circuitId, bytes32 field);
-    error Market__TooFewContributors(bytes32 circuitId, uint256 contributors, uint256 required);
-    error Market__BeaconRequired(bytes32 circuitId);
-    error Market__DevCircuitsDisabled(bytes32 circuitId);
-    /// @notice Ownership cannot be renounced (no one could revoke a compromised circuit).
-    error Market__RenounceDisabled();
+    error Registry__CircuitAlreadyApproved(bytes32 circuitId);
+    error Registry__CircuitNotApproved(bytes32 circuitId);
+    error Registry__CircuitRevoked(bytes32 circuitId);
+    /// @notice A non-dev public-weights circuit (set up per model, usually by its provider) needs
+    ///         a random beacon after its last contribution.
+    error Registry__BeaconRequired(bytes32 circuitId);
 
     // ───────────────────────────────────────── Functions ───────────────────────────────────────────
 
     /// @notice Owner: approves a circuit and its verifier under `circuitId`.
-    /// @dev Rules (all must hold):
-    ///      - `circuitId` is non-zero and was never used (write-once, also after revocation);
-    ///      - the verifier has code; its code hash is recorded;
-    ///      - 1 <= batchSize <= MAX_BATCH_SIZE; numPublicSignals is derived as 1 + 2 * batchSize;
-    ///      - zkeyHash and architectureHash are non-zero;
-    ///      - a dev circuit is refused unless the market was deployed with ALLOW_DEV_CIRCUITS;
-    ///      - a non-dev circuit needs a transcript hash and >= MIN_CONTRIBUTORS (2) phase-2
-    ///        contributions (so the provider is never the only one), and a public-weights one
-    ///        (set up per model, usually by its provider) also needs a beacon;
-    ///      - `verifyProof` with an all-zero proof and all-zero signals returns a well-formed
-    ///        `false`: this checks that the verifier has the N the batch size implies.
+    /// @dev Rules (all must hold): the setup policy of ISetupPolicy with N = 1 + 2 * batchSize;
+    ///      `circuitId` was never used (write-once, also after revocation); a non-dev
+    ///      public-weights circuit (set up per model, usually by its provider) also needs a beacon.
+    ///      The verifier's code hash is recorded.
     /// @dev invariant an approved circuit's verifier, selector, batch size and hashes never change.
     /// @dev invariant numPublicSignals == 1 + 2 * batchSize.
     function approveCircuit(bytes32 circuitId, CircuitParams calldata params) external;
 
     /// @notice Owner: revokes a circuit (e.g. its setup was found compromised). Irreversible.
-    /// @dev No new model can use it; models whose primary circuit it is take no new bounties; proofs
-    ///      through it are refused; open requests of such models can be reclaimed at once, with
-    ///      the slash waived.
+    /// @dev No new model can use it; models whose primary circuit it is take no new bounties and
+    ///      settle through none of their circuits (batch circuits included); proofs through it are
+    ///      refused; open requests of such models can be reclaimed at once, with the slash waived.
     /// @dev invariant a revoked circuit never verifies another proof.
     function revokeCircuit(bytes32 circuitId) external;
 

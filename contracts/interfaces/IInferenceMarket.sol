@@ -80,8 +80,8 @@ interface IInferenceMarket is IMarketCore, IStakeManager {
         address indexed consumer,
         uint256 refunded
     );
-    /// @notice `slashWaived` is true when the primary circuit was revoked or a pause started within
-    ///         the request's window.
+    /// @notice `slashWaived` is true when the primary circuit was revoked (a pause only extends
+    ///         the deadline, see `deadlineOf`).
     event RequestReclaimed(
         uint256 indexed requestId,
         bytes32 indexed modelId,
@@ -95,8 +95,6 @@ interface IInferenceMarket is IMarketCore, IStakeManager {
 
     error Market__RegistryHasNoCode(address registry);
     error Market__BountyTooSmall(uint256 amount, uint256 required);
-    /// @notice Only the model's provider may decline its requests.
-    error Market__NotModelProvider(bytes32 modelId, address caller);
     error Market__DeadlineOutOfRange(uint64 deadline, uint64 earliest, uint64 latest);
     error Market__ModelAtCapacity(bytes32 modelId, uint32 capacity);
     error Market__RequestNotOpen(uint256 requestId, RequestStatus status);
@@ -167,11 +165,17 @@ interface IInferenceMarket is IMarketCore, IStakeManager {
 
     /// @notice After the deadline, refunds the escrow and pays the locked slash to the consumer.
     ///         Anyone may call; the money always goes to the consumer. Works while paused.
-    /// @dev Allowed when block.timestamp > deadline, or at any time if the model's primary circuit
-    ///      was revoked. The slash is waived (stake only unlocked) if the primary circuit was
-    ///      revoked or a pause started between posting and the deadline.
+    /// @dev Allowed when block.timestamp > deadlineOf(requestId) (the deadline extended by the
+    ///      time spent paused), or at any time if the model's primary circuit was revoked. The
+    ///      slash is waived (stake only unlocked) only if the primary circuit was revoked.
     /// @dev invariant slashed <= slashLocked of the request <= provider locked stake.
     function reclaim(uint256 requestId) external;
+
+    /// @notice The request's deadline extended by the time the market spent paused while it was
+    ///         open (each pause that began no later than the deadline so far pushes it back by its
+    ///         length; type(uint64).max while such a pause lasts). fulfill, fulfillBatch and
+    ///         decline are accepted up to it, reclaim only after it. Reverts for an unknown request.
+    function deadlineOf(uint256 requestId) external view returns (uint64);
 
     /// @notice A request (status None if never posted). `output` is meaningful only when Fulfilled.
     function getRequest(uint256 requestId) external view returns (Request memory);

@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {IOwned} from "./IOwned.sol";
+import {IPullPayments} from "./IPullPayments.sol";
+
 /// @title IMarketCore
 /// @notice Money, parameters and emergency controls shared by every module of the inference market:
-///         the payment asset (ETH or one ERC20 fixed at deployment), pull balances, the protocol fee,
-///         admin parameters with immutable bounds, and the pause history.
-/// @dev All errors of the market are prefixed `Market__` because the modules are deployed as one
-///      contract (`InferenceMarket`). OpenZeppelin's own errors (`OwnableUnauthorizedAccount`,
-///      `ReentrancyGuardReentrantCall`, `SafeERC20FailedOperation`) are kept as is, and so are the
-///      pause's events and errors (`Paused`, `Unpaused`, `EnforcedPause`, `ExpectedPause`), whose
-///      switch the market keeps in a hot slot of its own (see MarketCore).
-interface IMarketCore {
+///         the payment asset (ETH or one ERC20 fixed at deployment), pull balances (IPullPayments),
+///         the protocol fee, admin parameters with immutable bounds, and the pause history.
+/// @dev The market's own errors are prefixed `Market__` because the modules are deployed as one
+///      contract (`InferenceMarket`); the shared bases keep theirs (`Payment__`, `Owned__`).
+///      OpenZeppelin's own errors (`OwnableUnauthorizedAccount`, `ReentrancyGuardReentrantCall`,
+///      `SafeERC20FailedOperation`) are kept as is, and so are the pause's events and errors
+///      (`Paused`, `Unpaused`, `EnforcedPause`, `ExpectedPause`), whose switch the market keeps in a
+///      hot slot of its own (see MarketCore).
+interface IMarketCore is IPullPayments, IOwned {
     // ─────────────────────────────────────────── Structs ───────────────────────────────────────────
 
     /// @notice Immutable bounds of the admin-settable parameters, fixed in the constructor.
@@ -35,8 +39,6 @@ interface IMarketCore {
 
     // ─────────────────────────────────────────── Events ────────────────────────────────────────────
 
-    /// @notice `amount` left the market: `account`'s pull balance was paid out to `to`.
-    event Withdrawn(address indexed account, address indexed to, uint256 amount);
     /// @notice Accrued protocol fees were moved into `to`'s pull balance.
     event ProtocolFeesClaimed(address indexed to, uint256 amount);
     event MinBountyUpdated(uint256 oldValue, uint256 newValue);
@@ -62,37 +64,17 @@ interface IMarketCore {
     error Market__AmountOverflow(uint256 amount);
     /// @notice ETH mode: msg.value must equal `amount`. Token mode: msg.value must be 0.
     error Market__ValueMismatch(uint256 msgValue, uint256 expected);
-    error Market__NothingToWithdraw(address account);
-    /// @notice The ETH transfer to `to` failed; the amount stays in the caller's pull balance.
-    error Market__TransferFailed(address to, uint256 amount);
     /// @notice The constructor was given inconsistent bounds or an initial value outside them.
     error Market__InvalidBounds(bytes32 parameter);
     error Market__ParameterOutOfBounds(bytes32 parameter, uint256 value, uint256 floor, uint256 ceiling);
     /// @notice The payment token has no code.
     error Market__TokenHasNoCode(address token);
-    /// @notice Ownership cannot be renounced (it would freeze parameters and the pause switch).
-    error Market__RenounceDisabled();
 
     // ───────────────────────────────────────── Functions ───────────────────────────────────────────
-
-    /// @notice Pays the caller's whole pull balance to the caller.
-    /// @dev Works while paused. The only place besides `withdrawTo` where value leaves the market.
-    /// @dev invariant a call either pays exactly `withdrawable(msg.sender)` and zeroes it, or reverts.
-    /// @return amount the amount paid.
-    function withdraw() external returns (uint256 amount);
-
-    /// @notice Pays the caller's whole pull balance to `to` (for accounts that cannot receive ETH).
-    /// @dev Works while paused.
-    /// @dev invariant a call either pays exactly `withdrawable(msg.sender)` and zeroes it, or reverts.
-    /// @return amount the amount paid.
-    function withdrawTo(address to) external returns (uint256 amount);
 
     /// @notice The payment asset of escrows, stakes and payouts: address(0) for ETH, else the ERC20
     ///         fixed at deployment.
     function PAYMENT_TOKEN() external view returns (address);
-
-    /// @notice Pull balance of `account`: refunds, payouts, slashes received and unbonded stake.
-    function withdrawable(address account) external view returns (uint256);
 
     /// @notice Protocol fees accrued and not yet claimed.
     function protocolFees() external view returns (uint256);
@@ -140,6 +122,10 @@ interface IMarketCore {
 
     /// @notice Timestamp at which the `index`-th pause (0-based) started.
     function pauseStartedAt(uint256 index) external view returns (uint64);
+
+    /// @notice Timestamp at which the `index`-th pause (0-based) ended; 0 while it lasts. A request
+    ///         open during a pause has its deadline extended by the pause's length.
+    function pauseEndedAt(uint256 index) external view returns (uint64);
 
     /// @notice Current parameter values.
     function params() external view returns (MarketParams memory);

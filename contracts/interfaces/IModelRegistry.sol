@@ -79,20 +79,20 @@ interface IModelRegistry is ICircuitRegistry {
     // ─────────────────────────────────────────── Errors ────────────────────────────────────────────
 
     /// @notice A value that must be a BN254 scalar field element (< r) is not.
-    error Market__NotInField(uint256 value);
-    error Market__ModelAlreadyRegistered(bytes32 modelId);
-    error Market__ModelNotFound(bytes32 modelId);
-    error Market__ModelRetired(bytes32 modelId);
-    error Market__NotModelProvider(bytes32 modelId, address caller);
-    error Market__PrimaryCircuitNotSingle(bytes32 circuitId, uint16 batchSize);
-    error Market__BatchCircuitIsSingle(bytes32 circuitId);
+    error Registry__NotInField(uint256 value);
+    error Registry__ModelAlreadyRegistered(bytes32 modelId);
+    error Registry__ModelNotFound(bytes32 modelId);
+    error Registry__ModelRetired(bytes32 modelId);
+    error Registry__NotModelProvider(bytes32 modelId, address caller);
+    error Registry__PrimaryCircuitNotSingle(bytes32 circuitId, uint16 batchSize);
+    error Registry__BatchCircuitIsSingle(bytes32 circuitId);
     /// @notice A batch circuit differs from the primary in architecture, visibility or dev flag.
-    error Market__CircuitMismatch(bytes32 primaryCircuitId, bytes32 batchCircuitId);
-    error Market__DuplicateBatchSize(bytes32 circuitId, uint16 batchSize);
-    error Market__TooManyBatchCircuits(uint256 count, uint256 max);
-    error Market__ZeroCapacity();
-    error Market__ResponseWindowOutOfRange(uint64 responseWindow, uint64 min, uint64 max);
-    error Market__NoCircuitForBatchSize(bytes32 modelId, uint256 batchSize);
+    error Registry__CircuitMismatch(bytes32 primaryCircuitId, bytes32 batchCircuitId);
+    error Registry__DuplicateBatchSize(bytes32 circuitId, uint16 batchSize);
+    error Registry__TooManyBatchCircuits(uint256 count, uint256 max);
+    error Registry__ZeroCapacity();
+    error Registry__ResponseWindowOutOfRange(uint64 responseWindow, uint64 min, uint64 max);
+    error Registry__NoCircuitForBatchSize(bytes32 modelId, uint256 batchSize);
 
     // ───────────────────────────────────────── Functions ───────────────────────────────────────────
 
@@ -116,7 +116,9 @@ interface IModelRegistry is ICircuitRegistry {
 
     /// @notice Terms to verify a proof answering `batchSize` requests of the model at once (retired
     ///         models included). Reverts if the model is unknown, has no circuit of that batch size,
-    ///         or that circuit is revoked.
+    ///         or that circuit or the model's primary circuit is revoked: revoking the primary
+    ///         stops settlement through all the model's circuits, as it waives the slash of every
+    ///         open request (`reclaimTerms`), so fulfillBatch and reclaim never race.
     function settlementTerms(
         bytes32 modelId,
         uint256 batchSize

@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {IAuditCircuits} from "./IAuditCircuits.sol";
 import {IModelRegistry} from "./IModelRegistry.sol";
+import {IPullPayments} from "./IPullPayments.sol";
 
 /// @title IRetrievalMarket
 /// @notice Trustless retrieval: a provider commits to a data set (Poseidon Merkle root) and serves it
@@ -22,7 +23,7 @@ import {IModelRegistry} from "./IModelRegistry.sol";
 ///        Committed|Revealed, t > proofDeadline, a proof missing ─settle→ Slashed
 ///        any non-terminal state, audit circuit revoked ─settle→ Cancelled (refund, no slash)
 ///      At `timestamp == deadline` the acting party is still in time; settle needs `timestamp > deadline`.
-interface IRetrievalMarket is IAuditCircuits {
+interface IRetrievalMarket is IAuditCircuits, IPullPayments {
     // ─────────────────────────────────────────── Structs ───────────────────────────────────────────
 
     enum RequestStatus {
@@ -176,15 +177,11 @@ interface IRetrievalMarket is IAuditCircuits {
         RequestStatus failedIn
     );
     event RetrievalCancelled(uint256 indexed requestId, address indexed consumer, uint256 refunded);
-    event Withdrawn(address indexed account, uint256 amount);
 
     // ─────────────────────────────────────────── Errors ────────────────────────────────────────────
 
     error Retrieval__RegistryHasNoCode(address registry);
     error Retrieval__RevealWindowOutOfRange(uint64 revealWindow, uint64 min, uint64 max);
-    error Retrieval__ModelNotFound(bytes32 modelId);
-    error Retrieval__NotModelProvider(bytes32 modelId, address caller);
-    error Retrieval__ModelRetired(bytes32 modelId);
     error Retrieval__InvalidRoot(uint256 root);
     error Retrieval__InvalidSize(uint256 size, uint256 max);
     error Retrieval__ZeroPrice();
@@ -219,8 +216,6 @@ interface IRetrievalMarket is IAuditCircuits {
     error Retrieval__ChunkOutOfRange(uint256 requestId, uint256 chunk, uint256 chunks);
     error Retrieval__ChunkAlreadyProven(uint256 requestId, uint256 chunk);
     error Retrieval__ZeroAmount();
-    error Retrieval__NothingToWithdraw(address account);
-    error Retrieval__TransferFailed(address to, uint256 amount);
 
     // ───────────────────────────────────────── Functions ───────────────────────────────────────────
 
@@ -289,11 +284,9 @@ interface IRetrievalMarket is IAuditCircuits {
 
     /// @notice Anyone: ends a request whose deadline passed (Slashed, or Paid if the consumer never
     ///         revealed and every returned item was proven), or whose audit circuit was revoked
-    ///         (Cancelled). Reverts if there is nothing to settle yet.
+    ///         while its current deadline had not yet passed (Cancelled). A default complete before
+    ///         the revocation is still a default. Reverts if there is nothing to settle yet.
     function settle(uint256 requestId) external;
-
-    /// @notice Pays the caller's whole pull balance (payouts, refunds, slashes, freed collateral).
-    function withdraw() external returns (uint256 amount);
 
     // ──────────────────────────────────────────── Views ────────────────────────────────────────────
 
@@ -306,8 +299,6 @@ interface IRetrievalMarket is IAuditCircuits {
     function getRequest(uint256 requestId) external view returns (Request memory);
 
     function collateralOf(address provider) external view returns (Collateral memory);
-
-    function withdrawable(address account) external view returns (uint256);
 
     function nextDatasetId() external view returns (uint256);
 

@@ -59,7 +59,7 @@ describe("CircuitRegistry", () => {
     it("should not re-point an approved circuit to another verifier (write-once, case 19)", async () => {
       const { registry, freshAddress } = await fixture();
       await expect(registry.approveCircuit(CIRCUIT_K1, circuitParams(freshAddress, 1)))
-        .to.be.revertedWithCustomError(registry, "Market__CircuitAlreadyApproved")
+        .to.be.revertedWithCustomError(registry, "Registry__CircuitAlreadyApproved")
         .withArgs(CIRCUIT_K1);
     });
 
@@ -68,14 +68,14 @@ describe("CircuitRegistry", () => {
       await registry.revokeCircuit(CIRCUIT_K1);
       await expect(registry.approveCircuit(CIRCUIT_K1, circuitParams(freshAddress, 1))).to.be.revertedWithCustomError(
         registry,
-        "Market__CircuitAlreadyApproved",
+        "Registry__CircuitAlreadyApproved",
       );
     });
 
     it("should not approve a verifier address with no code (case 19)", async () => {
       const { registry, other } = await fixture();
       await expect(registry.approveCircuit(NEW_ID, circuitParams(other.address, 1)))
-        .to.be.revertedWithCustomError(registry, "Market__VerifierHasNoCode")
+        .to.be.revertedWithCustomError(registry, "Setup__VerifierHasNoCode")
         .withArgs(other.address);
     });
 
@@ -83,16 +83,16 @@ describe("CircuitRegistry", () => {
       const { registry, freshAddress } = await fixture();
       await expect(
         registry.approveCircuit(ethers.ZeroHash, circuitParams(freshAddress, 1)),
-      ).to.be.revertedWithCustomError(registry, "Market__CircuitIdZero");
+      ).to.be.revertedWithCustomError(registry, "Setup__CircuitIdZero");
     });
 
     it("should not approve a batch size of 0 or above MAX_BATCH_SIZE", async () => {
       const { registry, freshAddress } = await fixture();
       await expect(registry.approveCircuit(NEW_ID, circuitParams(freshAddress, 0)))
-        .to.be.revertedWithCustomError(registry, "Market__InvalidBatchSize")
+        .to.be.revertedWithCustomError(registry, "Setup__InvalidBatchSize")
         .withArgs(0, 64);
       await expect(registry.approveCircuit(NEW_ID, circuitParams(freshAddress, 65)))
-        .to.be.revertedWithCustomError(registry, "Market__InvalidBatchSize")
+        .to.be.revertedWithCustomError(registry, "Setup__InvalidBatchSize")
         .withArgs(65, 64);
     });
 
@@ -101,7 +101,7 @@ describe("CircuitRegistry", () => {
       // A 5-signal verifier declared as k = 1 (3 signals): no function under the 3-signal selector.
       const addr = await verifiers.k2.getAddress();
       await expect(registry.approveCircuit(NEW_ID, circuitParams(addr, 1)))
-        .to.be.revertedWithCustomError(registry, "Market__VerifierProbeFailed")
+        .to.be.revertedWithCustomError(registry, "Setup__VerifierProbeFailed")
         .withArgs(addr, 3);
     });
 
@@ -111,14 +111,14 @@ describe("CircuitRegistry", () => {
       await faulty.setMode(1); // ReturnTrue
       await expect(
         registry.approveCircuit(NEW_ID, circuitParams(await faulty.getAddress(), 1)),
-      ).to.be.revertedWithCustomError(registry, "Market__VerifierProbeFailed");
+      ).to.be.revertedWithCustomError(registry, "Setup__VerifierProbeFailed");
     });
 
     it("should not approve a non-dev circuit with fewer than 2 contributors", async () => {
       const { registry, freshAddress } = await fixture();
       for (const contributors of [0, 1]) {
         await expect(registry.approveCircuit(NEW_ID, circuitParams(freshAddress, 1, { contributors })))
-          .to.be.revertedWithCustomError(registry, "Market__TooFewContributors")
+          .to.be.revertedWithCustomError(registry, "Setup__TooFewContributors")
           .withArgs(NEW_ID, contributors, 2);
       }
       await registry.approveCircuit(NEW_ID, circuitParams(freshAddress, 1, { contributors: 2 }));
@@ -128,7 +128,7 @@ describe("CircuitRegistry", () => {
       const { registry, freshAddress } = await fixture();
       const p = circuitParams(freshAddress, 1, { visibility: Visibility.PublicWeights });
       await expect(registry.approveCircuit(NEW_ID, p))
-        .to.be.revertedWithCustomError(registry, "Market__BeaconRequired")
+        .to.be.revertedWithCustomError(registry, "Registry__BeaconRequired")
         .withArgs(NEW_ID);
       await registry.approveCircuit(NEW_ID, { ...p, beaconHash: ethers.id("beacon") });
     });
@@ -142,7 +142,7 @@ describe("CircuitRegistry", () => {
       ];
       for (const [override, field] of cases) {
         await expect(registry.approveCircuit(NEW_ID, circuitParams(freshAddress, 1, override)))
-          .to.be.revertedWithCustomError(registry, "Market__MissingHash")
+          .to.be.revertedWithCustomError(registry, "Setup__MissingHash")
           .withArgs(NEW_ID, ethers.encodeBytes32String(field));
       }
     });
@@ -161,7 +161,7 @@ describe("CircuitRegistry", () => {
       const prod = await ethers.deployContract("ModelRegistry", [owner.address, false]);
       expect(await prod.ALLOW_DEV_CIRCUITS()).to.equal(false);
       await expect(prod.approveCircuit(NEW_ID, circuitParams(freshAddress, 1, { dev: true })))
-        .to.be.revertedWithCustomError(prod, "Market__DevCircuitsDisabled")
+        .to.be.revertedWithCustomError(prod, "Setup__DevCircuitsDisabled")
         .withArgs(NEW_ID);
     });
   });
@@ -174,14 +174,14 @@ describe("CircuitRegistry", () => {
         .withArgs(CIRCUIT_K1, k1Verifier);
       expect((await registry.getCircuit(CIRCUIT_K1)).revoked).to.equal(true);
       await expect(registry.revokeCircuit(CIRCUIT_K1))
-        .to.be.revertedWithCustomError(registry, "Market__CircuitRevoked")
+        .to.be.revertedWithCustomError(registry, "Registry__CircuitRevoked")
         .withArgs(CIRCUIT_K1);
     });
 
     it("should not revoke an unknown circuit", async () => {
       const { registry } = await fixture();
       await expect(registry.revokeCircuit(NEW_ID))
-        .to.be.revertedWithCustomError(registry, "Market__CircuitNotApproved")
+        .to.be.revertedWithCustomError(registry, "Registry__CircuitNotApproved")
         .withArgs(NEW_ID);
     });
 
@@ -210,7 +210,7 @@ describe("CircuitRegistry", () => {
 
     it("should not renounce ownership", async () => {
       const { registry } = await fixture();
-      await expect(registry.renounceOwnership()).to.be.revertedWithCustomError(registry, "Market__RenounceDisabled");
+      await expect(registry.renounceOwnership()).to.be.revertedWithCustomError(registry, "Owned__RenounceDisabled");
     });
   });
 });

@@ -75,7 +75,7 @@ describe("InferenceMarket: attack contracts", () => {
       await f.market.connect(f.provider).decline(requestId);
       await f.attacker.arm(f.marketAddress, withdrawData(), false);
       await expect(f.attacker.exec(f.marketAddress, 0n, withdrawData()))
-        .to.be.revertedWithCustomError(f.market, "Market__TransferFailed")
+        .to.be.revertedWithCustomError(f.market, "Payment__TransferFailed")
         .withArgs(f.attackerAddress, PRICE);
       expect(await f.market.withdrawable(f.attackerAddress)).to.equal(PRICE);
     });
@@ -95,7 +95,7 @@ describe("InferenceMarket: attack contracts", () => {
         await f.attacker.arm(f.marketAddress, data, false);
         await expect(f.attacker.exec(f.marketAddress, 0n, withdrawData())).to.be.revertedWithCustomError(
           f.market,
-          "Market__TransferFailed",
+          "Payment__TransferFailed",
         );
       }
       expect((await f.market.getRequest(b.requestId)).status).to.equal(1n); // still Open
@@ -138,7 +138,7 @@ describe("InferenceMarket: attack contracts", () => {
       await f.market.reclaim(theirs.requestId);
       const withdraw = f.market.interface.encodeFunctionData("withdraw");
       await expect(f.victim.exec(f.marketAddress, 0n, withdraw))
-        .to.be.revertedWithCustomError(f.market, "Market__TransferFailed")
+        .to.be.revertedWithCustomError(f.market, "Payment__TransferFailed")
         .withArgs(f.victimAddress, PRICE + SLASH);
       expect(await f.market.withdrawable(f.victimAddress)).to.equal(PRICE + SLASH);
       await expect(await f.market.connect(f.consumer).withdraw()).to.changeEtherBalance(

@@ -11,7 +11,6 @@ import {
   WINDOW,
   RequestStatus,
   accounted,
-  ethBalance,
   ethers,
   latest,
   marketFixture,
@@ -19,22 +18,31 @@ import {
   networkHelpers,
   post,
   postMany,
+  ZERO_ADDRESS,
+  assetBalance,
+  erc20MarketFixture,
+  type MarketFixture,
 } from "./fixtures.js";
 
 const { loadFixture, time } = networkHelpers;
 
-describe("InferenceMarket: bounties", () => {
+/** One behaviour suite, run under ETH and under an ERC20 (OpenZeppelin's shouldBehaveLike… style). */
+function shouldBehaveLikeBountyMarket(fixture: () => Promise<MarketFixture>) {
   describe("# postBounty", () => {
     it("should escrow the bounty, lock the slash amount and store the request", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const { market, consumer, provider, modelId } = f;
       const deadline = (await latest()) + WINDOW + 100n;
       const amount = PRICE + 5n; // a tip above the price is escrowed too
-      const before = await ethBalance(market);
-      await expect(market.connect(consumer).postBounty(modelId, 42n, "0xdeadbeef", deadline, amount, { value: amount }))
+      const before = await assetBalance(f, market);
+      await expect(
+        market.connect(consumer).postBounty(modelId, 42n, "0xdeadbeef", deadline, amount, {
+          value: f.tokenAddress === ZERO_ADDRESS ? amount : 0n,
+        }),
+      )
         .to.emit(market, "BountyPosted")
         .withArgs(1n, modelId, consumer.address, 42n, amount, SLASH, deadline, "0xdeadbeef");
-      expect(await ethBalance(market)).to.equal(before + amount);
+      expect(await assetBalance(f, market)).to.equal(before + amount);
       const r = await market.getRequest(1n);
       expect(r.consumer).to.equal(consumer.address);
       expect(r.status).to.equal(RequestStatus.Open);
@@ -50,11 +58,11 @@ describe("InferenceMarket: bounties", () => {
       expect(await market.freeStakeOf(provider.address)).to.equal(STAKE - SLASH);
       expect(await market.openRequestsOf(modelId)).to.equal(1n);
       expect(await market.nextRequestId()).to.equal(2n);
-      expect(await accounted(f, [provider, consumer])).to.equal(await ethBalance(market));
+      expect(await accounted(f, [provider, consumer])).to.equal(await assetBalance(f, market));
     });
 
     it("should accept both deadline edges: now + responseWindow and now + maxDeadlineWindow", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       let t = (await latest()) + 1n;
       await time.setNextBlockTimestamp(t);
       await post(f, { deadline: t + WINDOW });
@@ -64,7 +72,7 @@ describe("InferenceMarket: bounties", () => {
     });
 
     it("should not post a deadline in the past, too soon, or beyond the maximum (case 27)", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const now = (await latest()) + 1n;
       const cases = [now - 1n, now, now + WINDOW - 1n, now + BigInt(PARAMS.maxDeadlineWindow) + 1n];
       for (const deadline of cases) {
@@ -76,7 +84,7 @@ describe("InferenceMarket: bounties", () => {
     });
 
     it("should not post a bounty of 0 or under max(price, minBounty) (case 27)", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       await expect(post(f, { amount: 0n }))
         .to.be.revertedWithCustomError(f.market, "Market__BountyTooSmall")
         .withArgs(0n, PRICE);
@@ -93,18 +101,19 @@ describe("InferenceMarket: bounties", () => {
       await post(f, { modelId: freeId, amount: 1000n });
     });
 
-    it("should not post if msg.value differs from amount", async () => {
-      const f = await loadFixture(marketFixture);
-      await expect(post(f, { amount: PRICE, value: PRICE - 1n }))
-        .to.be.revertedWithCustomError(f.market, "Market__ValueMismatch")
-        .withArgs(PRICE - 1n, PRICE);
-      await expect(post(f, { amount: PRICE, value: PRICE + 1n }))
-        .to.be.revertedWithCustomError(f.market, "Market__ValueMismatch")
-        .withArgs(PRICE + 1n, PRICE);
+    it("should not post if msg.value differs from amount (ETH) or is not 0 (ERC20)", async () => {
+      const f = await loadFixture(fixture);
+      const eth = f.tokenAddress === ZERO_ADDRESS;
+      const expected = eth ? PRICE : 0n;
+      for (const value of eth ? [PRICE - 1n, PRICE + 1n] : [1n, PRICE]) {
+        await expect(post(f, { amount: PRICE, value }))
+          .to.be.revertedWithCustomError(f.market, "Market__ValueMismatch")
+          .withArgs(value, expected);
+      }
     });
 
     it("should not post an input commitment >= r (case 13)", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       for (const c of [R, R + 5n, 2n ** 256n - 1n]) {
         await expect(post(f, { inputCommitment: c }))
           .to.be.revertedWithCustomError(f.market, "Market__NotInField")
@@ -114,7 +123,7 @@ describe("InferenceMarket: bounties", () => {
     });
 
     it("should not post to a provider with too little free stake (case 28)", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       // STAKE = 20 × SLASH: unbond all but 1.5 × SLASH → one request fits, the second does not.
       await f.market.connect(f.provider).requestUnbond(STAKE - SLASH - SLASH / 2n);
       await post(f);
@@ -124,19 +133,19 @@ describe("InferenceMarket: bounties", () => {
     });
 
     it("should not post to an unknown or retired model, or one whose primary circuit is revoked (case 28)", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       await expect(post(f, { modelId: ethers.id("unknown") })).to.be.revertedWithCustomError(
         f.registry,
-        "Market__ModelNotFound",
+        "Registry__ModelNotFound",
       );
       await f.registry.revokeCircuit(CIRCUIT_K1);
-      await expect(post(f)).to.be.revertedWithCustomError(f.registry, "Market__CircuitRevoked");
+      await expect(post(f)).to.be.revertedWithCustomError(f.registry, "Registry__CircuitRevoked");
       await f.registry.connect(f.provider).retireModel(f.modelId);
-      await expect(post(f)).to.be.revertedWithCustomError(f.registry, "Market__ModelRetired").withArgs(f.modelId);
+      await expect(post(f)).to.be.revertedWithCustomError(f.registry, "Registry__ModelRetired").withArgs(f.modelId);
     });
 
     it("should not post beyond the model's capacity, and free capacity on settlement", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const ids = await postMany(f, 8);
       await expect(post(f)).to.be.revertedWithCustomError(f.market, "Market__ModelAtCapacity").withArgs(f.modelId, 8);
       await f.market.connect(f.provider).decline(ids[0]!);
@@ -144,13 +153,13 @@ describe("InferenceMarket: bounties", () => {
     });
 
     it("should not post while paused (case 31)", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       await f.market.pause();
       await expect(post(f)).to.be.revertedWithCustomError(f.market, "EnforcedPause");
     });
 
     it("should snapshot the protocol fee: a later change does not affect the request", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const { requestId } = await post(f);
       await f.market.setProtocolFeeBps(500);
       expect((await f.market.getRequest(requestId)).feeBps).to.equal(100n);
@@ -159,7 +168,7 @@ describe("InferenceMarket: bounties", () => {
 
   describe("# decline", () => {
     it("should refund the consumer in full and unlock the stake, without slash", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const { requestId } = await post(f);
       await expect(f.market.connect(f.provider).decline(requestId))
         .to.emit(f.market, "RequestDeclined")
@@ -172,7 +181,7 @@ describe("InferenceMarket: bounties", () => {
     });
 
     it("should decline at timestamp == deadline but not after (case 23)", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const a = await post(f);
       const b = await post(f, { deadline: a.deadline });
       await time.setNextBlockTimestamp(a.deadline);
@@ -183,15 +192,15 @@ describe("InferenceMarket: bounties", () => {
     });
 
     it("should not decline if the caller is not the model's provider", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const { requestId } = await post(f);
       await expect(f.market.connect(f.consumer).decline(requestId))
-        .to.be.revertedWithCustomError(f.market, "Market__NotModelProvider")
+        .to.be.revertedWithCustomError(f.market, "Registry__NotModelProvider")
         .withArgs(f.modelId, f.consumer.address);
     });
 
     it("should not decline a request twice or one that is not open (case 24)", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const { requestId } = await post(f);
       await f.market.connect(f.provider).decline(requestId);
       await expect(f.market.connect(f.provider).decline(requestId))
@@ -203,7 +212,7 @@ describe("InferenceMarket: bounties", () => {
     });
 
     it("should decline while paused (a refund)", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const { requestId } = await post(f);
       await f.market.pause();
       await f.market.connect(f.provider).decline(requestId);
@@ -212,7 +221,7 @@ describe("InferenceMarket: bounties", () => {
 
   describe("# reclaim", () => {
     it("should refund the escrow and pay the slash to the consumer after the deadline", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const { requestId, deadline } = await post(f);
       await time.increaseTo(deadline + 1n);
       // Anyone may trigger it; the money goes to the consumer (case 26).
@@ -224,11 +233,11 @@ describe("InferenceMarket: bounties", () => {
       expect(await f.market.withdrawable(f.other.address)).to.equal(0n);
       const s = await f.market.stakeOf(f.provider.address);
       expect([s.total, s.locked]).to.deep.equal([STAKE - SLASH, 0n]);
-      expect(await accounted(f, [f.provider, f.consumer, f.other])).to.equal(await ethBalance(f.market));
+      expect(await accounted(f, [f.provider, f.consumer, f.other])).to.equal(await assetBalance(f, f.market));
     });
 
     it("should not reclaim at timestamp == deadline, and reclaim one second later (case 23)", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const { requestId, deadline } = await post(f);
       await time.setNextBlockTimestamp(deadline);
       await expect(f.market.reclaim(requestId))
@@ -239,7 +248,7 @@ describe("InferenceMarket: bounties", () => {
     });
 
     it("should not reclaim twice, nor a fulfilled or declined request (case 24)", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const a = await post(f);
       const b = await post(f);
       await f.market.connect(f.provider).decline(b.requestId);
@@ -255,7 +264,7 @@ describe("InferenceMarket: bounties", () => {
     });
 
     it("should slash only the request's locked amount, never other locked or unbonding stake (case 26)", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const a = await post(f);
       await post(f, { deadline: a.deadline + DAY }); // stays open and locked
       await f.market.connect(f.provider).requestUnbond(SLASH);
@@ -267,31 +276,50 @@ describe("InferenceMarket: bounties", () => {
       expect(s.unbonding).to.equal(SLASH);
     });
 
-    it("should reclaim while paused, with the slash waived when the pause started within the window (case 31)", async () => {
-      const f = await loadFixture(marketFixture);
+    it("should not reclaim while a pause that began within the window lasts, and slash once the extended deadline passed (cases 31, 45)", async () => {
+      const f = await loadFixture(fixture);
       const { requestId, deadline } = await post(f);
       await f.market.pause();
+      const pausedAt = BigInt(await time.latest());
       await time.increaseTo(deadline + 1n);
       await expect(f.market.reclaim(requestId))
+        .to.be.revertedWithCustomError(f.market, "Market__DeadlineNotPassed")
+        .withArgs(requestId, 2n ** 64n - 1n);
+      await f.market.unpause();
+      const unpausedAt = BigInt(await time.latest());
+      const extended = deadline + (unpausedAt - pausedAt);
+      expect(await f.market.deadlineOf(requestId)).to.equal(extended);
+      expect(await f.market.pauseEndedAt(0)).to.equal(unpausedAt);
+      await time.setNextBlockTimestamp(extended);
+      await expect(f.market.reclaim(requestId))
+        .to.be.revertedWithCustomError(f.market, "Market__DeadlineNotPassed")
+        .withArgs(requestId, extended);
+      await time.setNextBlockTimestamp(extended + 1n); // a reverted call mines no block
+      await expect(f.market.reclaim(requestId))
         .to.emit(f.market, "RequestReclaimed")
-        .withArgs(requestId, f.modelId, f.consumer.address, PRICE, 0n, true);
+        .withArgs(requestId, f.modelId, f.consumer.address, PRICE, SLASH, false);
       const s = await f.market.stakeOf(f.provider.address);
-      expect([s.total, s.locked]).to.deep.equal([STAKE, 0n]);
+      expect([s.total, s.locked]).to.deep.equal([STAKE - SLASH, 0n]);
     });
 
-    it("should waive the slash if a pause started within the window even if it ended before the deadline", async () => {
-      const f = await loadFixture(marketFixture);
+    it("should extend the deadline by a one-second pause instead of waiving the slash (case 45)", async () => {
+      const f = await loadFixture(fixture);
       const { requestId, deadline } = await post(f);
       await f.market.pause();
-      await f.market.unpause();
-      await time.increaseTo(deadline + 1n);
+      await f.market.unpause(); // the next block: paused for one second, days before the deadline
+      expect(await f.market.deadlineOf(requestId)).to.equal(deadline + 1n);
+      await time.setNextBlockTimestamp(deadline + 1n);
+      await expect(f.market.reclaim(requestId))
+        .to.be.revertedWithCustomError(f.market, "Market__DeadlineNotPassed")
+        .withArgs(requestId, deadline + 1n);
+      await time.setNextBlockTimestamp(deadline + 2n);
       await expect(f.market.reclaim(requestId))
         .to.emit(f.market, "RequestReclaimed")
-        .withArgs(requestId, f.modelId, f.consumer.address, PRICE, 0n, true);
+        .withArgs(requestId, f.modelId, f.consumer.address, PRICE, SLASH, false);
     });
 
     it("should still slash if the only pause started after the deadline or before posting", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       await f.market.pause();
       await f.market.unpause();
       const { requestId, deadline } = await post(f); // posted after the first pause
@@ -303,7 +331,7 @@ describe("InferenceMarket: bounties", () => {
     });
 
     it("should reclaim at once, without slash, when the model's primary circuit is revoked", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const { requestId } = await post(f);
       await f.registry.revokeCircuit(CIRCUIT_K1);
       await expect(f.market.reclaim(requestId))
@@ -312,7 +340,7 @@ describe("InferenceMarket: bounties", () => {
     });
 
     it("should let open requests of a retired model settle and be reclaimed", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const { requestId, deadline } = await post(f);
       await f.registry.connect(f.provider).retireModel(f.modelId);
       await time.increaseTo(deadline + 1n);
@@ -323,7 +351,7 @@ describe("InferenceMarket: bounties", () => {
 
   describe("# getRequest / outputOf", () => {
     it("should report None for an unknown request and refuse outputOf before fulfillment", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       expect((await f.market.getRequest(5n)).status).to.equal(RequestStatus.None);
       const { requestId } = await post(f);
       await expect(f.market.outputOf(requestId))
@@ -332,7 +360,7 @@ describe("InferenceMarket: bounties", () => {
     });
 
     it("should keep a second model of another provider separate", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       await f.registry.connect(f.provider2).registerModel(SALT, modelParams(CIRCUIT_K1));
       const id2 = await f.registry.modelIdOf(f.provider2.address, SALT);
       await expect(post(f, { modelId: id2 }))
@@ -340,4 +368,7 @@ describe("InferenceMarket: bounties", () => {
         .withArgs(f.provider2.address, 0n, SLASH);
     });
   });
-});
+}
+
+describe("InferenceMarket: bounties (ETH)", () => shouldBehaveLikeBountyMarket(marketFixture));
+describe("InferenceMarket: bounties (ERC20)", () => shouldBehaveLikeBountyMarket(erc20MarketFixture));

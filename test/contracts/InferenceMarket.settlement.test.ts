@@ -13,7 +13,6 @@ import {
   accounted,
   bindingOf,
   circuitParams,
-  ethBalance,
   ethers,
   marketFixture,
   modelParams,
@@ -23,8 +22,10 @@ import {
   publicSignals,
   BOUNDS,
   PARAMS,
+  assetBalance,
+  erc20MarketFixture,
+  type MarketFixture,
 } from "./fixtures.js";
-import type { MarketFixture } from "./fixtures.js";
 
 const { loadFixture, time } = networkHelpers;
 const FEE = (PRICE * 100n) / 10_000n; // PARAMS.protocolFeeBps = 100
@@ -38,10 +39,11 @@ async function expectSignalsFor(f: MarketFixture, ids: bigint[], outputs: bigint
   return signals;
 }
 
-describe("InferenceMarket: settlement", () => {
+/** One behaviour suite, run under ETH and under an ERC20 (OpenZeppelin's shouldBehaveLike… style). */
+function shouldBehaveLikeSettlement(fixture: () => Promise<MarketFixture>) {
   describe("# fulfill", () => {
     it("should pay the provider (minus fee), unlock the stake, record the output and emit everything", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const { requestId } = await post(f);
       const binding = bindingOf(f.chainId, f.marketAddress, [requestId]);
       await expect(f.market.fulfill(requestId, 7n, PROOF))
@@ -55,11 +57,11 @@ describe("InferenceMarket: settlement", () => {
       const s = await f.market.stakeOf(f.provider.address);
       expect([s.total, s.locked]).to.deep.equal([STAKE, 0n]);
       expect(await f.market.openRequestsOf(f.modelId)).to.equal(0n);
-      expect(await accounted(f, [f.provider, f.consumer])).to.equal(await ethBalance(f.market));
+      expect(await accounted(f, [f.provider, f.consumer])).to.equal(await assetBalance(f, f.market));
     });
 
     it("should call the verifier with [weightsCommitment, binding << 32 | output, inputCommitment]", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const { requestId } = await post(f, { inputCommitment: 123n });
       const signals = await expectSignalsFor(f, [requestId], [9n]);
       const binding = bindingOf(f.chainId, f.marketAddress, [requestId]);
@@ -76,14 +78,14 @@ describe("InferenceMarket: settlement", () => {
     });
 
     it("should compute the binding exactly as specified (bindingOf)", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       for (const ids of [[1n], [1n, 2n, 3n, 4n], [R + 1n], [2n ** 256n - 1n]]) {
         expect(await f.market.bindingOf(ids)).to.equal(bindingOf(f.chainId, f.marketAddress, ids));
       }
     });
 
     it("[fuzz] should rebuild the public signals the spec describes for any outputs and commitments", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       await fc.assert(
         fc.asyncProperty(
           fc.bigInt({ min: 0n, max: R - 1n }),
@@ -107,7 +109,7 @@ describe("InferenceMarket: settlement", () => {
     });
 
     it("should let anyone submit, and still pay only the provider (case 17)", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const { requestId } = await post(f);
       await f.market.connect(f.other).fulfill(requestId, 7n, PROOF);
       expect(await f.market.withdrawable(f.other.address)).to.equal(0n);
@@ -115,7 +117,7 @@ describe("InferenceMarket: settlement", () => {
     });
 
     it("should fulfill at timestamp == deadline but not one second later (case 23)", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const a = await post(f);
       const b = await post(f, { deadline: a.deadline });
       await time.setNextBlockTimestamp(a.deadline);
@@ -126,7 +128,7 @@ describe("InferenceMarket: settlement", () => {
     });
 
     it("should not fulfill a request twice, even with a different (malleated) proof (cases 15, 24)", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const { requestId } = await post(f);
       await f.market.fulfill(requestId, 7n, PROOF);
       const malleated = PROOF.map((x, i) => (i < 6 ? R - x : x)) as typeof PROOF;
@@ -137,7 +139,7 @@ describe("InferenceMarket: settlement", () => {
     });
 
     it("should not fulfill a reclaimed, declined or unknown request (case 24)", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const a = await post(f);
       const b = await post(f);
       await f.market.connect(f.provider).decline(b.requestId);
@@ -156,7 +158,7 @@ describe("InferenceMarket: settlement", () => {
     });
 
     it("should not fulfill with an output >= 2^32, e.g. output + r (case 13)", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const { requestId } = await post(f);
       for (const out of [2n ** 32n, 7n + 2n ** 32n, R, R + 7n, 2n ** 256n - 1n]) {
         await expect(f.market.fulfill(requestId, out, PROOF))
@@ -167,7 +169,7 @@ describe("InferenceMarket: settlement", () => {
     });
 
     it("should revert on a rejected proof and change nothing (case 12, mock)", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const { requestId } = await post(f);
       await f.verifiers.k1.setAnswer(false);
       const binding = bindingOf(f.chainId, f.marketAddress, [requestId]);
@@ -180,7 +182,7 @@ describe("InferenceMarket: settlement", () => {
     });
 
     it("should reject the all-zero proof (case 14, mock)", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const { requestId } = await post(f);
       await expect(f.market.fulfill(requestId, 7n, [0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n])).to.be.revertedWithCustomError(
         f.market,
@@ -189,7 +191,7 @@ describe("InferenceMarket: settlement", () => {
     });
 
     it("should revert on truncated calldata (case 14)", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const { requestId } = await post(f);
       const data = f.market.interface.encodeFunctionData("fulfill", [requestId, 7n, PROOF]);
       await expect(
@@ -199,7 +201,7 @@ describe("InferenceMarket: settlement", () => {
     });
 
     it("should not accept a proof made for request A on request B (case 16, mock)", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const a = await post(f, { inputCommitment: 11n });
       const b = await post(f, { inputCommitment: 11n }); // even with the same input
       await expectSignalsFor(f, [a.requestId], [5n]);
@@ -211,7 +213,7 @@ describe("InferenceMarket: settlement", () => {
     });
 
     it("should not accept a proof bound to another market (cross-market replay)", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const twin = await ethers.deployContract("InferenceMarket", [
         await f.registry.getAddress(),
         ethers.ZeroAddress,
@@ -229,7 +231,7 @@ describe("InferenceMarket: settlement", () => {
     });
 
     it("should use the verifier of the request's model, not a caller's choice (case 18, mock)", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       // A second model on its own circuit, whose verifier rejects everything.
       const strict = await ethers.deployContract("MockVerifier3");
       await strict.setAnswer(false);
@@ -250,7 +252,7 @@ describe("InferenceMarket: settlement", () => {
     });
 
     it("should revert, never slash, when the verifier burns all gas (case 20)", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const faulty = await ethers.deployContract("FaultyVerifier");
       const id = ethers.id("circuit:faulty");
       await f.registry.approveCircuit(id, circuitParams(await faulty.getAddress(), 1, { zkeyHash: ethers.id("zf") }));
@@ -268,7 +270,7 @@ describe("InferenceMarket: settlement", () => {
     });
 
     it("should revert, changing nothing, when sent with too little gas (case 20)", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const { requestId } = await post(f);
       await expect(f.market.fulfill(requestId, 7n, PROOF, { gasLimit: 60_000n })).to.be.revert(ethers);
       expect((await f.market.getRequest(requestId)).status).to.equal(RequestStatus.Open);
@@ -276,7 +278,7 @@ describe("InferenceMarket: settlement", () => {
     });
 
     it("should treat a reverting or malformed verifier answer as a failed call, never as a verdict", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const faulty = await ethers.deployContract("FaultyVerifier");
       const id = ethers.id("circuit:faulty");
       await f.registry.approveCircuit(id, circuitParams(await faulty.getAddress(), 1, { zkeyHash: ethers.id("zf") }));
@@ -297,23 +299,40 @@ describe("InferenceMarket: settlement", () => {
     });
 
     it("should not fulfill through a revoked circuit", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const { requestId } = await post(f);
       await f.registry.revokeCircuit(CIRCUIT_K1);
       await expect(f.market.fulfill(requestId, 7n, PROOF))
-        .to.be.revertedWithCustomError(f.registry, "Market__CircuitRevoked")
+        .to.be.revertedWithCustomError(f.registry, "Registry__CircuitRevoked")
         .withArgs(CIRCUIT_K1);
     });
 
     it("should fulfill a request of a retired model", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const { requestId } = await post(f);
       await f.registry.connect(f.provider).retireModel(f.modelId);
       await f.market.fulfill(requestId, 7n, PROOF);
     });
 
+    it("should fulfill after the posted deadline within the time the market was paused (case 45)", async () => {
+      const f = await loadFixture(fixture);
+      const { requestId, deadline } = await post(f);
+      const { requestId: late } = await post(f, { deadline });
+      await f.market.pause();
+      const pausedAt = BigInt(await time.latest());
+      await time.increaseTo(deadline - 10n); // paused through the last part of the window
+      await f.market.unpause();
+      const extended = deadline + (BigInt(await time.latest()) - pausedAt);
+      await time.setNextBlockTimestamp(extended);
+      await f.market.fulfill(requestId, 7n, PROOF); // the provider gets back the time it lost
+      await time.setNextBlockTimestamp(extended + 1n);
+      await expect(f.market.fulfill(late, 7n, PROOF))
+        .to.be.revertedWithCustomError(f.market, "Market__DeadlinePassed")
+        .withArgs(late, extended);
+    });
+
     it("should not fulfill while paused (case 31)", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const { requestId } = await post(f);
       await f.market.pause();
       await expect(f.market.fulfill(requestId, 7n, PROOF)).to.be.revertedWithCustomError(f.market, "EnforcedPause");
@@ -322,7 +341,7 @@ describe("InferenceMarket: settlement", () => {
     });
 
     it("should pay the fee snapshotted at posting, not the current one", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const { requestId } = await post(f);
       await f.market.setProtocolFeeBps(0);
       await f.market.fulfill(requestId, 7n, PROOF);
@@ -336,7 +355,7 @@ describe("InferenceMarket: settlement", () => {
 
   describe("# fulfillBatch", () => {
     it("should settle k = 4 requests with one proof and the k = 4 circuit", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const ids = await postMany(f, 4);
       const outputs = [1n, 2n, 3n, 4n];
       const signals = await expectSignalsFor(f, ids, outputs);
@@ -354,27 +373,44 @@ describe("InferenceMarket: settlement", () => {
       expect(await f.market.protocolFees()).to.equal(4n * FEE);
       expect((await f.market.stakeOf(f.provider.address)).locked).to.equal(0n);
       expect(await f.market.openRequestsOf(f.modelId)).to.equal(0n);
-      expect(await accounted(f, [f.provider, f.consumer])).to.equal(await ethBalance(f.market));
+      expect(await accounted(f, [f.provider, f.consumer])).to.equal(await assetBalance(f, f.market));
     });
 
     it("should settle k = 1 through the primary circuit", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const [id] = await postMany(f, 1);
       await expectSignalsFor(f, [id!], [3n]);
       await f.market.fulfillBatch([id!], [3n], PROOF);
       expect(await f.market.outputOf(id!)).to.equal(3n);
     });
 
+    it("should not settle a batch through a batch circuit once the primary circuit is revoked (case 44)", async () => {
+      const f = await loadFixture(fixture);
+      const ids = await postMany(f, 4);
+      await f.registry.revokeCircuit(CIRCUIT_K1); // CIRCUIT_K4 stays approved
+      await expect(f.market.fulfillBatch(ids, [1n, 2n, 3n, 4n], PROOF))
+        .to.be.revertedWithCustomError(f.registry, "Registry__CircuitRevoked")
+        .withArgs(CIRCUIT_K1);
+      // the requests are the consumer's to reclaim, at once and without a slash: no race
+      for (const id of ids) {
+        await expect(f.market.connect(f.consumer).reclaim(id))
+          .to.emit(f.market, "RequestReclaimed")
+          .withArgs(id, f.modelId, f.consumer.address, PRICE, 0n, true);
+      }
+      expect((await f.market.stakeOf(f.provider.address)).locked).to.equal(0n);
+      expect(await accounted(f, [f.provider, f.consumer])).to.equal(await assetBalance(f, f.market));
+    });
+
     it("should not settle a batch size the model has no circuit for", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const ids = await postMany(f, 3);
       await expect(f.market.fulfillBatch(ids, [1n, 2n, 3n], PROOF))
-        .to.be.revertedWithCustomError(f.registry, "Market__NoCircuitForBatchSize")
+        .to.be.revertedWithCustomError(f.registry, "Registry__NoCircuitForBatchSize")
         .withArgs(f.modelId, 3);
     });
 
     it("should not settle an empty batch or mismatched lengths", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const ids = await postMany(f, 4);
       await expect(f.market.fulfillBatch([], [], PROOF)).to.be.revertedWithCustomError(f.market, "Market__EmptyBatch");
       await expect(f.market.fulfillBatch(ids, [1n, 2n, 3n], PROOF))
@@ -383,7 +419,7 @@ describe("InferenceMarket: settlement", () => {
     });
 
     it("should not settle duplicate or unsorted ids (no double payout, case 24)", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const [a, b, c] = await postMany(f, 3);
       await expect(f.market.fulfillBatch([a!, a!, b!, c!], [1n, 1n, 2n, 3n], PROOF))
         .to.be.revertedWithCustomError(f.market, "Market__BatchNotSorted")
@@ -394,7 +430,7 @@ describe("InferenceMarket: settlement", () => {
     });
 
     it("should not settle requests of different models in one batch", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const salt = ethers.id("m2");
       await f.registry
         .connect(f.provider)
@@ -408,7 +444,7 @@ describe("InferenceMarket: settlement", () => {
     });
 
     it("should settle all or nothing: one late, settled or out-of-range entry reverts the batch", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const early = await post(f);
       const ids = [early.requestId, ...(await postMany(f, 3, { deadline: early.deadline + 100n }))];
       await expect(f.market.fulfillBatch(ids, [1n, 2n, R, 4n], PROOF))
@@ -425,7 +461,7 @@ describe("InferenceMarket: settlement", () => {
     });
 
     it("should not accept a batch proof whose binding covers other ids (case 16, mock)", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const ids = await postMany(f, 5);
       await expectSignalsFor(f, ids.slice(0, 4), [1n, 2n, 3n, 4n]);
       await expect(f.market.fulfillBatch(ids.slice(1, 5), [1n, 2n, 3n, 4n], PROOF)).to.be.revertedWithCustomError(
@@ -435,7 +471,7 @@ describe("InferenceMarket: settlement", () => {
     });
 
     it("should not settle a batch while paused (case 31)", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const ids = await postMany(f, 4);
       await f.market.pause();
       await expect(f.market.fulfillBatch(ids, [1n, 2n, 3n, 4n], PROOF)).to.be.revertedWithCustomError(
@@ -447,7 +483,7 @@ describe("InferenceMarket: settlement", () => {
 
   describe("# publicSignalsOf", () => {
     it("should refuse empty input, unknown, unsorted or mixed-model requests", async () => {
-      const f = await loadFixture(marketFixture);
+      const f = await loadFixture(fixture);
       const [a, b] = await postMany(f, 2);
       const salt = ethers.id("m2");
       await f.registry.connect(f.provider).registerModel(salt, modelParams(CIRCUIT_K1));
@@ -465,4 +501,7 @@ describe("InferenceMarket: settlement", () => {
       );
     });
   });
-});
+}
+
+describe("InferenceMarket: settlement (ETH)", () => shouldBehaveLikeSettlement(marketFixture));
+describe("InferenceMarket: settlement (ERC20)", () => shouldBehaveLikeSettlement(erc20MarketFixture));

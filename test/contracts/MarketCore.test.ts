@@ -99,7 +99,7 @@ describe("InferenceMarket: core", () => {
       await expect(tx).to.changeEtherBalances(ethers, [f.provider, f.market], [PRICE - FEE, -(PRICE - FEE)]);
       expect(await f.market.withdrawable(f.provider.address)).to.equal(0n);
       await expect(f.market.connect(f.provider).withdraw())
-        .to.be.revertedWithCustomError(f.market, "Market__NothingToWithdraw")
+        .to.be.revertedWithCustomError(f.market, "Payment__NothingToWithdraw")
         .withArgs(f.provider.address);
     });
 
@@ -109,7 +109,7 @@ describe("InferenceMarket: core", () => {
       await f.market.connect(f.provider).decline(requestId);
       await expect(f.market.connect(f.consumer).withdrawTo(ZERO_ADDRESS)).to.be.revertedWithCustomError(
         f.market,
-        "Market__ZeroAddress",
+        "Payment__ZeroAddress",
       );
       await expect(await f.market.connect(f.consumer).withdrawTo(f.other.address)).to.changeEtherBalances(
         ethers,
@@ -277,7 +277,7 @@ describe("InferenceMarket: core", () => {
 
     it("should not renounce ownership", async () => {
       const f = await loadFixture(marketFixture);
-      await expect(f.market.renounceOwnership()).to.be.revertedWithCustomError(f.market, "Market__RenounceDisabled");
+      await expect(f.market.renounceOwnership()).to.be.revertedWithCustomError(f.market, "Owned__RenounceDisabled");
       await expect(f.market.connect(f.other).renounceOwnership()).to.be.revertedWithCustomError(
         f.market,
         "OwnableUnauthorizedAccount",

@@ -58,7 +58,7 @@ describe("ModelRegistry", () => {
     it("should not register the same id twice", async () => {
       const { registry, provider, modelId } = await networkHelpers.loadFixture(marketFixture);
       await expect(registry.connect(provider).registerModel(SALT, modelParams(CIRCUIT_K1)))
-        .to.be.revertedWithCustomError(registry, "Market__ModelAlreadyRegistered")
+        .to.be.revertedWithCustomError(registry, "Registry__ModelAlreadyRegistered")
         .withArgs(modelId);
     });
 
@@ -66,25 +66,25 @@ describe("ModelRegistry", () => {
       const { registry, provider } = await networkHelpers.loadFixture(marketFixture);
       const unknown = ethers.id("nope");
       await expect(registry.connect(provider).registerModel(SALT2, modelParams(unknown)))
-        .to.be.revertedWithCustomError(registry, "Market__CircuitNotApproved")
+        .to.be.revertedWithCustomError(registry, "Registry__CircuitNotApproved")
         .withArgs(unknown);
       await expect(
         registry.connect(provider).registerModel(SALT2, modelParams(CIRCUIT_K1, { batchCircuitIds: [unknown] })),
-      ).to.be.revertedWithCustomError(registry, "Market__CircuitNotApproved");
+      ).to.be.revertedWithCustomError(registry, "Registry__CircuitNotApproved");
     });
 
     it("should not register against a revoked circuit (case 19)", async () => {
       const { registry, provider } = await networkHelpers.loadFixture(marketFixture);
       await registry.revokeCircuit(CIRCUIT_K1);
       await expect(registry.connect(provider).registerModel(SALT2, modelParams(CIRCUIT_K1)))
-        .to.be.revertedWithCustomError(registry, "Market__CircuitRevoked")
+        .to.be.revertedWithCustomError(registry, "Registry__CircuitRevoked")
         .withArgs(CIRCUIT_K1);
     });
 
     it("should not register with a primary circuit of batch size > 1", async () => {
       const { registry, provider } = await networkHelpers.loadFixture(marketFixture);
       await expect(registry.connect(provider).registerModel(SALT2, modelParams(CIRCUIT_K4)))
-        .to.be.revertedWithCustomError(registry, "Market__PrimaryCircuitNotSingle")
+        .to.be.revertedWithCustomError(registry, "Registry__PrimaryCircuitNotSingle")
         .withArgs(CIRCUIT_K4, 4);
     });
 
@@ -93,7 +93,7 @@ describe("ModelRegistry", () => {
       await expect(
         registry.connect(provider).registerModel(SALT2, modelParams(CIRCUIT_K1, { batchCircuitIds: [CIRCUIT_K1] })),
       )
-        .to.be.revertedWithCustomError(registry, "Market__BatchCircuitIsSingle")
+        .to.be.revertedWithCustomError(registry, "Registry__BatchCircuitIsSingle")
         .withArgs(CIRCUIT_K1);
       const otherK4 = ethers.id("circuit:k4:second");
       await registry
@@ -104,14 +104,14 @@ describe("ModelRegistry", () => {
           .connect(provider)
           .registerModel(SALT2, modelParams(CIRCUIT_K1, { batchCircuitIds: [CIRCUIT_K4, otherK4] })),
       )
-        .to.be.revertedWithCustomError(registry, "Market__DuplicateBatchSize")
+        .to.be.revertedWithCustomError(registry, "Registry__DuplicateBatchSize")
         .withArgs(otherK4, 4);
       await expect(
         registry
           .connect(provider)
           .registerModel(SALT2, modelParams(CIRCUIT_K1, { batchCircuitIds: Array(9).fill(CIRCUIT_K4) })),
       )
-        .to.be.revertedWithCustomError(registry, "Market__TooManyBatchCircuits")
+        .to.be.revertedWithCustomError(registry, "Registry__TooManyBatchCircuits")
         .withArgs(9, 8);
     });
 
@@ -129,7 +129,7 @@ describe("ModelRegistry", () => {
         await expect(
           registry.connect(provider).registerModel(SALT2, modelParams(CIRCUIT_K1, { batchCircuitIds: [id] })),
         )
-          .to.be.revertedWithCustomError(registry, "Market__CircuitMismatch")
+          .to.be.revertedWithCustomError(registry, "Registry__CircuitMismatch")
           .withArgs(CIRCUIT_K1, id);
       }
     });
@@ -138,7 +138,7 @@ describe("ModelRegistry", () => {
       const { registry, provider } = await networkHelpers.loadFixture(marketFixture);
       for (const w of [R, R + WEIGHTS_COMMITMENT, 2n ** 256n - 1n]) {
         await expect(registry.connect(provider).registerModel(SALT2, modelParams(CIRCUIT_K1, { weightsCommitment: w })))
-          .to.be.revertedWithCustomError(registry, "Market__NotInField")
+          .to.be.revertedWithCustomError(registry, "Registry__NotInField")
           .withArgs(w);
       }
       await registry.connect(provider).registerModel(SALT2, modelParams(CIRCUIT_K1, { weightsCommitment: R - 1n }));
@@ -148,10 +148,10 @@ describe("ModelRegistry", () => {
       const { registry, provider } = await networkHelpers.loadFixture(marketFixture);
       await expect(
         registry.connect(provider).registerModel(SALT2, modelParams(CIRCUIT_K1, { capacity: 0 })),
-      ).to.be.revertedWithCustomError(registry, "Market__ZeroCapacity");
+      ).to.be.revertedWithCustomError(registry, "Registry__ZeroCapacity");
       for (const w of [0n, 59n, 365n * 86_400n + 1n]) {
         await expect(registry.connect(provider).registerModel(SALT2, modelParams(CIRCUIT_K1, { responseWindow: w })))
-          .to.be.revertedWithCustomError(registry, "Market__ResponseWindowOutOfRange")
+          .to.be.revertedWithCustomError(registry, "Registry__ResponseWindowOutOfRange")
           .withArgs(w, 60, 365n * 86_400n);
       }
       await registry.connect(provider).registerModel(SALT2, modelParams(CIRCUIT_K1, { responseWindow: 60n }));
@@ -166,21 +166,21 @@ describe("ModelRegistry", () => {
         .withArgs(modelId, provider.address);
       expect((await registry.getModel(modelId)).retired).to.equal(true);
       await expect(registry.connect(provider).retireModel(modelId))
-        .to.be.revertedWithCustomError(registry, "Market__ModelRetired")
+        .to.be.revertedWithCustomError(registry, "Registry__ModelRetired")
         .withArgs(modelId);
     });
 
     it("should not retire if the caller is not the provider", async () => {
       const { registry, other, modelId } = await networkHelpers.loadFixture(marketFixture);
       await expect(registry.connect(other).retireModel(modelId))
-        .to.be.revertedWithCustomError(registry, "Market__NotModelProvider")
+        .to.be.revertedWithCustomError(registry, "Registry__NotModelProvider")
         .withArgs(modelId, other.address);
     });
 
     it("should not retire an unknown model", async () => {
       const { registry, provider } = await networkHelpers.loadFixture(marketFixture);
       await expect(registry.connect(provider).retireModel(ethers.ZeroHash))
-        .to.be.revertedWithCustomError(registry, "Market__ModelNotFound")
+        .to.be.revertedWithCustomError(registry, "Registry__ModelNotFound")
         .withArgs(ethers.ZeroHash);
     });
   });
@@ -206,20 +206,20 @@ describe("ModelRegistry", () => {
     it("should refuse bounty terms of a retired model or one whose primary circuit is revoked", async () => {
       const { registry, provider, modelId } = await networkHelpers.loadFixture(marketFixture);
       await registry.revokeCircuit(CIRCUIT_K1);
-      await expect(registry.bountyTerms(modelId)).to.be.revertedWithCustomError(registry, "Market__CircuitRevoked");
+      await expect(registry.bountyTerms(modelId)).to.be.revertedWithCustomError(registry, "Registry__CircuitRevoked");
       expect(await registry.reclaimTerms(modelId)).to.deep.equal([provider.address, true]);
       await registry.connect(provider).retireModel(modelId);
-      await expect(registry.bountyTerms(modelId)).to.be.revertedWithCustomError(registry, "Market__ModelRetired");
+      await expect(registry.bountyTerms(modelId)).to.be.revertedWithCustomError(registry, "Registry__ModelRetired");
     });
 
     it("should refuse settlement terms for a batch size without circuit or with a revoked one", async () => {
       const { registry, modelId } = await networkHelpers.loadFixture(marketFixture);
       await expect(registry.settlementTerms(modelId, 2))
-        .to.be.revertedWithCustomError(registry, "Market__NoCircuitForBatchSize")
+        .to.be.revertedWithCustomError(registry, "Registry__NoCircuitForBatchSize")
         .withArgs(modelId, 2);
       await registry.revokeCircuit(CIRCUIT_K4);
       await expect(registry.settlementTerms(modelId, 4))
-        .to.be.revertedWithCustomError(registry, "Market__CircuitRevoked")
+        .to.be.revertedWithCustomError(registry, "Registry__CircuitRevoked")
         .withArgs(CIRCUIT_K4);
       await registry.settlementTerms(modelId, 1);
     });

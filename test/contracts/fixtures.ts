@@ -241,6 +241,21 @@ export function buildMarketFixture(options: FixtureOptions = {}) {
 /** The default fixture: ETH, mock verifiers, staked provider, model with k = 1 and k = 4 circuits. */
 export const marketFixture = buildMarketFixture();
 
+/**
+ * The default fixture in an ERC20 (MockERC20): every signer holds and has approved 100 × STAKE, and
+ * the provider has STAKE staked. The behaviour suites run under this and `marketFixture`.
+ */
+export async function erc20MarketFixture() {
+  const f = await baseFixture({ token: async () => (await ethers.deployContract("MockERC20")).getAddress() });
+  const token = await ethers.getContractAt("MockERC20", f.tokenAddress);
+  for (const s of [f.provider, f.consumer, f.other, f.provider2]) {
+    await token.mint(s.address, 100n * STAKE);
+    await token.connect(s).approve(f.marketAddress, ethers.MaxUint256);
+  }
+  await f.market.connect(f.provider).depositStake(STAKE);
+  return f;
+}
+
 export interface PostOptions {
   inputCommitment?: bigint;
   input?: string;
@@ -288,6 +303,13 @@ export async function postMany(f: MarketFixture, n: number, opts: PostOptions = 
 
 export async function ethBalance(address: AddressLike): Promise<bigint> {
   return ethers.provider.getBalance(await ethers.resolveAddress(address));
+}
+
+/** Balance of `address` in the market's payment asset (ETH or its ERC20). */
+export async function assetBalance(f: MarketFixture, address: AddressLike): Promise<bigint> {
+  if (f.tokenAddress === ZERO_ADDRESS) return ethBalance(address);
+  const token = await ethers.getContractAt("MockERC20", f.tokenAddress);
+  return token.balanceOf(await ethers.resolveAddress(address));
 }
 
 /**

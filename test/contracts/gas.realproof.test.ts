@@ -22,7 +22,7 @@ import type { ContractTransactionResponse } from "ethers";
 import { demoInputCommitment, demoWeightsCommitment } from "../../src/circuit/demoLinear.js";
 import { Prover, releaseSnarkjs } from "../../src/zk/index.js";
 import { DEMO_REQUEST, demoInput, proveDemo } from "../helpers/demoProof.js";
-import { sumParts, traceGas, type GasBreakdown } from "../helpers/gasTrace.js";
+import { sumParts, traceGas, type GasBreakdown } from "../../src/chain/gasTrace.js";
 import {
   BOUNDS,
   PARAMS,

@@ -1,57 +1,49 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {IAuditCircuits} from "../interfaces/IAuditCircuits.sol";
-import {Groth16Call} from "../Groth16Call.sol";
+import {Groth16Call} from "../libraries/Groth16Call.sol";
 import {DatasetSampling} from "../libraries/DatasetSampling.sol";
+import {Owned} from "./Owned.sol";
+import {SetupPolicy} from "./SetupPolicy.sol";
 
 /// @title AuditCircuits
 /// @notice Owner-approved dataset audit circuits and the proof check both dataset protocols use.
-/// @dev The inheriting contract sets the owner (Ownable) and ALLOW_DEV_CIRCUITS.
-abstract contract AuditCircuits is IAuditCircuits, Ownable2Step {
-    uint16 public constant MAX_AUDIT_BATCH = 64;
+///         Approval follows the setup policy shared with the circuit registry (ISetupPolicy).
+/// @dev The inheriting contract sets the owner (Ownable).
+abstract contract AuditCircuits is IAuditCircuits, Owned, SetupPolicy {
     uint8 public constant MAX_AUDIT_DEPTH = 16;
-    uint16 public constant MIN_AUDIT_CONTRIBUTORS = 2;
-
-    /// @inheritdoc IAuditCircuits
-    bool public immutable override ALLOW_DEV_CIRCUITS;
 
     mapping(bytes32 circuitId => AuditCircuit) internal _auditCircuits;
 
-    constructor(bool allowDevCircuits) {
-        ALLOW_DEV_CIRCUITS = allowDevCircuits;
-    }
+    constructor(bool allowDevCircuits) SetupPolicy(allowDevCircuits) {}
 
     /// @inheritdoc IAuditCircuits
     function approveAuditCircuit(
         bytes32 circuitId,
         AuditCircuitParams calldata p
     ) external override onlyOwner {
-        if (circuitId == bytes32(0)) revert Audit__CircuitIdZero();
-        if (_auditCircuits[circuitId].verifier != address(0)) revert Audit__CircuitAlreadyApproved(circuitId);
-        if (p.verifier.code.length == 0) revert Audit__VerifierHasNoCode(p.verifier);
-        if (p.batchSize == 0 || p.batchSize > MAX_AUDIT_BATCH)
-            revert Audit__InvalidBatchSize(p.batchSize, MAX_AUDIT_BATCH);
+        if (circuitId != bytes32(0) && _auditCircuits[circuitId].verifier != address(0))
+            revert Audit__CircuitAlreadyApproved(circuitId);
         if (p.depth == 0 || p.depth > MAX_AUDIT_DEPTH) revert Audit__InvalidDepth(p.depth);
-        if (p.zkeyHash == bytes32(0)) revert Audit__MissingHash(circuitId, "zkeyHash");
-        if (p.architectureHash == bytes32(0)) revert Audit__MissingHash(circuitId, "architectureHash");
-        if (p.dev) {
-            if (!ALLOW_DEV_CIRCUITS) revert Audit__DevCircuitsDisabled(circuitId);
-        } else {
-            if (p.transcriptHash == bytes32(0)) revert Audit__MissingHash(circuitId, "transcriptHash");
-            if (p.contributors < MIN_AUDIT_CONTRIBUTORS)
-                revert Audit__TooFewContributors(circuitId, p.contributors, MIN_AUDIT_CONTRIBUTORS);
-        }
         uint16 n = uint16(
-            4 + (p.batchSize + DatasetSampling.INDICES_PER_SIGNAL - 1) / DatasetSampling.INDICES_PER_SIGNAL
+            4 +
+                (uint256(p.batchSize) + DatasetSampling.INDICES_PER_SIGNAL - 1) /
+                    DatasetSampling.INDICES_PER_SIGNAL
         );
-        bytes4 selector = Groth16Call.selectorFor(n);
-        (bool callOk, bool accepted) = Groth16Call.verify(
-            p.verifier,
-            Groth16Call.encode(selector, [uint256(0), 0, 0, 0, 0, 0, 0, 0], new uint256[](n))
+        bytes4 selector = _checkSetup(
+            circuitId,
+            Setup({
+                verifier: p.verifier,
+                batchSize: p.batchSize,
+                dev: p.dev,
+                contributors: p.contributors,
+                zkeyHash: p.zkeyHash,
+                transcriptHash: p.transcriptHash,
+                architectureHash: p.architectureHash
+            }),
+            n
         );
-        if (!callOk || accepted) revert Audit__VerifierProbeFailed(p.verifier, n);
 
         AuditCircuit storage c = _auditCircuits[circuitId];
         c.verifier = p.verifier;
@@ -75,6 +67,7 @@ abstract contract AuditCircuits is IAuditCircuits, Ownable2Step {
         if (c.verifier == address(0)) revert Audit__CircuitNotApproved(circuitId);
         if (c.revoked) revert Audit__CircuitRevoked(circuitId);
         c.revoked = true;
+        c.revokedAt = uint64(block.timestamp);
         emit AuditCircuitRevoked(circuitId);
     }
 
@@ -83,9 +76,11 @@ abstract contract AuditCircuits is IAuditCircuits, Ownable2Step {
         return _auditCircuits[circuitId];
     }
 
-    /// @notice Disabled: an ownerless market could never revoke a compromised circuit.
-    function renounceOwnership() public view override onlyOwner {
-        revert Audit__RenounceDisabled();
+    /// @dev When the circuit was revoked; type(uint64).max while it is not. A deadline `t` passed
+    ///      before the revocation iff `t < _revokedAt(c)`: a party in default at revocation time
+    ///      stays in default.
+    function _revokedAt(AuditCircuit storage c) internal view returns (uint64) {
+        return c.revoked ? c.revokedAt : type(uint64).max;
     }
 
     /// @dev An approved, not revoked audit circuit.

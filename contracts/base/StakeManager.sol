@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {IStakeManager} from "./interfaces/IStakeManager.sol";
+import {IStakeManager} from "../interfaces/IStakeManager.sol";
 import {MarketCore} from "./MarketCore.sol";
 
 /// @title StakeManager

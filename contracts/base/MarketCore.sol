@@ -2,17 +2,18 @@
 pragma solidity 0.8.28;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
-import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
-import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {IMarketCore} from "./interfaces/IMarketCore.sol";
-import {SNARK_SCALAR_FIELD_R, MIN_RESPONSE_WINDOW_S, MAX_WINDOW_HARD_CAP_S} from "./Constants.sol";
+import {IMarketCore} from "../interfaces/IMarketCore.sol";
+import {Owned} from "./Owned.sol";
+import {PullPayments} from "./PullPayments.sol";
+import {SNARK_SCALAR_FIELD_R, MIN_RESPONSE_WINDOW_S, MAX_WINDOW_HARD_CAP_S} from "../libraries/Constants.sol";
 
 /// @title MarketCore
 /// @notice Money, parameters and emergency controls of the inference market (see IMarketCore).
 /// @dev Accounting. Value enters only through `_collect` (postBounty, depositStake) and leaves only
-///      through `_send` (withdraw, withdrawTo). Everything in between is bookkeeping, and
+///      through `_transferOut` (withdraw, withdrawTo of PullPayments). Everything in between is
+///      bookkeeping, and
 ///        balance(market) == Σ escrow of open requests + Σ stake.total + Σ pull balances + protocol fees
 ///      holds after every transaction (anything forced in, e.g. by selfdestruct, only adds surplus).
 ///      In token mode amounts are measured as balance deltas, so fee-on-transfer tokens are
@@ -21,7 +22,7 @@ import {SNARK_SCALAR_FIELD_R, MIN_RESPONSE_WINDOW_S, MAX_WINDOW_HARD_CAP_S} from
 ///      Pause: OpenZeppelin's Pausable keeps its flag in a slot of its own, one more cold read
 ///      (2.1k gas) on every fulfillment. The flag lives here in the slot of the protocol-fee
 ///      accumulator, which a fulfillment writes anyway; same events, errors and `paused()` view.
-abstract contract MarketCore is IMarketCore, Ownable2Step, ReentrancyGuardTransient {
+abstract contract MarketCore is IMarketCore, Owned, PullPayments {
     using SafeERC20 for IERC20;
 
     /// @notice The BN254 scalar field modulus r: every public signal must be < r.
@@ -46,13 +47,13 @@ abstract contract MarketCore is IMarketCore, Ownable2Step, ReentrancyGuardTransi
     uint16 internal immutable PROTOCOL_FEE_BPS_CEILING;
 
     MarketParams internal _params;
-    mapping(address account => uint256) internal _balances;
     /// @dev One slot (declared together so that they pack): read by every postBounty and
     ///      fulfillment, written by fulfillments that carry a fee.
     uint128 internal _protocolFees;
     bool private _paused;
     uint32 internal _pauseCount; // == _pauseStartedAt.length
     uint64[] internal _pauseStartedAt;
+    uint64[] internal _pauseEndedAt; // 0 while the pause lasts
 
     /// @dev Reverts with EnforcedPause while paused.
     modifier whenNotPaused() {
@@ -109,23 +110,7 @@ abstract contract MarketCore is IMarketCore, Ownable2Step, ReentrancyGuardTransi
         _params = params_;
     }
 
-    // ───────────────────────────────────────── Pull payments ───────────────────────────────────────
-
-    /// @inheritdoc IMarketCore
-    function withdraw() external override nonReentrant returns (uint256 amount) {
-        return _withdrawTo(msg.sender);
-    }
-
-    /// @inheritdoc IMarketCore
-    function withdrawTo(address to) external override nonReentrant returns (uint256 amount) {
-        if (to == address(0)) revert Market__ZeroAddress();
-        return _withdrawTo(to);
-    }
-
-    /// @inheritdoc IMarketCore
-    function withdrawable(address account) external view override returns (uint256) {
-        return _balances[account] + _earnedOf(account);
-    }
+    // ───────────────────────────────────────── Protocol fees ───────────────────────────────────────
 
     /// @inheritdoc IMarketCore
     function protocolFees() external view override returns (uint256) {
@@ -203,6 +188,7 @@ abstract contract MarketCore is IMarketCore, Ownable2Step, ReentrancyGuardTransi
         _paused = true;
         _pauseCount += 1;
         _pauseStartedAt.push(uint64(block.timestamp));
+        _pauseEndedAt.push(0);
         emit Paused(msg.sender);
     }
 
@@ -210,6 +196,7 @@ abstract contract MarketCore is IMarketCore, Ownable2Step, ReentrancyGuardTransi
     function unpause() external override onlyOwner {
         if (!_paused) revert ExpectedPause();
         _paused = false;
+        _pauseEndedAt[_pauseCount - 1] = uint64(block.timestamp);
         emit Unpaused(msg.sender);
     }
 
@@ -228,9 +215,9 @@ abstract contract MarketCore is IMarketCore, Ownable2Step, ReentrancyGuardTransi
         return _pauseStartedAt[index];
     }
 
-    /// @notice Disabled: an ownerless market could never be unpaused or re-parameterised.
-    function renounceOwnership() public view override onlyOwner {
-        revert Market__RenounceDisabled();
+    /// @inheritdoc IMarketCore
+    function pauseEndedAt(uint256 index) external view override returns (uint64) {
+        return _pauseEndedAt[index];
     }
 
     // ─────────────────────────────────────────── Internals ─────────────────────────────────────────
@@ -252,33 +239,32 @@ abstract contract MarketCore is IMarketCore, Ownable2Step, ReentrancyGuardTransi
         received = token.balanceOf(address(this)) - before;
     }
 
-    /// @dev A provider's earnings kept beside its locked stake (see StakeManager); part of its pull
-    ///      balance.
-    function _earnedOf(address account) internal view virtual returns (uint256);
-
-    /// @dev Zeroes `account`'s earnings kept beside its locked stake and returns them.
-    function _takeEarned(address account) internal virtual returns (uint256);
-
-    /// @dev Pays out `msg.sender`'s whole pull balance to `to`. Checks-effects-interactions: the
-    ///      balance is zeroed before the transfer; a failing transfer reverts and restores it.
-    function _withdrawTo(address to) private returns (uint256 amount) {
-        amount = _balances[msg.sender];
-        if (amount != 0) _balances[msg.sender] = 0;
-        amount += _takeEarned(msg.sender);
-        if (amount == 0) revert Market__NothingToWithdraw(msg.sender);
-        emit Withdrawn(msg.sender, to, amount);
+    /// @dev ETH, or the payment token (SafeERC20 rejects a `false` return).
+    function _transferOut(address to, uint256 amount) internal override {
         if (PAYMENT_TOKEN == address(0)) {
             (bool ok, ) = payable(to).call{value: amount}("");
-            if (!ok) revert Market__TransferFailed(to, amount);
+            if (!ok) revert Payment__TransferFailed(to, amount);
         } else {
             IERC20(PAYMENT_TOKEN).safeTransfer(to, amount);
         }
     }
 
-    /// @dev True if a pause started after a request was posted (`pauseEpoch` = pauses started
-    ///      before it) and no later than its deadline: the provider may have been unable to answer.
-    function _pausedDuring(uint32 pauseEpoch, uint64 deadline) internal view returns (bool) {
-        return pauseEpoch < _pauseCount && _pauseStartedAt[pauseEpoch] <= deadline;
+    /// @dev A request's deadline extended by the time the market actually spent paused while the
+    ///      request was open (`pauseEpoch` = pauses started before it was posted): each pause that
+    ///      started no later than the deadline extended so far pushes it back by its length; a pause
+    ///      that started after it changes nothing (the provider had defaulted already). While such a
+    ///      pause lasts the deadline is open-ended (type(uint64).max). The loop runs over the pauses
+    ///      since posting; callers take the plain deadline first and come here only when it passed.
+    function _extendedDeadline(uint32 pauseEpoch, uint64 deadline) internal view returns (uint64 d) {
+        d = deadline;
+        uint256 n = _pauseCount;
+        for (uint256 i = pauseEpoch; i < n; ++i) {
+            uint64 startedAt = _pauseStartedAt[i];
+            if (startedAt > d) break;
+            uint64 endedAt = _pauseEndedAt[i];
+            if (endedAt == 0) return type(uint64).max;
+            d += endedAt - startedAt;
+        }
     }
 
     function _toUint128(uint256 amount) internal pure returns (uint128) {
