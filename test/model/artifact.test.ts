@@ -160,3 +160,16 @@ describe("# out-of-range float parameters (issue 13 item 8)", () => {
     }
   });
 });
+
+describe("# stage boundaries (issue 12 item 4)", () => {
+  it("should keep the market layer off the MNIST loader: it reads quantized artifacts only", async () => {
+    const { readdir } = await import("node:fs/promises");
+    const root = path.join(import.meta.dirname, "..", "..", "src", "market");
+    const files = (await readdir(root, { recursive: true })).filter((f) => f.endsWith(".ts"));
+    expect(files.length).to.be.greaterThan(0);
+    for (const f of files) {
+      const text = await readFile(path.join(root, f), "utf8");
+      expect(text, `src/market/${f}`).to.not.match(/model\/mnist|\bloadMnist\b|\bmnistCalibration\b|\bquantize\(/);
+    }
+  });
+});
