@@ -19,15 +19,16 @@ import { fileURLToPath } from "node:url";
 
 import * as snarkjs from "snarkjs";
 
-import { loadMnist, loadModel, mnistCalibration, quantize, type QuantizedModel } from "../src/model/index.js";
+import { loadMnist, quantizeFile, type QuantizedModel } from "../src/model/index.js";
 import {
+  MODEL_REGISTRY,
   buildCircuitInput,
   compileModel,
   createWitnessRunner,
   type CompiledModel,
   type WeightVisibility,
 } from "../src/circuit/index.js";
-import { devSetup } from "../src/zk/index.js";
+import { defaultCacheDir, devSetup } from "../src/zk/index.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const BENCH_FILE = path.join(ROOT, "BENCHMARKS.md");
@@ -135,13 +136,18 @@ async function main(): Promise<void> {
     .filter(Boolean)
     .join(" ");
 
-  const data = loadMnist();
-  const calibration = mnistCalibration(data);
-  const models: Record<string, QuantizedModel> = {
-    "mnist-mlp": quantize(await loadModel(path.join(ROOT, "models", "mnist-mlp.json")), { calibration }),
-    "mnist-cnn": quantize(await loadModel(path.join(ROOT, "models", "mnist-cnn.json")), { calibration }),
-  };
   const scratch = await mkdtemp(path.join(os.tmpdir(), "zkinfer-bench-circuits-"));
+  const cacheDir = defaultCacheDir(ROOT);
+  // The generated models whose mains are committed (circuits/circuits.json): mnist-mlp, mnist-cnn.
+  const models: Record<string, QuantizedModel> = {};
+  for (const e of MODEL_REGISTRY.filter((e) => e.modelFile && e.committedMains.length > 0)) {
+    const artifact = await quantizeFile(e.modelFile!, {
+      ...(e.calibration !== undefined ? { calibration: e.calibration } : {}),
+      cacheDir,
+    });
+    models[e.name] = artifact.model;
+  }
+  const data = loadMnist();
   const rows: Row[] = [];
 
   const plan: [string, WeightVisibility, number, number][] = [];

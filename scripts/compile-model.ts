@@ -1,7 +1,7 @@
 /**
  * Compiles a model to its circuit (the script equivalent of `zkinfer model compile`):
  *
- *   node --import tsx scripts/compile-model.ts <model.json> --weights private|public
+ *   node --import tsx scripts/compile-model.ts <model.json | bundled name> --weights private|public
  *        [--batch k] [--optimize-for k] [--prove] [--salt 0x…] [--cache dir]
  *
  * Quantizes the float model with the standard calibration set (500 training digits; a quantized
@@ -23,12 +23,18 @@ import {
   validateQuantizedModel,
   type QuantizedModel,
 } from "../src/model/index.js";
-import { buildCircuitInput, compileModel, createWitnessRunner, type WeightVisibility } from "../src/circuit/index.js";
+import {
+  buildCircuitInput,
+  compileModel,
+  createWitnessRunner,
+  modelEntry,
+  type WeightVisibility,
+} from "../src/circuit/index.js";
 import { BN254_R, defaultCacheDir, devSetup, Prover, releaseSnarkjs, verifyProof } from "../src/zk/index.js";
 
 const root = path.resolve(import.meta.dirname, "..");
 const usage =
-  "usage: node --import tsx scripts/compile-model.ts <model.json> --weights private|public [--batch k] [--optimize-for k] [--prove] [--salt 0x…] [--cache dir]";
+  "usage: node --import tsx scripts/compile-model.ts <model.json | name> --weights private|public [--batch k] [--optimize-for k] [--prove] [--salt 0x…] [--cache dir]";
 
 function fail(message: string): never {
   console.error(`error: ${message}`);
@@ -64,6 +70,8 @@ for (let i = 0; i < args.length; i++) {
   else fail(`unexpected argument ${a}`);
 }
 if (!file) fail("no model file given");
+// A bundled name ("mnist-cnn") resolves through circuits/circuits.json.
+file = modelEntry(file).modelFile ?? fail(`${file} is a hand-written circuit: compile it with zkinfer circuit compile`);
 if (!weights) fail("--weights is required");
 if (!Number.isInteger(batch) || batch < 1) fail(`--batch: expected a positive integer, got ${batch}`);
 

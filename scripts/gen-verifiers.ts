@@ -1,6 +1,7 @@
 /**
  * Regenerates the committed verifiers in contracts/verifiers/ from their circuits with the dev
- * setup (deterministic: the same sources give the same keys, so the files are reproducible).
+ * setup (deterministic: the same sources give the same keys, so the files are reproducible). Which
+ * circuits: the `committedVerifiers` of circuits/circuits.json (src/circuit/verifiers.ts).
  * `--check` compares instead of writing, and fails if a committed verifier is stale.
  */
 import { readFile } from "node:fs/promises";

@@ -2,7 +2,7 @@
  * Quantizes the bundled models and prints float vs integer accuracy on the 1,000 test digits,
  * the shifts chosen and every layer's worst-case bit widths.
  *
- *   node_modules/.bin/tsx scripts/quantize-report.ts [models/mnist-mlp.json …] [--sweep]
+ *   node_modules/.bin/tsx scripts/quantize-report.ts [mnist-mlp | models/my-model.json …] [--sweep]
  *
  * `--sweep` also compares other quantizer settings (activation bits, no calibration, a shifted
  * final layer). Calibration: 500 training digits, evenly spaced (never test digits).
@@ -18,12 +18,17 @@ import {
   type QuantizeOptions,
   type QuantizedModel,
 } from "../src/model/index.js";
+import { MODEL_REGISTRY, modelEntry } from "../src/circuit/index.js";
 
 const root = path.resolve(import.meta.dirname, "..");
 const args = process.argv.slice(2);
 const sweep = args.includes("--sweep");
 const files = args.filter((a) => !a.startsWith("--"));
-const modelFiles = files.length > 0 ? files : ["models/mnist-mlp.json", "models/mnist-cnn.json"];
+// Names resolve through circuits/circuits.json; the default is the models whose mains are committed.
+const modelFiles =
+  files.length > 0
+    ? files.map((f) => modelEntry(f).modelFile!)
+    : MODEL_REGISTRY.filter((e) => e.modelFile && e.committedMains.length > 0).map((e) => e.modelFile!);
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 const data = loadMnist();

@@ -17,13 +17,12 @@ import {
   roundModel,
   saveModel,
   serializeModel,
+  MODELS_DIR,
   trainModel,
   validateModel,
   type Model,
   type TrainOptions,
 } from "../src/model/index.js";
-
-const MODELS_DIR = path.resolve(import.meta.dirname, "..", "models");
 
 export const RECIPES: Record<string, Omit<TrainOptions, "log">> = {
   "mnist-mlp": {

@@ -1,13 +1,18 @@
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { poseidon4, poseidon5 } from "poseidon-lite";
 
 import { BN254_R } from "../zk/calldata.js";
 import { ZkError } from "../zk/errors.js";
 import { BINDING_BITS, OUTPUT_BITS, packClaim } from "./layout.js";
+import { registryEntry } from "./registry.js";
 
-/** The demo circuit (circuits/demo/DemoLinear.circom): a 4-input linear scorer, committed weights. */
-export const DEMO_LINEAR_CIRCUIT = fileURLToPath(new URL("../../circuits/demo/DemoLinear.circom", import.meta.url));
+const DEMO_ENTRY = registryEntry("demo-linear")!;
+
+/**
+ * The demo circuit (circuits/demo/DemoLinear.circom, entry "demo-linear" of circuits/circuits.json):
+ * a 4-input linear scorer, committed weights.
+ */
+export const DEMO_LINEAR_CIRCUIT = DEMO_ENTRY.circuit!;
 export const DEMO_LINEAR_INPUTS = 4;
 
 const field = (v: bigint) => ((v % BN254_R) + BN254_R) % BN254_R;
@@ -90,10 +95,7 @@ export const DEMO_LINEAR_DIR = path.dirname(DEMO_LINEAR_CIRCUIT);
  * inputCommitment_0, …] (N = 1 + 2k). Used to measure and test batch settlement with real
  * verifiers: a verifier's gas depends only on N.
  */
-export const DEMO_LINEAR_BATCH_CIRCUITS: Readonly<Record<number, string>> = {
-  4: path.join(DEMO_LINEAR_DIR, "DemoLinearB4.circom"),
-  16: path.join(DEMO_LINEAR_DIR, "DemoLinearB16.circom"),
-};
+export const DEMO_LINEAR_BATCH_CIRCUITS: Readonly<Record<number, string>> = DEMO_ENTRY.batchCircuits ?? {};
 
 /** Witness input and public signals of one demo batch proof (`xs`: one input per request). */
 export function demoLinearBatchInput(req: Omit<DemoLinearRequest, "x"> & { xs: readonly (readonly bigint[])[] }): {

@@ -66,4 +66,18 @@ export {
   unpackClaim,
 } from "./layout.js";
 export { buildCircuitInput, type BuiltInput, type InferenceRequest } from "./input.js";
+export {
+  BUNDLED_MODELS,
+  MODEL_REGISTRY,
+  REGISTRY_FILE,
+  committedMains,
+  committedVerifierCircuits,
+  describeBatchSizes,
+  handWrittenCircuit,
+  hasBatchSize,
+  modelEntry,
+  modelFileEntry,
+  registryEntry,
+  type ModelEntry,
+} from "./registry.js";
 export { createWitnessRunner, type WitnessRunner } from "./witness.js";

@@ -23,14 +23,17 @@ import {
   loadAuditModel,
   formatAuditSummary,
   circuitIdOf,
+  compileModelEntry,
   loadBatchCircuit,
+  loadBatchCircuitFromRecord,
   loadModelByName,
+  loadProvingModelFromRecord,
   loadVerificationKey,
   type MarketContext,
   type ProvingModel,
 } from "../market/index.js";
 import { DEMO_LINEAR_SPEC } from "../market/model.js";
-import { compileCircuit, type SetupArtifacts } from "../zk/index.js";
+import type { SetupArtifacts } from "../zk/index.js";
 import { CliError } from "./errors.js";
 import { DEFAULT_RPC, connectRpc, loadSigner } from "./wallet.js";
 import { addMarketOptions, marketContextOf } from "./chain.js";
@@ -146,22 +149,10 @@ export function registerMarketCommands(program: Command, env: CliEnv): void {
     .description("models: compile, set up, inspect (demo-linear, mnist-mlp, or a model .json)");
   model
     .command("compile <model>")
-    .description("compile the model's circuit into the artifact cache")
+    .description("compile the model's circuit into the artifact cache (no trusted setup: see `model setup`)")
     .action(async (name: string) => {
-      if (name === "demo-linear") {
-        const { DEMO_LINEAR_CIRCUIT } = await import("../circuit/demoLinear.js");
-        const c = await compileCircuit({ circuit: DEMO_LINEAR_CIRCUIT, cacheDir: env.cacheDir(), onProgress: say });
-        print({ model: name, circuit: c.name, ...c.info, r1cs: c.r1cs, wasm: c.wasm });
-        return;
-      }
-      const m = await loadModelByName(name, { cacheDir: env.cacheDir(), onProgress: say });
-      print({
-        model: m.name,
-        circuit: m.compiled.name,
-        ...m.compiled.info,
-        r1cs: m.compiled.r1cs,
-        wasm: m.compiled.wasm,
-      });
+      const { model: m, compiled: c } = await compileModelEntry(name, { cacheDir: env.cacheDir(), onProgress: say });
+      print({ model: m, circuit: c.name, ...c.info, r1cs: c.r1cs, wasm: c.wasm });
     });
   for (const [cmd, what] of [
     ["setup", "compile and make the dev (INSECURE) trusted setup of the model's circuit"],
@@ -334,8 +325,8 @@ export function registerMarketCommands(program: Command, env: CliEnv): void {
           for (const record of records) {
             const load = { cacheDir: env.cacheDir(), onProgress: say };
             const batches = [];
-            for (const k of record.batchSizes ?? []) batches.push(await loadBatchCircuit(record.name, k, load));
-            served.push({ model: await loadModelByName(record.name, load), record, batches });
+            for (const k of record.batchSizes ?? []) batches.push(await loadBatchCircuitFromRecord(record, k, load));
+            served.push({ model: await loadProvingModelFromRecord(record, load), record, batches });
           }
           agent = new ProviderAgent(ctx, served, {
             concurrency: parseUint(o.concurrency, "--concurrency"),

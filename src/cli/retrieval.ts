@@ -129,7 +129,8 @@ export function registerRetrievalCommands(program: Command, env: CliEnv): void {
     .option("--batch <n>", "items per proof", "8")
     .option("--depth <n>", "Merkle depth (data sets of up to 2^depth items)", "10")
     .action(async (model: string | undefined, o: Opts & { batch: string; depth: string }) => {
-      const modelFile = path.resolve(model ?? MNIST_LINEAR_FILE);
+      // A bundled name ("mnist-linear") or a model file: both resolve through the model registry.
+      const modelFile = model ?? MNIST_LINEAR_FILE;
       const batch = parseUint(o.batch, "--batch");
       const depth = parseUint(o.depth, "--depth");
       const ctx = await context(o);
@@ -271,7 +272,7 @@ export function registerRetrievalCommands(program: Command, env: CliEnv): void {
           const record = await mp.modelRecord(info.modelId);
           const ds = await loadDatasetFor(info, o.data);
           const { audit, setup } = await loadAuditCircuit({
-            modelFile: path.resolve(o.model),
+            modelFile: o.model,
             batch: info.batch,
             depth: info.depth,
             cacheDir: env.cacheDir(),

@@ -1,14 +1,17 @@
 /**
  * What both dataset protocols (accuracy commitments, retrieval) share about the dataset audit
  * circuit: loading a model's audit circuit with its (dev) setup, its id, and the owner's approval
- * on a market that inherits contracts/audit/AuditCircuits.sol.
+ * on a market that inherits contracts/audit/AuditCircuits.sol. The model comes as its quantized
+ * artifact (src/model/artifact.ts): no quantizer run, no data set loaded here.
  */
 import { keccak256, toUtf8Bytes } from "ethers";
 
 import { compileAuditCircuit, type CompiledAuditCircuit } from "../dataset/index.js";
-import { loadMnist, loadModel, mnistCalibration, quantize, type QuantizedModel } from "../model/index.js";
+import { quantizeFile } from "../model/artifact.js";
+import type { QuantizedModel } from "../model/quantized.js";
 import { devSetup, type SetupArtifacts } from "../zk/index.js";
 import { MarketError } from "./errors.js";
+import { modelEntryOf } from "./model.js";
 import { transcriptHashOf } from "./provider.js";
 
 export interface AuditModel {
@@ -18,9 +21,10 @@ export interface AuditModel {
 }
 
 /**
- * A model file's audit circuit (items per proof, Merkle depth), compiled and set up (dev, cached by
- * content hash). The model is quantized exactly as its inference circuit is (same calibration), so
- * the weight commitments agree.
+ * A model's audit circuit (items per proof, Merkle depth), compiled and set up (dev, cached by
+ * content hash). `modelFile` is a model file or a bundled name ("mnist-linear"); the model is the
+ * same quantized artifact its inference circuit is built from (src/model/artifact.ts), so the
+ * weight commitments agree.
  */
 export async function loadAuditModel(opts: {
   modelFile: string;
@@ -29,7 +33,19 @@ export async function loadAuditModel(opts: {
   cacheDir: string;
   onProgress?: (m: string) => void;
 }): Promise<AuditModel> {
-  const qm = quantize(await loadModel(opts.modelFile), { calibration: mnistCalibration(loadMnist()) });
+  const entry = modelEntryOf(opts.modelFile);
+  if (!entry.modelFile)
+    throw new MarketError(
+      "BAD_ARGUMENT",
+      `invalid model: ${entry.name} is a hand-written circuit; audit circuits are generated from a model file`,
+      "model",
+    );
+  const artifact = await quantizeFile(entry.modelFile, {
+    ...(entry.calibration !== undefined ? { calibration: entry.calibration } : {}),
+    cacheDir: opts.cacheDir,
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  });
+  const qm = artifact.model;
   const audit = await compileAuditCircuit(qm, {
     batch: opts.batch ?? 8,
     depth: opts.depth ?? 10,

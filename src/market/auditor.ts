@@ -13,6 +13,7 @@ import { keccak256, type Log } from "ethers";
 import { compileVerifier, withRetry } from "../chain/index.js";
 import { checkSetupArtifacts, type SetupArtifacts, type SetupManifest } from "../zk/index.js";
 import type { MarketContext } from "./context.js";
+import { circuitIdOf } from "./model.js";
 import { REQUEST_STATUS, settlementFromLog, verifySettlement } from "./requests.js";
 
 export interface AuditOptions {
@@ -134,10 +135,10 @@ export async function audit(ctx: MarketContext, opts: AuditOptions = {}): Promis
   const problems: string[] = [];
   const warnings: string[] = [];
 
-  // Known keys, by zkey sha256.
-  const setups = new Map<string, SetupArtifacts>();
+  // Known keys, by zkey sha256: several setups may share a zkey (the same circuit under two names).
+  const setups = new Map<string, SetupArtifacts[]>();
   for (const s of [...(await findCachedSetups(ctx.cacheDir)), ...(opts.setups ?? [])])
-    setups.set(s.manifest.zkeySha256, s);
+    setups.set(s.manifest.zkeySha256, [...(setups.get(s.manifest.zkeySha256) ?? []), s]);
 
   say(`audit: reading events of blocks ${from}–${to}`);
   const approved = await q("reading CircuitApproved", () =>
@@ -149,7 +150,11 @@ export async function audit(ctx: MarketContext, opts: AuditOptions = {}): Promis
     const circuitId = log.args.circuitId as string;
     const c = await q("reading a circuit", () => ctx.registry.getCircuit(circuitId));
     const zkeyHex = (c.zkeyHash as string).slice(2).toLowerCase();
-    const setup = setups.get(zkeyHex);
+    // The setup the on-chain record names: its zkey hash and, through the circuit id (which hashes
+    // the circuit name with the zkey hash), its name — never whichever the local cache holds first.
+    const candidates = setups.get(zkeyHex) ?? [];
+    const named = candidates.find((s) => circuitIdOf(s) === circuitId);
+    const setup = named ?? candidates[0];
     const onChain = keccak256(await q("reading verifier code", () => ctx.provider.getCode(c.verifier)));
     let expected: string | null = null;
     let keysKnown = false;
@@ -158,7 +163,19 @@ export async function audit(ctx: MarketContext, opts: AuditOptions = {}): Promis
         await checkSetupArtifacts(setup);
         vkeys.set(circuitId, JSON.parse(await readFile(setup.verificationKey, "utf8")) as object);
         keysKnown = true;
-        expected = (await compileVerifier(setup)).codehash;
+        if (named) expected = (await compileVerifier(named)).codehash;
+        else {
+          // No local setup carries this circuit's name: the code is checked only if some setup with
+          // its zkey generates exactly the code on chain; otherwise it stays unchecked (a warning).
+          for (const s of candidates) {
+            const codehash = (await compileVerifier(s)).codehash;
+            if (codehash === onChain) expected = codehash;
+          }
+          if (expected === null)
+            warnings.push(
+              `circuit ${circuitId.slice(0, 10)}…: no local setup named for this circuit id; its verifier code is unchecked`,
+            );
+        }
       } catch (err) {
         problems.push(
           `circuit ${circuitId.slice(0, 10)}…: local keys do not match their manifest (${(err as Error).message.split("\n")[0]})`,
@@ -178,11 +195,11 @@ export async function audit(ctx: MarketContext, opts: AuditOptions = {}): Promis
     const insecure = Boolean(c.dev) || (setup?.manifest.insecure ?? false);
     if (insecure)
       warnings.push(
-        `circuit ${setup?.manifest.circuit ?? circuitId.slice(0, 10)}: INSECURE dev setup — anyone can forge its proofs`,
+        `circuit ${named?.manifest.circuit ?? circuitId.slice(0, 10)}: INSECURE dev setup — anyone can forge its proofs`,
       );
     circuits.push({
       circuitId,
-      circuit: setup?.manifest.circuit ?? null,
+      circuit: named?.manifest.circuit ?? null,
       verifier: c.verifier,
       dev: Boolean(c.dev),
       insecure,

@@ -16,7 +16,7 @@ import { deployVerifier, withRetry, type DeployOptions, type VerifierDeployment 
 import { BN254_R, sha256File, sha256Hex, type SetupArtifacts } from "../zk/index.js";
 import { requireSigner, type MarketContext } from "./context.js";
 import { MarketError, badArgument, txError } from "./errors.js";
-import { circuitIdOf, registrySaltOf, type ProvingModel } from "./model.js";
+import { circuitIdOf, registrySaltOf, type ModelSource, type ProvingModel } from "./model.js";
 
 export interface ModelTerms {
   /** Minimum escrow of a bounty, wei. */
@@ -48,6 +48,8 @@ export interface ModelRecord {
   txHash: string;
   /** Batch sizes registered with the model (its batch circuits); the agent batches with them. */
   batchSizes?: number[];
+  /** Where the model came from (quantized artifact, model file): `loadProvingModelFromRecord` serves it. */
+  source?: ModelSource;
 }
 
 export function providerStateDir(ctx: MarketContext, providerAddress: string): string {
@@ -235,6 +237,7 @@ export class ModelProvider {
       registeredAt: new Date().toISOString(),
       txHash: "",
       ...(opts.batches && opts.batches.length > 0 ? { batchSizes: opts.batches.map((b) => b.size) } : {}),
+      ...(model.source ? { source: model.source } : {}),
     };
     // The secret is written before the transaction: a crash after it leaves a usable record.
     const file = path.join(dir, "models", `${modelId}.json`);

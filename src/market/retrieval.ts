@@ -51,6 +51,7 @@ import type { SetupArtifacts } from "../zk/index.js";
 import type { Say } from "./context.js";
 import { writeJsonAtomic } from "./provider.js";
 import { approveAuditCircuitOn, loadAuditModel, type AuditCircuitsContract, type AuditModel } from "./auditCircuits.js";
+import { registryEntry } from "../circuit/registry.js";
 
 export { auditCircuitIdOf } from "./auditCircuits.js";
 
@@ -885,8 +886,8 @@ export class RetrievalProvider {
 
 // ─────────────────────────────────────── Audit circuit loading ───────────────────────────────────────
 
-/** The bundled retrieval model: mnist-linear (784 → 10), cheap to prove. */
-export const MNIST_LINEAR_FILE = path.resolve(path.dirname(ARTIFACTS_DIR), "models", "mnist-linear.json");
+/** The bundled retrieval model: mnist-linear (784 → 10), cheap to prove (circuits/circuits.json). */
+export const MNIST_LINEAR_FILE: string = registryEntry("mnist-linear")!.modelFile!;
 
 /**
  * A model's dataset audit circuit (B items per proof, Merkle depth D), compiled and with its dev

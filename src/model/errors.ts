@@ -25,6 +25,12 @@ export type ModelErrorCode =
   | "UNSAFE_INTEGER"
   /** A worst-case intermediate value at or above the caller's bound (e.g. the circuit's range). */
   | "BIT_WIDTH_EXCEEDED"
+  /** A float weight or bias beyond what the quantizer accepts (`MAX_FLOAT_PARAMETER`). */
+  | "OUT_OF_RANGE"
+  /** A quantized-model artifact that is not in the cache. */
+  | "NOT_FOUND"
+  /** A cached artifact that does not match its content address or recorded hashes. */
+  | "ARTIFACT_MISMATCH"
   /** A bad argument to a function of this module (names the parameter). */
   | "BAD_ARGUMENT";
 

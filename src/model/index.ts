@@ -83,4 +83,16 @@ export {
   type IntLayerTrace,
   type IntResult,
 } from "./intInference.js";
-export { chooseWeightExp, quantize, roundHalfAway, type QuantizeOptions } from "./quantize.js";
+export { MAX_FLOAT_PARAMETER, chooseWeightExp, quantize, roundHalfAway, type QuantizeOptions } from "./quantize.js";
+export { MODELS_DIR, bundledModelFile } from "./bundled.js";
+export { CALIBRATIONS, calibrationByName, type Calibration } from "./calibration.js";
+export {
+  QUANTIZED_ARTIFACT_FORMAT,
+  QUANTIZED_ARTIFACT_VERSION,
+  describeArtifact,
+  quantizeFile,
+  quantizedArtifactPath,
+  readQuantizedArtifact,
+  type QuantizeFileOptions,
+  type QuantizedArtifact,
+} from "./artifact.js";

@@ -69,6 +69,30 @@ function mapDeep<T>(v: T, f: (x: number) => number): T {
   return (Array.isArray(v) ? v.map((x: unknown) => mapDeep(x, f)) : f(v as number)) as T;
 }
 
+/**
+ * Largest |weight| or |bias| of a float model the quantizer accepts. Trained parameters are far
+ * smaller (the bundled models' are below 1.3); a larger one is a corrupt or unscaled export, and
+ * the layer's single int8 scale would round every other weight of that layer to 0.
+ */
+export const MAX_FLOAT_PARAMETER = 65536;
+
+/** Refuses a parameter beyond ±MAX_FLOAT_PARAMETER, naming the layer and index. */
+function checkParameterRange(v: unknown, path: string): void {
+  if (Array.isArray(v)) {
+    v.forEach((x, i) => checkParameterRange(x, `${path}[${i}]`));
+    return;
+  }
+  const x = v as number;
+  if (!Number.isFinite(x)) throw new ModelError("NOT_FINITE", `${path}: ${String(x)} is not a finite number`, path);
+  if (Math.abs(x) > MAX_FLOAT_PARAMETER) {
+    throw new ModelError(
+      "OUT_OF_RANGE",
+      `${path}: ${x} is out of range: the quantizer accepts |value| ≤ ${MAX_FLOAT_PARAMETER} (a trained model's parameters are far smaller; is the export corrupt or unscaled?)`,
+      path,
+    );
+  }
+}
+
 function quantizeBias(b: number, accScale: number, path: string): number {
   const q = roundHalfAway(b / accScale);
   if (!Number.isSafeInteger(q)) {
@@ -81,7 +105,10 @@ function quantizeBias(b: number, accScale: number, path: string): number {
   return q;
 }
 
-/** Quantizes a float model. Validates it first; throws ModelError on any problem. */
+/**
+ * Quantizes a float model. Validates it first and refuses a weight or bias beyond
+ * ±MAX_FLOAT_PARAMETER (OUT_OF_RANGE, naming the layer and index); throws ModelError on any problem.
+ */
 export function quantize(model: Model | ValidatedModel, options: QuantizeOptions = {}): QuantizedModel {
   const validated = "model" in model && "layers" in model && "macs" in model ? model : validateModel(model);
   const m = validated.model;
@@ -111,7 +138,11 @@ export function quantize(model: Model | ValidatedModel, options: QuantizeOptions
 
   let lastLinear = -1;
   m.layers.forEach((l, i) => {
-    if (l.kind === "dense" || l.kind === "conv2d") lastLinear = i;
+    if (l.kind === "dense" || l.kind === "conv2d") {
+      lastLinear = i;
+      checkParameterRange(l.weights, `layers[${i}].weights`);
+      checkParameterRange(l.bias, `layers[${i}].bias`);
+    }
   });
 
   let scale = m.inputScale ?? DEFAULT_INPUT_SCALE;

@@ -1,20 +1,18 @@
-import path from "node:path";
-
 import { compileVerifier } from "../../src/chain/index.js";
-import { commitmentOfPacked, flattenPacked } from "../../src/circuit/index.js";
+import { commitmentOfPacked, flattenPacked, registryEntry } from "../../src/circuit/index.js";
 import {
   commitDataset,
   compileAuditCircuit,
   type CompiledAuditCircuit,
   type DatasetItem,
 } from "../../src/dataset/index.js";
-import { loadMnist, loadModel, mnistCalibration, quantize, type QuantizedModel } from "../../src/model/index.js";
+import { loadMnist, quantizeFile, type QuantizedModel } from "../../src/model/index.js";
 import { devSetup, type SetupArtifacts } from "../../src/zk/index.js";
-import { ROOT, TEST_CACHE } from "./cache.js";
+import { TEST_CACHE } from "./cache.js";
 
 /**
  * Once-per-run fixture of the dataset protocol tests: the bundled mnist-linear model (784 → 10,
- * ~89% on the test digits), its audit circuit (8 items per proof, depth 10: up to 1,024 items)
+ * ~89% on the test digits; its quantized artifact), its audit circuit (8 items per proof, depth 10: up to 1,024 items)
  * with a dev setup and its generated verifier, and the 1,000 MNIST test digits committed as a
  * data set. Everything is cached on disk by content hash.
  */
@@ -37,8 +35,10 @@ let fixture: Promise<AuditFixture> | undefined;
 export function auditFixture(): Promise<AuditFixture> {
   fixture ??= (async () => {
     const mnist = loadMnist();
-    const qm = quantize(await loadModel(path.join(ROOT, "models", "mnist-linear.json")), {
-      calibration: mnistCalibration(mnist),
+    const entry = registryEntry("mnist-linear")!;
+    const { model: qm } = await quantizeFile(entry.modelFile!, {
+      calibration: entry.calibration!,
+      cacheDir: TEST_CACHE,
     });
     const started = Date.now();
     const audit = await compileAuditCircuit(qm, { batch: AUDIT_BATCH, depth: AUDIT_DEPTH, cacheDir: TEST_CACHE });

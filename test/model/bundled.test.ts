@@ -9,6 +9,7 @@ import {
   intInference,
   loadMnist,
   loadModel,
+  MODELS_DIR,
   quantize,
   validateQuantizedModel,
   type MnistSplit,
@@ -16,7 +17,7 @@ import {
   type ValidatedModel,
 } from "../../src/model/index.js";
 
-const MODELS = path.resolve(import.meta.dirname, "..", "..", "models");
+const MODELS = MODELS_DIR;
 
 describe("# bundled models", () => {
   let data: MnistSplit;

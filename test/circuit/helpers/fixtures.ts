@@ -1,5 +1,3 @@
-import path from "node:path";
-
 import {
   evenlySpaced,
   loadMnist,
@@ -13,11 +11,12 @@ import {
 import {
   compileModel,
   createWitnessRunner,
+  registryEntry,
   type CompiledModel,
   type WeightVisibility,
   type WitnessRunner,
 } from "../../../src/circuit/index.js";
-import { ROOT, TEST_CACHE } from "../../helpers/cache.js";
+import { TEST_CACHE } from "../../helpers/cache.js";
 import { readR1cs, type R1cs } from "./r1cs.js";
 import { readSym, type SymMap } from "./sym.js";
 
@@ -28,8 +27,8 @@ import { readSym, type SymMap } from "./sym.js";
  */
 export type ModelKey = "mlp" | "cnn";
 export const MODEL_FILES: Record<ModelKey, string> = {
-  mlp: path.join(ROOT, "models", "mnist-mlp.json"),
-  cnn: path.join(ROOT, "models", "mnist-cnn.json"),
+  mlp: registryEntry("mnist-mlp")!.modelFile!,
+  cnn: registryEntry("mnist-cnn")!.modelFile!,
 };
 
 let mnist: MnistSplit | undefined;
