@@ -6,8 +6,9 @@
  *    Merkle membership, inference, argmax/label and the once-per-proof weight commitment, before
  *    (every layer per item) and after (Freivalds' check of the first layer where it pays, "auto").
  * 2. Proving, measured: for each `model:batch[:before]` in ZKINFER_BENCH_PROVE (default
- *    "mnist-linear:8,mnist-linear:16"), ceil(100 / B) real proofs over a seeded sample of the 1,000
- *    MNIST test digits, each verified off-chain (compile + dev setup first, cached by content).
+ *    "mnist-linear:8,mnist-linear:16"), ceil(DIGITS / B) real proofs over a seeded sample of the
+ *    1,000 MNIST test digits (ZKINFER_BENCH_DIGITS, default 100), each verified off-chain (compile +
+ *    dev setup first, cached by content); times scaled to 100 digits.
  * 3. A 600-sample challenge (ε = 5%, 95%) projected from the measured seconds per constraint of
  *    the largest measured circuit: labelled as a projection, never as a measurement.
  * Writes the `## Accuracy proofs` section of BENCHMARKS.md.
@@ -31,7 +32,9 @@ import { machineLine, writeBenchSection } from "./benchmarks-md.js";
 const MODELS = ["mnist-linear", "mnist-mlp", "mnist-cnn"];
 const BATCHES = [8, 16, 32, 64];
 const DEPTH = 10;
-const DIGITS = 100;
+/** Digits proven per configuration (ZKINFER_BENCH_DIGITS, default 100; times are scaled to 100). */
+const DIGITS = Number(process.env.ZKINFER_BENCH_DIGITS ?? 100);
+if (!Number.isInteger(DIGITS) || DIGITS < 1) throw new Error("ZKINFER_BENCH_DIGITS: expected a positive integer");
 const SEED = "0x" + "5e".repeat(32);
 const fmt = (n: number): string => Math.round(n).toLocaleString("en-US");
 
@@ -123,7 +126,7 @@ async function main(): Promise<void> {
         rate = { sPerConstraint: perProof / audit.constraints, label: audit.name, constraints: audit.constraints };
       }
       proveRows.push(
-        `| ${w.model} | ${audit.freivalds ? "Freivalds" : "per item"} | ${w.batch} | ${fmt(audit.constraints)} | ${fmt(audit.constraints / w.batch)} | ${setupS.toFixed(1)} | ${chunks} | ${perProof.toFixed(1)} | ${((proveMs / 1000) * (DIGITS / digits)).toFixed(1)} | ${((wall * DIGITS) / digits).toFixed(1)} | ${correct}/${digits} |`,
+        `| ${w.model} | ${audit.freivalds ? "Freivalds" : "per item"} | ${w.batch} | ${fmt(audit.constraints)} | ${fmt(audit.constraints / w.batch)} | ${setupS.toFixed(1)} | ${chunks} | ${perProof.toFixed(1)} | ${((proveMs / 1000) * (100 / digits)).toFixed(1)} | ${((wall * 100) / digits).toFixed(1)} | ${correct}/${digits} |`,
       );
     }
   } finally {
@@ -168,7 +171,7 @@ async function main(): Promise<void> {
     "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ...countRows,
     "",
-    "Proving, measured: ceil(100 / B) proofs over a seeded sample of the 1,000 MNIST test digits, each verified off-chain;",
+    `Proving, measured: ceil(${DIGITS} / B) proofs over a seeded sample of the 1,000 MNIST test digits, each verified off-chain;`,
     "setup = compile + dev setup (0 when cached); per 100 digits = prover time scaled to 100 digits; wall also counts",
     "witness generation and input building. The machine was shared with other jobs (load average above).",
     "",
