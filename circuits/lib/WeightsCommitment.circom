@@ -37,8 +37,9 @@ include "PoseidonSponge.circom";
 // committed columns, so a passed claim is about the function the inference circuits compute, F.
 // Where the audit checks the first layer with Freivalds' algorithm, UnpackedWeights additionally
 // proves that this layer's columns are an honest int8 packing whose slots cannot wrap for any
-// input, at a once-per-proof cost of about 9·nOut·nIn constraints (~226k for the MNIST MLP's
-// first layer, measured in BENCHMARKS.md). Adding the same bound to the inference circuits would
+// input, at a once-per-proof cost of about 9·nOut·nIn constraints (≈ 227k for the MNIST MLP's
+// first layer by UnpackedWeights' cost line; with rᵀW and the challenge the audit's once-per-proof
+// part is 253,008 constraints, BENCHMARKS.md). Adding the same bound to the inference circuits would
 // cost that on every inference proof, so it is not done there. The salt (a random field element)
 // makes the commitment hiding.
 //
