@@ -6,34 +6,50 @@
  * "survives" when every test still passes. Each file is restored after its mutant, also on
  * Ctrl-C or an error.
  *
- *   npm run mutate:circuits [-- [circuits/lib circuits/layers …] [--only Name] [--tests file …]]
+ *   npm run mutate:circuits [-- [circuits/lib circuits/layers …] [--only Name] [--tests file …]
+ *                               [--templates | --generated]]
  *
- * Tests: the fast subset test/circuit/gadgets.test.ts (it compiles every template alone and
- * forges every signal), run with `hardhat test mocha --bail --no-compile` in a scratch artifact
- * cache (ZKINFER_CACHE), so the project cache is not filled with mutants.
+ * Tests: the fast subset test/circuit/gadgets.test.ts, datasetGadgets.test.ts and
+ * freivalds.test.ts (they compile every template alone and forge every signal), run with
+ * `hardhat test mocha --bail --no-compile` in a scratch artifact cache (ZKINFER_CACHE), so the
+ * project cache is not filled with mutants.
+ *
+ * Then the `<==` lines the generators EMIT (scripts/mutate-generated.ts): the main templates of a
+ * tiny CNN's inference circuit, its audit circuit and a tiny MLP's audit circuit with the
+ * Freivalds first layer, each line turned into `<--` and attacked with forged witnesses.
+ * `--templates` runs only the template mutants, `--generated` only the generated ones.
  */
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
+import { mutateGenerated } from "./mutate-generated.js";
+
 const root = path.resolve(import.meta.dirname, "..");
 const argv = process.argv.slice(2);
 const dirs: string[] = [];
 const tests: string[] = [];
 let only: string | undefined;
+let runTemplates = true;
+let runGenerated = true;
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i] as string;
   if (a === "--only") only = argv[++i];
+  else if (a === "--templates") runGenerated = false;
+  else if (a === "--generated") runTemplates = false;
   else if (a === "--tests") {
     while (argv[i + 1] && !(argv[i + 1] as string).startsWith("--")) tests.push(argv[++i] as string);
   } else if (a === "--help" || a === "-h") {
-    console.log("usage: npm run mutate:circuits -- [dir …] [--only TemplateName] [--tests test-file …]");
+    console.log(
+      "usage: npm run mutate:circuits -- [dir …] [--only TemplateName] [--tests test-file …] [--templates | --generated]",
+    );
     process.exit(0);
   } else dirs.push(a);
 }
 if (dirs.length === 0) dirs.push("circuits/lib", "circuits/layers");
-if (tests.length === 0) tests.push("test/circuit/gadgets.test.ts", "test/circuit/datasetGadgets.test.ts");
+if (tests.length === 0)
+  tests.push("test/circuit/gadgets.test.ts", "test/circuit/datasetGadgets.test.ts", "test/circuit/freivalds.test.ts");
 
 interface Mutant {
   file: string;
@@ -118,19 +134,21 @@ const files = dirs
       .filter((f) => f.endsWith(".circom"))
       .map((f) => path.join(root, d, f)),
   )
-  .filter((f) => !only || path.basename(f, ".circom") === only)
+  .filter((f) => runTemplates && (!only || path.basename(f, ".circom") === only))
   .sort();
 
-console.log(`mutation testing ${files.length} template files; tests: ${tests.join(" ")}`);
-console.log("checking that the tests pass on the unmutated templates…");
-const baseline = await runTests();
-if (baseline.code !== 0) {
-  console.error(baseline.output.slice(-4000));
-  console.error("the tests fail on the unmutated templates: fix them first");
-  rmSync(cacheDir, { recursive: true, force: true });
-  process.exit(1);
+if (files.length > 0) {
+  console.log(`mutation testing ${files.length} template files; tests: ${tests.join(" ")}`);
+  console.log("checking that the tests pass on the unmutated templates…");
+  const baseline = await runTests();
+  if (baseline.code !== 0) {
+    console.error(baseline.output.slice(-4000));
+    console.error("the tests fail on the unmutated templates: fix them first");
+    rmSync(cacheDir, { recursive: true, force: true });
+    process.exit(1);
+  }
+  console.log(`baseline passes (${baseline.seconds.toFixed(0)} s)`);
 }
-console.log(`baseline passes (${baseline.seconds.toFixed(0)} s)`);
 
 const summary: { file: string; caught: number; total: number; survivors: Mutant[] }[] = [];
 for (const file of files) {
@@ -175,6 +193,17 @@ for (const s of summary) {
   console.log(
     `  ${s.file.padEnd(40)} ${s.caught} / ${s.total}${s.survivors.length ? `   survivors: ${s.survivors.map((m) => `line ${m.line}`).join(", ")}` : ""}`,
   );
+}
+if (runGenerated) {
+  console.log("\ngenerated main templates (scripts/mutate-generated.ts):");
+  for (const g of await mutateGenerated(path.join(cacheDir, "generated"))) {
+    caught += g.caught;
+    total += g.total;
+    summary.push({ file: `(generated) ${g.circuit}`, caught: g.caught, total: g.total, survivors: [] });
+    console.log(
+      `  ${`(generated) ${g.circuit}`.padEnd(40)} ${g.caught} / ${g.total}${g.survivors.length ? `   survivors: ${g.survivors.join(" | ")}` : ""}`,
+    );
+  }
 }
 console.log(`  ${"total".padEnd(40)} ${caught} / ${total}`);
 if (existsSync(cacheDir)) rmSync(cacheDir, { recursive: true, force: true });

@@ -153,6 +153,18 @@ export function emitInputCommitment(plan: CircuitPlan, i: number, emit: (line?: 
 }
 
 /**
+ * Where `emitInference` starts when a caller has already emitted layers 0 … `after` itself (the
+ * audit circuit's batched Freivalds layer): the signal array holding layer `after`'s output, its
+ * length, and (for a fused ReLU next) its sign signals.
+ */
+export interface InferenceStart {
+  after: number;
+  cur: string;
+  curLen: number;
+  prevSign: string;
+}
+
+/**
  * Emits the layers of inference `i` inside a main template, after `emitInputCommitment` (the first
  * layer reads `pixels_${i}` and, in bit-plane mode, `input_${i}.bits`), ending with `argmax_${i}`
  * whose `.out` is the predicted class. The caller pins `input_${i}.commitment` and
@@ -165,11 +177,13 @@ export function emitInference(
   visibility: WeightVisibility,
   i: number,
   emit: (line?: string) => void,
+  from?: InferenceStart,
 ): void {
-  let cur = `pixels_${i}`;
-  let curLen = plan.inputSize;
-  let prevSign = "";
+  let cur = from?.cur ?? `pixels_${i}`;
+  let curLen = from?.curLen ?? plan.inputSize;
+  let prevSign = from?.prevSign ?? "";
   for (const l of plan.layers) {
+    if (from && l.index <= from.after) continue;
     const c = `layer${l.index}_${i}`;
     switch (l.kind) {
       case "dense":

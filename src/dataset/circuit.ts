@@ -9,6 +9,7 @@ import {
   writeCircuit,
   type CircuitPlan,
   type GeneratedCircuit,
+  type LinearPlan,
   type PackedLayer,
   type WeightVisibility,
 } from "../circuit/index.js";
@@ -19,6 +20,7 @@ import {
   emitWeightConstants,
   emitWeightDeclarations,
   templatesFor,
+  type InferenceStart,
 } from "../circuit/generate.js";
 import { BN254_R, compileCircuit, sha256Hex, type CircuitInput, type CompiledCircuit } from "../zk/index.js";
 import { DatasetError, badArgument } from "./errors.js";
@@ -40,6 +42,15 @@ import { MAX_DEPTH, datasetLeaf, type DatasetItem, type DatasetTree } from "./tr
  * templates as the inference circuits, one weight commitment check for all B items), and
  * hit_i = [argmax_i == (target == LABEL_TARGET ? label_i : target)]; count = Σ hit_i.
  * The weights, the items and their labels stay private.
+ *
+ * Freivalds (private weights, first layer dense with packed columns, when it costs less — see
+ * `freivaldsCost`): the first layer of all B items is checked at once by FreivaldsDense
+ * (circuits/lib/FreivaldsDense.circom) on the int8 weights that UnpackedWeights opens from the
+ * committed columns, with the challenge derived in-circuit from the weight commitment, the B input
+ * commitments and the commitment to the B accumulator vectors. The rescale and the rest of the
+ * inference still run per item. UnpackedWeights also proves the committed packing cannot wrap a
+ * slot, so the audited function is the model's inference circuit's function (README, "What a
+ * proof says").
  */
 export const AUDIT_GENERATOR_VERSION = "zkinfer-audit-generator/1";
 export const MAX_AUDIT_BATCH = 64;
@@ -51,6 +62,11 @@ export interface AuditCircuitOptions {
   depth: number;
   /** Weight visibility of the model's inference circuit (default private). */
   weights?: WeightVisibility;
+  /**
+   * Check the first (dense) layer of all items at once with Freivalds' algorithm: true, false, or
+   * "auto" (default): when the model allows it and it costs fewer constraints (`freivaldsCost`).
+   */
+  freivalds?: boolean | "auto";
 }
 
 export interface GeneratedAuditCircuit {
@@ -64,6 +80,8 @@ export interface GeneratedAuditCircuit {
   publicSignals: string[];
   packed: PackedLayer[];
   publicWeightsCommitment?: bigint;
+  /** Whether the first layer is checked by Freivalds (see the file header). */
+  freivalds: boolean;
 }
 
 export interface CompiledAuditCircuit extends GeneratedAuditCircuit {
@@ -85,8 +103,46 @@ export function auditCircuitName(
   visibility: WeightVisibility,
   batch: number,
   depth: number,
+  freivalds = false,
 ): string {
-  return `${pascal(modelName)}${visibility === "private" ? "Private" : "Public"}AuditB${batch}D${depth}`;
+  return `${pascal(modelName)}${visibility === "private" ? "Private" : "Public"}AuditB${batch}D${depth}${freivalds ? "F" : ""}`;
+}
+
+/** Constraints of one Poseidon permutation of width 17 (PoseidonSponge, measured). */
+const PERMUTATION = 612;
+
+/**
+ * Estimated constraints of the audit circuit's first layer over `batch` items: as B per-item
+ * PackedDense layers, and as one FreivaldsDense with UnpackedWeights (null: not applicable — public
+ * weights, or a first layer that is not dense). From the templates' cost lines; the exact counts
+ * are in BENCHMARKS.md (`npm run bench -- accuracy`).
+ */
+export function freivaldsCost(
+  plan: CircuitPlan,
+  visibility: WeightVisibility,
+  batch: number,
+): { packed: number; freivalds: number } | null {
+  const l = plan.layers[0];
+  if (visibility !== "private" || !l || l.kind !== "dense" || l.index !== 0) return null;
+  const p = l.packing;
+  const nIn = plan.inputSize;
+  const nOut = l.outputsPerPosition;
+  const packed = batch * (p.nPlanes * p.nGroups * nIn + p.nPlanes * nOut * p.B + (p.nPlanes > 1 ? nOut * l.K : 0));
+  const opened = 9 * nOut * nIn + nOut * ((p.nBias === 2 ? 2 * p.B - 1 : p.B) + 2 * p.B);
+  const yElements = Math.ceil((batch * nOut) / Math.floor(252 / l.K));
+  const hashes = (Math.ceil(yElements / 16) + Math.ceil((batch + 2) / 16)) * PERMUTATION;
+  const freivalds = opened + (nOut - 1) * nIn + batch * (nIn + nOut - 1 + nOut * l.K) + hashes;
+  return { packed, freivalds };
+}
+
+function useFreivalds(plan: CircuitPlan, visibility: WeightVisibility, batch: number, o: boolean | "auto"): boolean {
+  const cost = freivaldsCost(plan, visibility, batch);
+  if (o === false) return false;
+  if (o === true) {
+    if (!cost) throw badArgument("freivalds", "needs private weights and a dense first layer");
+    return true;
+  }
+  return cost !== null && cost.freivalds < cost.packed;
 }
 
 export function auditPublicSignalNames(batch: number): string[] {
@@ -97,6 +153,9 @@ export function auditPublicSignalNames(batch: number): string[] {
 
 function checkOptions(o: AuditCircuitOptions): Required<AuditCircuitOptions> {
   if (!o || typeof o !== "object") throw badArgument("options", "expected an object");
+  const freivalds = o.freivalds ?? "auto";
+  if (freivalds !== true && freivalds !== false && freivalds !== "auto")
+    throw badArgument("freivalds", `expected true, false or "auto", got ${String(freivalds)}`);
   if (!Number.isInteger(o.batch) || o.batch < 1 || o.batch > MAX_AUDIT_BATCH)
     throw badArgument("batch", `expected an integer in [1, ${MAX_AUDIT_BATCH}], got ${String(o.batch)}`);
   if (!Number.isInteger(o.depth) || o.depth < 1 || o.depth > MAX_DEPTH)
@@ -104,17 +163,18 @@ function checkOptions(o: AuditCircuitOptions): Required<AuditCircuitOptions> {
   const weights = o.weights ?? "private";
   if (weights !== "private" && weights !== "public")
     throw badArgument("weights", `expected "private" or "public", got ${String(weights)}`);
-  return { batch: o.batch, depth: o.depth, weights };
+  return { batch: o.batch, depth: o.depth, weights, freivalds };
 }
 
 /** Generates the main .circom source of an audit circuit (no file written). */
 export function generateAuditCircuit(qm: QuantizedModel, options: AuditCircuitOptions): GeneratedAuditCircuit {
-  const { batch, depth, weights: visibility } = checkOptions(options);
+  const { batch, depth, weights: visibility, freivalds: freivaldsOption } = checkOptions(options);
   // The packing (and so the weight commitment) is the one of the model's batch-1 inference circuit.
   const plan = planCircuit(qm, { optimizeFor: 1 });
   const packed = packWeights(qm, plan);
   const publicWeightsCommitment = visibility === "public" ? commitmentOfPacked(flattenPacked(packed), 0n) : undefined;
-  const name = auditCircuitName(qm.name, visibility, batch, depth);
+  const freivalds = useFreivalds(plan, visibility, batch, freivaldsOption);
+  const name = auditCircuitName(qm.name, visibility, batch, depth, freivalds);
   const P = packedSignalCount(batch);
   const lines: string[] = [];
   const emit = (s = ""): void => {
@@ -131,8 +191,14 @@ export function generateAuditCircuit(qm: QuantizedModel, options: AuditCircuitOp
   emit("// exactly `count` are classified as the target by the committed model (target = the item's own");
   emit(`// label when target == ${LABEL_TARGET}, else the class \`target\`). Public signals, in this order:`);
   emit(`//   [${auditPublicSignalNames(batch).join(", ")}]`);
+  if (freivalds)
+    emit("// Layer 0 of all items is checked at once by Freivalds' algorithm (FreivaldsDense, UnpackedWeights).");
   emit();
   const includes = new Set([...templatesFor(plan, visibility), "DatasetMembership", "PackedIndices"]);
+  if (freivalds) {
+    includes.add("FreivaldsDense");
+    includes.add("UnpackedWeights");
+  }
   for (const t of [...includes].sort()) emit(`include "${t}.circom";`);
   emit('include "comparators.circom";');
   emit();
@@ -163,6 +229,14 @@ export function generateAuditCircuit(qm: QuantizedModel, options: AuditCircuitOp
   emit(`    labelMode.in[1] <== ${LABEL_TARGET};`);
   emit(`    signal want[${batch}];`);
   emit(`    component hit[${batch}];`);
+  const emitItemRest = (i: number, from?: InferenceStart): void => {
+    emitInference(qm, plan, visibility, i, emit, from);
+    emit(`    want[${i}] <== target + labelMode.out * (label_${i} - target);`);
+    emit(`    hit[${i}] = IsEqual();`);
+    emit(`    hit[${i}].in[0] <== argmax_${i}.out;`);
+    emit(`    hit[${i}].in[1] <== want[${i}];`);
+  };
+  const first = plan.layers[0] as LinearPlan;
   for (let i = 0; i < batch; i++) {
     emit();
     emit(`    // ---- item ${i} ----`);
@@ -175,11 +249,38 @@ export function generateAuditCircuit(qm: QuantizedModel, options: AuditCircuitOp
     emit(`    member_${i}.pathBits <== indices.bits[${i}];`);
     emit(`    member_${i}.siblings <== siblings_${i};`);
     emit(`    member_${i}.root === datasetRoot;`);
-    emitInference(qm, plan, visibility, i, emit);
-    emit(`    want[${i}] <== target + labelMode.out * (label_${i} - target);`);
-    emit(`    hit[${i}] = IsEqual();`);
-    emit(`    hit[${i}].in[0] <== argmax_${i}.out;`);
-    emit(`    hit[${i}].in[1] <== want[${i}];`);
+    if (!freivalds) emitItemRest(i);
+  }
+  if (freivalds) {
+    const p = first.packing;
+    const nOut = first.outputsPerPosition;
+    emit();
+    emit("    // ---- layer 0 of every item at once: Freivalds' check on the opened int8 weights ----");
+    emit(
+      `    component open0 = UnpackedWeights(${plan.inputSize}, ${nOut}, ${p.G}, ${p.B}, ${p.nBias}, ${p.d}, ${p.planeWeightSum});`,
+    );
+    emit("    open0.w <== w0;");
+    emit(
+      `    component layer0 = FreivaldsDense(${plan.inputSize}, ${nOut}, ${batch}, ${first.K}, ${first.shift}, ${1 + batch});`,
+    );
+    emit("    layer0.W <== open0.W;");
+    emit("    layer0.bias <== open0.bias;");
+    emit("    // the challenge binds the weights and every item's bytes (their commitments)");
+    emit("    layer0.seed[0] <== weights.commitment;");
+    for (let i = 0; i < batch; i++) {
+      emit(`    layer0.x[${i}] <== pixels_${i};`);
+      emit(`    layer0.seed[${1 + i}] <== input_${i}.commitment;`);
+    }
+    for (let i = 0; i < batch; i++) {
+      emit();
+      emit(`    // ---- item ${i}, after layer 0 ----`);
+      emitItemRest(i, {
+        after: 0,
+        cur: `layer0.out[${i}]`,
+        curLen: nOut,
+        prevSign: `layer0.nonneg[${i}]`,
+      });
+    }
   }
   emit();
   emit(`    var hits = 0;`);
@@ -200,6 +301,7 @@ export function generateAuditCircuit(qm: QuantizedModel, options: AuditCircuitOp
     publicSignals: auditPublicSignalNames(batch),
     packed,
     ...(publicWeightsCommitment !== undefined ? { publicWeightsCommitment } : {}),
+    freivalds,
   };
 }
 

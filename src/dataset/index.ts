@@ -31,6 +31,7 @@ export {
   auditPublicSignalNames,
   buildAuditInput,
   compileAuditCircuit,
+  freivaldsCost,
   generateAuditCircuit,
   type AuditCircuitOptions,
   type AuditRequest,

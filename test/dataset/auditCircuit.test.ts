@@ -1,9 +1,32 @@
 import { expect } from "chai";
 
-import { LABEL_TARGET, buildAuditInput, commitDataset, DatasetError, packIndices } from "../../src/dataset/index.js";
-import { intInference } from "../../src/model/index.js";
+import path from "node:path";
+
+import { planCircuit } from "../../src/circuit/index.js";
+import {
+  LABEL_TARGET,
+  buildAuditInput,
+  commitDataset,
+  compileAuditCircuit,
+  DatasetError,
+  freivaldsCost,
+  generateAuditCircuit,
+  packIndices,
+  type CompiledAuditCircuit,
+  type DatasetItem,
+} from "../../src/dataset/index.js";
+import {
+  intInference,
+  loadMnist,
+  loadModel,
+  mnistCalibration,
+  quantize,
+  type QuantizedModel,
+} from "../../src/model/index.js";
 import { calculateWitness } from "../../src/zk/index.js";
 import { AUDIT_BATCH, AUDIT_DEPTH, MODEL_SALT, auditFixture } from "../helpers/auditFixture.js";
+import { ROOT, TEST_CACHE } from "../helpers/cache.js";
+import { tinyMlp } from "../model/helpers.js";
 
 /**
  * The dataset audit circuit (mnist-linear, 8 items, depth 10) on real MNIST test digits: the
@@ -106,5 +129,82 @@ describe("# dataset audit circuit", function () {
         target: 3,
       }),
     ).to.throw(/index 12 is outside the data set \[0, 10\)/);
+  });
+});
+
+describe("# dataset audit circuit with Freivalds' check (first layer batched)", function () {
+  this.timeout(900_000);
+  const indices = [0, 5, 9];
+  let fx: {
+    qm: QuantizedModel;
+    items: DatasetItem[];
+    dataset: ReturnType<typeof commitDataset>;
+    plain: CompiledAuditCircuit;
+    batched: CompiledAuditCircuit;
+  };
+  before(async () => {
+    const mnist = loadMnist();
+    const qm = quantize(tinyMlp(), { calibration: mnistCalibration(mnist) });
+    const items = mnist.test.slice(0, 16).map((s) => ({ pixels: s.pixels, label: s.label }));
+    const opts = { batch: 3, depth: 4, cacheDir: TEST_CACHE };
+    fx = {
+      qm,
+      items,
+      dataset: commitDataset(items, 4),
+      plain: await compileAuditCircuit(qm, { ...opts, freivalds: false }),
+      batched: await compileAuditCircuit(qm, { ...opts, freivalds: true }),
+    };
+  });
+
+  it("should count exactly as the per-item circuit and the integer reference do, in both target modes", async () => {
+    expect(fx.batched.freivalds).to.equal(true);
+    expect(fx.batched.name).to.equal("TinyMlpPrivateAuditB3D4F");
+    expect(fx.plain.freivalds).to.equal(false);
+    expect(fx.batched.publicSignals).to.deep.equal(fx.plain.publicSignals);
+    const predictions = indices.map((i) => intInference(fx.qm, fx.items[i]!.pixels).predicted);
+    for (const target of [LABEL_TARGET, predictions[0]!]) {
+      const req = { salt: MODEL_SALT, tree: fx.dataset.tree, items: fx.items, indices, target };
+      const built = buildAuditInput(fx.batched, req);
+      expect(built.predictions).to.deep.equal(predictions);
+      expect(built.publicSignals).to.deep.equal(buildAuditInput(fx.plain, req).publicSignals);
+      if (target !== LABEL_TARGET) expect(built.count).to.be.greaterThan(0);
+      for (const audit of [fx.plain, fx.batched]) {
+        const w = await calculateWitness(audit.circuit.wasm, built.input);
+        expect(w.slice(1, 1 + built.publicSignals.length), audit.name).to.deep.equal(built.publicSignals);
+      }
+    }
+  });
+
+  it("should not accept a forged count, another item, or another model's weights", async () => {
+    const built = buildAuditInput(fx.batched, {
+      salt: MODEL_SALT,
+      tree: fx.dataset.tree,
+      items: fx.items,
+      indices,
+      target: LABEL_TARGET,
+    });
+    const wasm = fx.batched.circuit.wasm;
+    await expectWitnessFailure(calculateWitness(wasm, { ...built.input, count: BigInt(built.count + 1) }));
+    await expectWitnessFailure(calculateWitness(wasm, { ...built.input, pixels_1: fx.items[6]!.pixels }));
+    await expectWitnessFailure(calculateWitness(wasm, { ...built.input, salt: MODEL_SALT + 1n }));
+  });
+
+  it("should use it only where it costs fewer constraints (auto), and refuse it where it cannot apply", async () => {
+    const mnist = loadMnist();
+    const mlp = quantize(await loadModel(path.join(ROOT, "models", "mnist-mlp.json")), {
+      calibration: mnistCalibration(mnist),
+    });
+    const auto = (batch: number): boolean => generateAuditCircuit(mlp, { batch, depth: 10 }).freivalds;
+    expect([8, 16, 32, 64].map(auto)).to.deep.equal([false, false, true, true]);
+    const cost = freivaldsCost(planCircuit(mlp, { optimizeFor: 1 }), "private", 32)!;
+    expect(cost.freivalds).to.be.lessThan(cost.packed);
+    // the linear model's packed layer is one group: the per-item cost is already n products
+    const linear = (await auditFixture()).qm;
+    for (const batch of [8, 32, 64])
+      expect(generateAuditCircuit(linear, { batch, depth: 10 }).freivalds).to.equal(false);
+    expect(() => generateAuditCircuit(mlp, { batch: 8, depth: 10, weights: "public", freivalds: true })).to.throw(
+      DatasetError,
+      /freivalds/,
+    );
   });
 });

@@ -1,0 +1,249 @@
+/**
+ * Mutation testing of the GENERATED main templates (ADVERSARIAL.md case 10, issue 14 item 13): the
+ * `<==` lines that src/circuit/generate.ts and src/dataset/circuit.ts emit (`weights.in[…] <== w`,
+ * `member.pathBits <== indices.bits`, `input_i.bytes <== pixels_i`, the Freivalds wiring, …) for
+ * three tiny circuits: the inference circuit of a tiny CNN, its dataset audit circuit, and the
+ * audit circuit of a tiny MLP with the Freivalds first layer. Each distinct emitted line (item
+ * indices folded: item 1's copy of item 0's line is the same generator line) is turned into `<--`
+ * once, the circuit is compiled at --O0, and a cheating prover tries, from the honest witness:
+ *   (a) the left side moved by one (booleans flipped) — all of it, or its first element up or
+ *       down — everything else re-solved;
+ *   (b) the right side, when it is a signal, moved by one with the left side held;
+ *   (c) each private input moved by one with the left side held (the left side decoupled from
+ *       what feeds it: another item, label, path or weight behind the same downstream values).
+ * A mutant is caught when one of these forged witnesses satisfies every constraint of the mutant
+ * while the same forgery fails on the unmutated circuit (forgeries that pass there are dropped:
+ * they show nothing). Forgeries re-solve with the heuristic solver of test/circuit/helpers/r1cs.ts,
+ * which can miss a forgery, never invent one: a survivor is "not shown weak by these forgeries".
+ */
+import path from "node:path";
+
+import {
+  buildCircuitInput,
+  createWitnessRunner,
+  generateCircuit,
+  CIRCUIT_INCLUDE_PATHS,
+} from "../src/circuit/index.js";
+import { buildAuditInput, commitDataset, generateAuditCircuit, LABEL_TARGET } from "../src/dataset/index.js";
+import { quantize, type Model } from "../src/model/index.js";
+import { compileCircuit, sha256Hex } from "../src/zk/index.js";
+import { booleanWires, complete, failingConstraints, readR1cs } from "../test/circuit/helpers/r1cs.js";
+import { readSym } from "../test/circuit/helpers/sym.js";
+import { tinyCnn } from "../test/model/helpers.js";
+import { mkdir, writeFile } from "node:fs/promises";
+
+/** dense 6→4, ReLU, dense 4→3 on 6 bytes (the smallest model whose audit can use Freivalds). */
+function tinyDense(): Model {
+  return {
+    format: "zkinfer-model",
+    version: 1,
+    name: "tiny-dense",
+    inputShape: [6],
+    layers: [
+      {
+        kind: "dense",
+        weights: [
+          [0.5, -0.25, 0.125, 0, 0.3, -0.2],
+          [-0.1, 0.4, 0.2, -0.3, 0.1, 0.05],
+          [0.2, 0.2, -0.5, 0.1, -0.1, 0.3],
+          [0, -0.3, 0.3, 0.2, 0.25, -0.15],
+        ],
+        bias: [0.1, -0.2, 0, 0.05],
+      },
+      { kind: "relu" },
+      {
+        kind: "dense",
+        weights: [
+          [0.3, -0.2, 0.1, 0.4],
+          [-0.1, 0.5, -0.3, 0.2],
+          [0.2, 0.1, 0.4, -0.5],
+        ],
+        bias: [0, 0.1, -0.1],
+      },
+      { kind: "argmax" },
+    ],
+  } as Model;
+}
+
+interface Subject {
+  name: string;
+  source: string;
+  input: Record<string, unknown>;
+}
+
+function subjects(): Subject[] {
+  const rng = (seed: number) => () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % 256;
+  const r = rng(7);
+  const cnn = quantize(tinyCnn(), { calibration: Array.from({ length: 8 }, () => Array.from({ length: 9 }, r)) });
+  const dense = quantize(tinyDense(), { calibration: Array.from({ length: 8 }, () => Array.from({ length: 6 }, r)) });
+  const out: Subject[] = [];
+  const inf = generateCircuit(cnn, { weights: "private" });
+  out.push({
+    name: inf.name,
+    source: inf.source,
+    input: buildCircuitInput(inf, { pixels: [Array.from({ length: 9 }, r)], salt: 5n, binding: 77n }).input,
+  });
+  for (const [qm, size, freivalds] of [
+    [cnn, 9, false],
+    [dense, 6, true],
+  ] as const) {
+    const items = Array.from({ length: 4 }, (_, i) => ({ pixels: Array.from({ length: size }, r), label: i % 3 }));
+    const ds = commitDataset(items, 2);
+    const audit = generateAuditCircuit(qm, { batch: 2, depth: 2, freivalds });
+    const built = buildAuditInput(audit, { salt: 5n, tree: ds.tree, items, indices: [1, 3], target: LABEL_TARGET });
+    out.push({ name: audit.name, source: audit.source, input: built.input });
+  }
+  return out;
+}
+
+/** `<==` lines of the main template: [line index, text], one per generator line (indices folded). */
+function emittedLines(source: string): [number, string][] {
+  const lines = source.split("\n");
+  const start = lines.findIndex((l) => l.startsWith("template "));
+  const seen = new Set<string>();
+  const out: [number, string][] = [];
+  for (let i = start; i < lines.length && !lines[i]!.startsWith("component main"); i++) {
+    const code = (lines[i] as string).split("//")[0] as string;
+    if (!code.includes("<==")) continue;
+    const key = code.trim().replace(/\d+/g, "#");
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push([i, code.trim()]);
+  }
+  return out;
+}
+
+async function compileAt(dir: string, name: string, source: string) {
+  const d = path.join(dir, `${name}-${sha256Hex(source).slice(0, 12)}`);
+  await mkdir(d, { recursive: true });
+  const file = path.join(d, `${name}.circom`);
+  await writeFile(file, source);
+  const compiled = await compileCircuit({
+    circuit: file,
+    includePaths: CIRCUIT_INCLUDE_PATHS,
+    cacheDir: dir,
+    optimization: 0,
+  });
+  const [r1cs, sym, runner] = await Promise.all([
+    readR1cs(compiled.r1cs),
+    readSym(compiled.sym),
+    createWitnessRunner(compiled.wasm),
+  ]);
+  return { r1cs, sym, runner };
+}
+
+type Forgery = { label: string; forced: Map<number, bigint>; free: number[] };
+
+export interface GeneratedResult {
+  circuit: string;
+  caught: number;
+  total: number;
+  survivors: string[];
+}
+
+/** Runs the generated-circuit mutants; `scratch` is a throwaway cache folder. */
+export async function mutateGenerated(
+  scratch: string,
+  log: (s: string) => void = console.log,
+): Promise<GeneratedResult[]> {
+  const results: GeneratedResult[] = [];
+  for (const s of subjects()) {
+    const base = await compileAt(scratch, s.name, s.source);
+    const honest = await base.runner.calculate(s.input);
+    const r = base.r1cs;
+    const firstIn = 1 + r.nPubOut;
+    const inputs = new Set<number>();
+    for (let i = firstIn; i < firstIn + r.nPubIn + r.nPrvIn; i++) inputs.add(i);
+    const privateFirst = firstIn + r.nPubIn;
+    // one representative wire per private input signal (its first element)
+    const privateReps = new Map<string, number>();
+    for (const [n, w] of base.sym.names) {
+      if (w < privateFirst || w >= privateFirst + r.nPrvIn) continue;
+      const b = n.replace(/(\[\d+\])+$/, "");
+      if (!privateReps.has(b) || (privateReps.get(b) as number) > w) privateReps.set(b, w);
+    }
+    const wiresOf = (sym: typeof base.sym, expr: string): number[] =>
+      [...sym.names].filter(([n]) => n === `main.${expr}` || n.startsWith(`main.${expr}[`)).map(([, w]) => w);
+    const forgeries = (sym: typeof base.sym, w: readonly bigint[], line: string, bools: Set<number>): Forgery[] => {
+      const [lhs, rhsRaw] = line.split("<==").map((x) => x.trim()) as [string, string];
+      const rhs = rhsRaw.replace(/;$/, "").trim();
+      const left = wiresOf(sym, lhs);
+      const moved = (x: number): bigint => (bools.has(x) ? 1n - (w[x] as bigint) : (w[x] as bigint) + 1n);
+      const hold = (): Map<number, bigint> => new Map(left.map((x) => [x, w[x] as bigint]));
+      const out: Forgery[] = [{ label: "left side moved", forced: new Map(left.map((x) => [x, moved(x)])), free: [] }];
+      // one element only, up and down (moving a whole array often changes the public answer)
+      if (left.length > 1) {
+        const x = Math.min(...left);
+        out.push({ label: "left side's first element moved", forced: new Map([[x, moved(x)]]), free: [] });
+        if (!bools.has(x))
+          out.push({
+            label: "left side's first element moved down",
+            forced: new Map([[x, (w[x] as bigint) - 1n]]),
+            free: [],
+          });
+      }
+      if (/^[A-Za-z_][\w.[\]]*$/.test(rhs)) {
+        const right = wiresOf(sym, rhs).filter((x) => !left.includes(x));
+        if (right.length) {
+          const f = hold();
+          for (const x of right) f.set(x, moved(x));
+          out.push({ label: "right side moved", forced: f, free: right.filter((x) => inputs.has(x)) });
+        }
+      }
+      for (const [n, x] of privateReps) {
+        if (left.includes(x)) continue;
+        const f = hold();
+        f.set(x, moved(x));
+        out.push({ label: `${n.slice(5)} moved`, forced: f, free: [x] });
+      }
+      return out;
+    };
+    const passes = (
+      c: { r1cs: typeof r; sym: typeof base.sym },
+      w: readonly bigint[],
+      f: Forgery,
+      bools: Set<number>,
+    ): boolean => {
+      const fixed = new Set([...inputs].filter((x) => !f.free.includes(x)));
+      const forged = complete(c.r1cs, w, f.forced, fixed, bools);
+      return failingConstraints(c.r1cs, forged, { limit: 1 }).length === 0;
+    };
+    const baseBools = booleanWires(r);
+    const lines = emittedLines(s.source);
+    const result: GeneratedResult = { circuit: s.name, caught: 0, total: lines.length, survivors: [] };
+    log(`${s.name}: ${lines.length} emitted <== lines`);
+    for (const [i, text] of lines) {
+      const src = s.source.split("\n");
+      src[i] = (src[i] as string).replace("<==", "<--");
+      const m = await compileAt(scratch, `${s.name}M${i}`, src.join("\n"));
+      const w = await m.runner.calculate(s.input);
+      const bools = booleanWires(m.r1cs);
+      let caughtBy = "";
+      for (const f of forgeries(m.sym, w, text, bools)) {
+        if (!passes(m, w, f, bools)) continue;
+        // the same forgery must fail on the unmutated circuit (wires renumbered: map by name)
+        const names = new Map<number, string>();
+        for (const [n, x] of m.sym.names) names.set(x, n);
+        const fb: Forgery = { label: f.label, forced: new Map(), free: [] };
+        let mappable = true;
+        for (const [x, v] of f.forced) {
+          const bx = base.sym.wire(names.get(x) ?? "");
+          if (bx === undefined) mappable = false;
+          else fb.forced.set(bx, v);
+        }
+        for (const x of f.free) {
+          const bx = base.sym.wire(names.get(x) ?? "");
+          if (bx !== undefined) fb.free.push(bx);
+        }
+        if (mappable && passes({ r1cs: r, sym: base.sym }, honest, fb, baseBools)) continue;
+        caughtBy = f.label;
+        break;
+      }
+      if (caughtBy) result.caught++;
+      else result.survivors.push(text);
+      log(`${caughtBy ? "caught  " : "SURVIVED"} ${s.name}: ${text}${caughtBy ? `  (${caughtBy})` : ""}`);
+    }
+    results.push(result);
+  }
+  return results;
+}
