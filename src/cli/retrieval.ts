@@ -23,7 +23,7 @@ import {
   MNIST_LINEAR_FILE,
   RetrievalConsumer,
   RetrievalProvider,
-  approveAuditCircuit,
+  approveRetrievalAuditCircuit,
   connectRetrieval,
   deployRetrievalMarket,
   getDatasetInfo,
@@ -31,10 +31,10 @@ import {
   loadAuditCircuit,
   loadDatasetFor,
   settleRetrieval,
-  toBps,
+  percentToBps,
   type RetrievalContext,
-} from "../market/retrieval.js";
-import { RetrievalAgent, type ServedDataset } from "../market/retrievalAgent.js";
+} from "../market/index.js";
+import { RetrievalAgent, type ServedDataset } from "../market/index.js";
 import { CliError } from "./errors.js";
 import { addRpcOptions, rpcAndSigner } from "./chain.js";
 import { parseEth, type CliEnv } from "./market.js";
@@ -62,7 +62,7 @@ function parseId(v: string, name: string): bigint {
 }
 
 function parseConfidence(v: string): number {
-  const bps = toBps(v, "confidence");
+  const bps = percentToBps(v, "confidence");
   if (![9000, 9500, 9900, 9990].includes(bps))
     throw new CliError(`--confidence must be 0.9, 0.95, 0.99 or 0.999, got "${v}"`);
   return bps;
@@ -146,7 +146,7 @@ export function registerRetrievalCommands(program: Command, env: CliEnv): void {
         ...(o.deployments ? { deploymentsDir: o.deployments } : {}),
         onProgress: say,
       });
-      const id = await approveAuditCircuit(ctx, {
+      const id = await approveRetrievalAuditCircuit(ctx, {
         setup,
         verifier: v.address,
         batch,
@@ -315,7 +315,7 @@ export function registerRetrievalCommands(program: Command, env: CliEnv): void {
         const args = {
           datasetId: parseId(id, "data set id"),
           targetClass: parseUint(o.class, "--class"),
-          fractionBps: toBps(o.fraction, "fraction"),
+          fractionBps: percentToBps(o.fraction, "fraction"),
           confidenceBps: parseConfidence(o.confidence),
           ...(o.amount ? { amount: parseEth(o.amount, "--amount") } : {}),
         };

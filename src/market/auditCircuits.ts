@@ -9,7 +9,7 @@ import { compileAuditCircuit, type CompiledAuditCircuit } from "../dataset/index
 import { loadMnist, loadModel, mnistCalibration, quantize, type QuantizedModel } from "../model/index.js";
 import { devSetup, type SetupArtifacts } from "../zk/index.js";
 import { MarketError } from "./errors.js";
-import { transcriptHashOf } from "./provider.js";
+import { transcriptHashOf } from "./inference/provider.js";
 
 export interface AuditModel {
   qm: QuantizedModel;

@@ -10,7 +10,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { keccak256, toUtf8Bytes, id as keccakId } from "ethers";
 
-import type { BatchCircuit } from "./agent.js";
+import type { BatchCircuit } from "./inference/batchCircuit.js";
 import {
   DEMO_LINEAR_BATCH_CIRCUITS,
   DEMO_LINEAR_CIRCUIT,

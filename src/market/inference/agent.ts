@@ -10,120 +10,40 @@
  * is awaited or rebroadcast, never replaced by a second one. RPC failures are retried with
  * backoff and reported; the loops never die of them.
  *
- * Deadlines: the agent declines (`decline`: the consumer is refunded, nothing is slashed) a
- * request it cannot finish in time instead of proving uselessly, and never sends a transaction
- * that would be mined after the deadline. "In time" means
- *
- *     deadline − (earliest next block time) ≥ estimate × safetyFactor + submitSeconds
- *
- * where the estimate is the slowest of the last 5 measured proofs of that circuit (persisted in
- * `<state>/timings.json`, so a restart keeps them), or before any measurement a prior of
- * 1 s + 0.1 ms per constraint; safetyFactor defaults to 1.5 and submitSeconds (signing, sending,
- * mining) to 10. Requests queued behind other work are judged with the time that work will take
- * (earliest deadline first over the prover slots), so a request that would miss its deadline
- * waiting in the queue is declined while it still can be.
- *
- * Batching: a model served with batch circuits (a verifier registered for batch size k) is proved
- * k requests at a time with `fulfillBatch` when at least k of its requests are queued and the
- * earliest of their deadlines leaves time for the batch proof; otherwise one by one.
+ * Deadlines and batching: see scheduler.ts (the agent declines what it cannot finish in time).
  *
  * `stop()` (SIGTERM in the CLI) stops taking work and lets the proofs in flight finish within the
  * hand-back timeout (default 25 s: inside the usual 30 s grace before a SIGKILL); a proof that
  * does not is abandoned, and its request stays Open on chain for the next start.
  */
 import { existsSync } from "node:fs";
-import { readFile, rm } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { Transaction, getBytes, type ContractTransaction, type Log, type TransactionReceipt } from "ethers";
+import { getBytes, type Log } from "ethers";
 
-import { compileVerifier, isTransientRpcError, withRetry } from "../chain/index.js";
-import { broadcastOnce } from "../chain/retry.js";
-import {
-  Prover,
-  checkSetupArtifacts,
-  packProof,
-  type CircuitInput,
-  type ProofResult,
-  type SetupArtifacts,
-  type SolidityProof,
-} from "../zk/index.js";
-import { nextBlockTime, requireSigner, type MarketContext } from "./context.js";
-import { MarketError, describeRevert, txError } from "./errors.js";
-import { checkModelArtifacts, circuitIdOf, type ProvingModel } from "./model.js";
-import { providerStateDir, writeJsonAtomic, type ModelRecord } from "./provider.js";
+import { TxJournal, isRpcOutage, withRetry } from "../../chain/index.js";
+import { writeJsonAtomic } from "../../util/fs.js";
+import { Prover, packProof } from "../../zk/index.js";
+import { nextBlockTime, requireSigner, type MarketContext } from "../context.js";
+import { MarketError, describeRevert } from "../errors.js";
+import type { ProvingModel } from "../model.js";
+import { planProof, proofFileKey, readCachedProof, type CachedProof, type ProofPlan } from "./proofCache.js";
+import { checkServed } from "./servedChecks.js";
+import { Submitter } from "./submitter.js";
+import { providerStateDir } from "./provider.js";
 import { bindingOf, getRequestInfo } from "./requests.js";
+import { ProveTimeEstimator, byDeadline, lateRequests, planNext, type PlanContext, type Work } from "./scheduler.js";
+import {
+  checkAgentOptions,
+  type AgentEvent,
+  type AgentOptions,
+  type BatchCircuit,
+  type ProverLike,
+  type ServedModel,
+  type StopReport,
+} from "./types.js";
 
-/**
- * A circuit proving `size` inferences of a model at once, registered for the model as its batch
- * circuit of that size. Built from the SDK's circuit helpers (src/circuit `buildCircuitInput`),
- * so the agent never depends on the public-signal layout.
- */
-export interface BatchCircuit {
-  /** Requests per proof (≥ 2). */
-  readonly size: number;
-  readonly wasm: string;
-  readonly setup: SetupArtifacts;
-  /**
-   * The witness input and expected public signals of one proof of `inputs` (exactly `size`, in
-   * ascending request id order) bound to `binding`, and each input's output.
-   */
-  buildInput(
-    inputs: Uint8Array[],
-    salt: bigint,
-    binding: bigint,
-  ): { input: CircuitInput; publicSignals: bigint[]; outputs: bigint[] };
-}
-
-export interface ServedModel {
-  model: ProvingModel;
-  record: ModelRecord;
-  /** Batch circuits of the model (each must be registered on chain for its size). */
-  batches?: BatchCircuit[];
-}
-
-/** What proves: the agent's own prover processes by default; tests may wrap or replace them. */
-export interface ProverLike {
-  prove(args: { wasm: string; zkey: string; input: CircuitInput }): Promise<ProofResult>;
-  close(): Promise<void>;
-}
-
-export type AgentEvent =
-  | { type: "queued"; requestId: bigint; modelId: string; deadline: bigint }
-  | { type: "proving"; requestIds: bigint[]; estimateSeconds: number }
-  | { type: "proved"; requestId: bigint; output: bigint; proveMs: number; cached: boolean; batch: number }
-  | { type: "fulfilled"; requestId: bigint; output: bigint; txHash: string; gasUsed: bigint; batch: number }
-  | { type: "skipped"; requestId: bigint; reason: string }
-  | { type: "declined"; requestId: bigint; reason: string }
-  | { type: "left-open"; requestId: bigint; reason: string }
-  | { type: "error"; requestId?: bigint; message: string };
-
-export interface AgentOptions {
-  /** Parallel proofs (each prover process already uses every core). Default 1. */
-  concurrency?: number;
-  /** How often the chain is polled for new bounties, ms. Default 500. */
-  pollMs?: number;
-  /** Decline requests whose input does not match its commitment (no slash for a refusal). Default true. */
-  declineMismatched?: boolean;
-  /** Extra seconds to keep before a deadline, on top of the estimate (see the file header). Default 0. */
-  minSecondsLeft?: number;
-  /** Multiplier on the proving-time estimate. Default 1.5. */
-  safetyFactor?: number;
-  /** Seconds allowed for signing, sending and mining a transaction. Default 10. */
-  submitSeconds?: number;
-  /** Proving-time estimate before any proof of a circuit was measured, s (default: 1 s + 0.1 ms/constraint). */
-  initialProveSeconds?: number;
-  /** Decline requests that cannot be finished in time (else skip them and let them expire). Default true. */
-  declineLate?: boolean;
-  /** How long `stop()` waits for proofs in flight before abandoning them, ms. Default 25 000. */
-  handBackMs?: number;
-  /** Check the on-chain verifier code against the one generated from the zkey. Default true. */
-  checkVerifierCode?: boolean;
-  /** Folder for proofs and journals; default `<cacheDir>/provider/<chain>-<market>-<address>`. */
-  stateDir?: string;
-  /** Makes the provers (default: one `Prover` process per slot). */
-  prover?: () => ProverLike;
-  onEvent?: (e: AgentEvent) => void;
-}
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 interface Job {
   requestId: bigint;
@@ -133,167 +53,7 @@ interface Job {
   deadline: bigint;
 }
 
-interface CachedProof {
-  requestIds: string[];
-  modelId: string;
-  inputCommitments: string[];
-  outputs: string[];
-  proof: string[];
-  publicSignals: string[];
-  proveMs: number;
-}
-
-interface Journal {
-  txHash: string;
-  /** The signed transaction, for a resend with the same bytes (absent if the signer cannot sign offline). */
-  raw?: string;
-  what: "fulfill" | "decline";
-  requestIds: string[];
-  sentAt: string;
-}
-
-export interface StopReport {
-  /** Requests whose proof was abandoned at the hand-back timeout (still Open on chain). */
-  leftOpen: bigint[];
-}
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const byId = (a: { requestId: bigint }, b: { requestId: bigint }) =>
-  a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0;
-const byDeadline = (a: { deadline: bigint; requestId: bigint }, b: { deadline: bigint; requestId: bigint }) =>
-  a.deadline < b.deadline ? -1 : a.deadline > b.deadline ? 1 : byId(a, b);
-
-// ─────────────────────────────────────── planning (pure) ───────────────────────────────────────
-
-export interface QueuedRequest {
-  requestId: bigint;
-  modelId: string;
-  deadline: bigint;
-}
-
-export interface PlanContext {
-  /** Seconds: the earliest timestamp the next block can have. */
-  now: bigint;
-  /** Seconds a proof of `size` requests of the model occupies a prover (estimate × safety factor). */
-  proveSeconds(modelId: string, size: number): number;
-  /** Seconds allowed after the proof for sending and mining (plus any extra margin). */
-  submitSeconds: number;
-  /** Sizes (> 1) of the model's registered batch circuits. */
-  batchSizes(modelId: string): readonly number[];
-}
-
-export type Work<J extends QueuedRequest = QueuedRequest> =
-  | { kind: "prove"; requests: J[] }
-  | { kind: "decline"; request: J; reason: string }
-  | { kind: "expired"; request: J };
-
-/**
- * What to do next with a queue in earliest-deadline-first order: the head's model's largest batch
- * that has enough queued requests and time (the head plus that model's next most urgent ones, in
- * ascending id order as `fulfillBatch` requires); else the head alone if it can finish in time;
- * else decline the head; a head past its deadline is expired (it can be neither proved nor
- * declined).
- */
-export function planNext<J extends QueuedRequest>(queue: readonly J[], ctx: PlanContext): Work<J> | null {
-  const head = queue[0];
-  if (!head) return null;
-  if (ctx.now > head.deadline) return { kind: "expired", request: head };
-  const left = Number(head.deadline - ctx.now);
-  const same = queue.filter((q) => q.modelId === head.modelId);
-  const sizes = [...ctx.batchSizes(head.modelId)].filter((k) => k > 1).sort((a, b) => b - a);
-  for (const k of sizes) {
-    if (same.length < k) continue;
-    const group = same.slice(0, k);
-    const need = ctx.proveSeconds(head.modelId, k) + ctx.submitSeconds;
-    if (group.every((q) => Number(q.deadline - ctx.now) >= need)) return { kind: "prove", requests: group.sort(byId) };
-  }
-  const need = ctx.proveSeconds(head.modelId, 1) + ctx.submitSeconds;
-  if (left < need) {
-    return {
-      kind: "decline",
-      request: head,
-      reason: `cannot finish before its deadline: ${left} s left, needs about ${Math.ceil(need)} s`,
-    };
-  }
-  return { kind: "prove", requests: [head] };
-}
-
-/**
- * Requests in the queue that will miss their deadline waiting for the work ahead of them:
- * simulates earliest-deadline-first over the prover slots, each free after `busySeconds[i]`,
- * with one proof per request (batches only make it faster). A request is dropped from the
- * simulation once found late, so it does not delay the others.
- */
-export function lateRequests<J extends QueuedRequest>(
-  queue: readonly J[],
-  ctx: PlanContext,
-  busySeconds: readonly number[],
-): { request: J; reason: string }[] {
-  const slots = busySeconds.length > 0 ? [...busySeconds] : [0];
-  const late: { request: J; reason: string }[] = [];
-  for (const q of queue) {
-    if (ctx.now > q.deadline) continue; // expired: nothing to do about it
-    let i = 0;
-    for (let j = 1; j < slots.length; j++) if (slots[j]! < slots[i]!) i = j;
-    const start = slots[i]!;
-    const prove = ctx.proveSeconds(q.modelId, 1);
-    const left = Number(q.deadline - ctx.now);
-    if (start + prove + ctx.submitSeconds > left) {
-      late.push({
-        request: q,
-        reason: `cannot finish before its deadline: ${left} s left, needs about ${Math.ceil(start + prove + ctx.submitSeconds)} s with the work queued ahead`,
-      });
-      continue;
-    }
-    slots[i] = start + prove;
-  }
-  return late;
-}
-
-/**
- * Proving times per circuit (keyed by zkey hash): the slowest of the last `window` measured
- * proofs, or a prior from the constraint count before any measurement.
- */
-export class ProveTimeEstimator {
-  private readonly samples = new Map<string, number[]>();
-
-  constructor(
-    readonly window = 5,
-    readonly initialSeconds?: number,
-  ) {}
-
-  record(key: string, ms: number): void {
-    const s = this.samples.get(key) ?? [];
-    s.push(ms);
-    while (s.length > 2 * this.window) s.shift();
-    this.samples.set(key, s);
-  }
-
-  /** Seconds one proof of this circuit takes (unscaled). */
-  estimateSeconds(key: string, constraints: number): number {
-    const s = this.samples.get(key);
-    if (s && s.length > 0) return Math.max(...s.slice(-this.window)) / 1000;
-    return this.initialSeconds ?? 1 + constraints * 1e-4;
-  }
-
-  measured(key: string): boolean {
-    return (this.samples.get(key)?.length ?? 0) > 0;
-  }
-
-  toJSON(): Record<string, number[]> {
-    return Object.fromEntries(this.samples);
-  }
-
-  load(json: unknown): void {
-    if (!json || typeof json !== "object") return;
-    for (const [k, v] of Object.entries(json as Record<string, unknown>)) {
-      if (Array.isArray(v) && v.every((x) => typeof x === "number" && Number.isFinite(x) && x >= 0))
-        this.samples.set(k, (v as number[]).slice(-2 * this.window));
-    }
-  }
-}
-
-// ──────────────────────────────────────────── agent ────────────────────────────────────────────
+// @@ agent
 
 interface Served extends ServedModel {
   batchBySize: Map<number, BatchCircuit>;
@@ -323,7 +83,7 @@ export class ProviderAgent {
   private stateDir = "";
   /** Seconds to add to the wall clock to get the next block's earliest timestamp. */
   private clockOffset = 0;
-  private sendLock: Promise<void> = Promise.resolve();
+  private submitter?: Submitter;
   private busy = 0;
   private stopReport?: Promise<StopReport>;
   readonly stats = {
@@ -354,25 +114,7 @@ export class ProviderAgent {
       }
       this.models.set(s.record.modelId.toLowerCase(), { ...s, batchBySize });
     }
-    const c = opts.concurrency ?? 1;
-    if (!Number.isInteger(c) || c < 1 || c > 64)
-      throw new MarketError(
-        "BAD_ARGUMENT",
-        `invalid concurrency: expected an integer in [1, 64], got ${String(c)}`,
-        "concurrency",
-      );
-    const f = opts.safetyFactor ?? 1.5;
-    if (typeof f !== "number" || !(f >= 1) || !Number.isFinite(f))
-      throw new MarketError(
-        "BAD_ARGUMENT",
-        `invalid safetyFactor: expected a number ≥ 1, got ${String(f)}`,
-        "safetyFactor",
-      );
-    for (const k of ["submitSeconds", "minSecondsLeft", "handBackMs", "initialProveSeconds"] as const) {
-      const v = opts[k];
-      if (v !== undefined && (typeof v !== "number" || !Number.isFinite(v) || v < 0))
-        throw new MarketError("BAD_ARGUMENT", `invalid ${k}: expected a non-negative number, got ${String(v)}`, k);
-    }
+    checkAgentOptions(opts);
     this.estimator = new ProveTimeEstimator(5, opts.initialProveSeconds);
   }
 
@@ -385,7 +127,14 @@ export class ProviderAgent {
     const { ctx } = this;
     const me = await ctx.signer!.getAddress();
     this.stateDir = this.opts.stateDir ?? providerStateDir(ctx, me);
-    for (const served of this.models.values()) await this.checkServed(served, me);
+    const journal = new TxJournal(ctx.provider, ctx.signer!, ctx.retry, Math.min(this.opts.pollMs ?? 500, 250));
+    this.submitter = new Submitter(ctx, journal, {
+      skip: (job, reason) => this.skip(job, reason),
+      emit: (e) => this.emit(e),
+      journalFile: (job) => this.journalFile(job),
+      stats: this.stats,
+    });
+    for (const served of this.models.values()) await checkServed(ctx, served, me, this.opts.checkVerifierCode ?? true);
     await this.loadTimings();
     const n = this.opts.concurrency ?? 1;
     for (let i = 0; i < n; i++) this.provers.push(this.opts.prover ? this.opts.prover() : new Prover());
@@ -396,70 +145,6 @@ export class ProviderAgent {
     ctx.say(`agent: serving ${names.join(", ")} (${this.queue.length} open request(s) found, concurrency ${n})`);
     this.workers = this.provers.map((_p, i) => this.worker(i));
     this.loop = this.pollLoop();
-  }
-
-  private async checkServed(served: Served, me: string): Promise<void> {
-    const { ctx } = this;
-    const { model, record } = served;
-    // Case 34: refuse a zkey/wasm/verifier that is not what was registered.
-    await checkModelArtifacts(model, { wasmSha256: record.wasmSha256 });
-    if (model.setup.manifest.zkeySha256 !== record.zkeySha256) {
-      throw new MarketError(
-        "BAD_ARGUMENT",
-        `invalid model ${record.name}: its zkey ${model.setup.manifest.zkeySha256.slice(0, 12)}… is not the one registered (${record.zkeySha256.slice(0, 12)}…)`,
-        "model",
-      );
-    }
-    const onChain = await withRetry("reading the model", () => ctx.registry.getModel(record.modelId), ctx.retry);
-    if (onChain.provider.toLowerCase() !== me.toLowerCase()) {
-      throw new MarketError(
-        "BAD_ARGUMENT",
-        `invalid model ${record.name}: ${record.modelId} is not registered to ${me} on this market`,
-        "model",
-      );
-    }
-    await this.checkCircuit(record.name, onChain.circuitId, model.setup);
-    for (const [k, b] of served.batchBySize) {
-      const registered = await withRetry(
-        `reading the batch-${k} circuit of ${record.name}`,
-        () => ctx.registry.circuitFor(record.modelId, k),
-        ctx.retry,
-      );
-      if (registered.toLowerCase() !== circuitIdOf(b.setup).toLowerCase()) {
-        served.batchBySize.delete(k);
-        ctx.say(
-          `agent: model ${record.name} has no batch-${k} circuit registered with these keys; proving its requests one by one`,
-        );
-        continue;
-      }
-      await checkSetupArtifacts(b.setup);
-      await this.checkCircuit(`${record.name} (batch ${k})`, registered, b.setup);
-    }
-  }
-
-  private async checkCircuit(name: string, circuitId: string, setup: SetupArtifacts): Promise<void> {
-    const circuit = await withRetry(
-      "reading the circuit",
-      () => this.ctx.registry.getCircuit(circuitId),
-      this.ctx.retry,
-    );
-    if (circuit.zkeyHash.toLowerCase() !== "0x" + setup.manifest.zkeySha256) {
-      throw new MarketError(
-        "BAD_ARGUMENT",
-        `invalid model ${name}: the registry's zkey hash ${circuit.zkeyHash.slice(0, 14)}… differs from the local zkey`,
-        "model",
-      );
-    }
-    if (this.opts.checkVerifierCode ?? true) {
-      const expected = (await compileVerifier(setup)).codehash;
-      if (circuit.verifierCodehash.toLowerCase() !== expected.toLowerCase()) {
-        throw new MarketError(
-          "BAD_ARGUMENT",
-          `invalid model ${name}: the approved verifier's code is not the one generated from the local zkey`,
-          "model",
-        );
-      }
-    }
   }
 
   /**
@@ -525,6 +210,12 @@ export class ProviderAgent {
     this.emit({ type: "left-open", requestId: id, reason });
   }
 
+  /** One polling step: queues new open requests of our models, declines those that will be late. */
+  async step(): Promise<void> {
+    await this.poll();
+    await this.declineLate();
+  }
+
   /** Resolves once no request of our models is queued or being worked on. */
   async idle(timeoutMs = 120_000): Promise<void> {
     const until = Date.now() + timeoutMs;
@@ -535,7 +226,7 @@ export class ProviderAgent {
     }
   }
 
-  // ───────────────────────────────────────── polling ─────────────────────────────────────────
+  // @@ polling
 
   private async pollLoop(): Promise<void> {
     while (!this.stopping) {
@@ -548,8 +239,7 @@ export class ProviderAgent {
       });
       if (this.stopping) break;
       try {
-        await this.poll();
-        await this.declineLate();
+        await this.step();
       } catch (err) {
         this.stats.errors++;
         const message = `agent: polling failed: ${describeRevert(err)} (will retry)`;
@@ -633,7 +323,7 @@ export class ProviderAgent {
       this.queue = this.queue.filter((j) => j !== request);
       this.busy++;
       try {
-        await this.decline(request, reason);
+        await this.submitter!.decline(request, reason);
       } catch (err) {
         this.reportError(request, err);
       } finally {
@@ -642,7 +332,7 @@ export class ProviderAgent {
     }
   }
 
-  // ───────────────────────────────────────── working ─────────────────────────────────────────
+  // @@ working
 
   /** Takes the next piece of work off the queue (synchronous: workers never take the same job). */
   private take(): Work<Job> | null {
@@ -670,7 +360,7 @@ export class ProviderAgent {
         if (work.kind === "expired") {
           this.skip(work.request, `deadline ${work.request.deadline} passed before it could be started`);
         } else if (work.kind === "decline") {
-          if (this.opts.declineLate ?? true) await this.decline(work.request, work.reason);
+          if (this.opts.declineLate ?? true) await this.submitter!.decline(work.request, work.reason);
           else this.skip(work.request, work.reason);
         } else {
           await this.handle(work.requests, slot);
@@ -681,7 +371,7 @@ export class ProviderAgent {
           // The proof was abandoned at the hand-back timeout: already reported as left open.
         } else {
           this.reportError(jobs[0]!, err);
-          if (isTransientRpcError(err) || (err as { code?: string }).code === "RPC_UNAVAILABLE") {
+          if (isRpcOutage(err)) {
             // Put it back: the request is still ours to answer once the node answers again.
             this.requeue(jobs);
             await sleep(1_000);
@@ -701,54 +391,84 @@ export class ProviderAgent {
     this.emit({ type: "error", requestId: job.requestId, message });
   }
 
-  private fileKey(job: Job): string {
-    return `${job.requestId}-${job.inputCommitment.toString(16).padStart(64, "0").slice(0, 16)}`;
+  private journalFile(job: { requestId: bigint; inputCommitment: bigint }): string {
+    return path.join(this.stateDir, "submitted", `${proofFileKey(job)}.json`);
   }
 
-  private journalFile(job: Job): string {
-    return path.join(this.stateDir, "submitted", `${this.fileKey(job)}.json`);
-  }
-
-  /** Proves `jobs` (one request, or a batch in ascending id order) and submits the proof. */
+  /**
+   * Proves `jobs` (one request, or a batch in ascending id order) and submits the proof, in steps:
+   * status (what is still open, a transaction sent before a restart), deadline (can it still be
+   * finished in time), inputs (each must match its commitment), prove-or-cache, submit.
+   */
   private async handle(jobs: Job[], slot: number): Promise<void> {
-    const { ctx } = this;
     const served = this.models.get(jobs[0]!.modelId);
     if (!served) return;
-    const { model, record } = served;
+    const open = await this.stillOpen(jobs);
+    if (!open) return;
+    if (!(await this.inTime(open))) return;
+    const inputs = await this.checkedInputs(open, served.model);
+    if (!inputs) return;
+    const plan = planProof(served, open, inputs, {
+      salt: BigInt(served.record.salt),
+      binding: bindingOf(
+        this.ctx.chainId,
+        this.ctx.addresses.market,
+        open.map((j) => j.requestId),
+      ),
+      proofDir: path.join(this.stateDir, "proofs"),
+    });
+    const proof = await this.proveOrCache(plan, open, slot, served.record.name);
+    if (!proof) return;
+    this.startSubmission(open, proof, served.model);
+  }
 
-    // Chain state first: what is still open, and a transaction sent before a restart.
+  /** Step 1: the jobs still Open on chain with no journaled transaction to await; null if none (or replanned). */
+  private async stillOpen(jobs: Job[]): Promise<Job[] | null> {
     const open: Job[] = [];
     for (const job of jobs) {
-      const info = await getRequestInfo(ctx, job.requestId);
+      const info = await getRequestInfo(this.ctx, job.requestId);
       if (info.status !== "Open") {
         this.skip(job, `already ${info.status}`);
         continue;
       }
-      if (existsSync(this.journalFile(job)) && (await this.awaitJournaled(job))) continue;
+      if (existsSync(this.journalFile(job)) && (await this.submitter!.awaitJournaled(job))) continue;
       open.push(job);
     }
-    if (open.length === 0) return;
-    if (open.length !== jobs.length && jobs.length > 1) return this.requeue(open); // plan again
+    if (open.length === 0) return null;
+    if (open.length !== jobs.length && jobs.length > 1) {
+      this.requeue(open); // plan again
+      return null;
+    }
+    return open;
+  }
 
-    // Time: can this proof still be finished and mined before the earliest deadline?
+  /** Step 2: can this proof still be finished and mined before the earliest deadline? */
+  private async inTime(open: Job[]): Promise<boolean> {
     const k = open.length;
-    const now = await nextBlockTime(ctx);
+    const now = await nextBlockTime(this.ctx);
     this.clockOffset = Math.max(this.clockOffset, Number(now) - Math.floor(Date.now() / 1000));
     const pc = this.planContext(now);
     const need = pc.proveSeconds(open[0]!.modelId, k) + pc.submitSeconds;
     const earliest = open.reduce((m, j) => (j.deadline < m ? j.deadline : m), open[0]!.deadline);
     if (now > earliest) {
-      if (k > 1) return this.requeue(open);
-      return this.skip(open[0]!, `deadline ${earliest} passed before it could be started`);
+      if (k > 1) this.requeue(open);
+      else this.skip(open[0]!, `deadline ${earliest} passed before it could be started`);
+      return false;
     }
     if (Number(earliest - now) < need) {
-      if (k > 1) return this.requeue(open);
-      const reason = `cannot finish before its deadline: ${earliest - now} s left, needs about ${Math.ceil(need)} s`;
-      if (this.opts.declineLate ?? true) return this.decline(open[0]!, reason);
-      return this.skip(open[0]!, reason);
+      if (k > 1) this.requeue(open);
+      else {
+        const reason = `cannot finish before its deadline: ${earliest - now} s left, needs about ${Math.ceil(need)} s`;
+        if (this.opts.declineLate ?? true) await this.submitter!.decline(open[0]!, reason);
+        else this.skip(open[0]!, reason);
+      }
+      return false;
     }
+    return true;
+  }
 
-    // Inputs must match their commitments, or no proof exists: refuse without slash.
+  /** Step 3: inputs must match their commitments, or no proof exists: refuse without slash. */
+  private async checkedInputs(open: Job[], model: ProvingModel): Promise<Uint8Array[] | null> {
     const inputs: Uint8Array[] = [];
     for (const job of open) {
       try {
@@ -758,89 +478,79 @@ export class ProviderAgent {
         inputs.push(input);
       } catch (err) {
         const reason = `bad input: ${(err as Error).message}`;
-        if (k > 1) this.requeue(open.filter((j) => j !== job));
-        if (this.opts.declineMismatched ?? true) return this.decline(job, reason);
-        return this.skip(job, reason);
+        if (open.length > 1) this.requeue(open.filter((j) => j !== job));
+        if (this.opts.declineMismatched ?? true) await this.submitter!.decline(job, reason);
+        else this.skip(job, reason);
+        return null;
       }
     }
+    return inputs;
+  }
 
-    const salt = BigInt(record.salt);
+  /** Step 4: the proof cached before a restart, or a new one (null when abandoned at hand-back). */
+  private async proveOrCache(plan: ProofPlan, open: Job[], slot: number, name: string): Promise<CachedProof | null> {
+    const { ctx } = this;
     const ids = open.map((j) => j.requestId);
-    const binding = bindingOf(ctx.chainId, ctx.addresses.market, ids);
-    let wasm: string, zkey: string, circuitInput: CircuitInput, expected: string[], outputs: bigint[];
-    if (k === 1) {
-      const built = model.buildInput(inputs[0]!, salt, binding);
-      [wasm, zkey, circuitInput] = [model.compiled.wasm, model.setup.zkey, built.input];
-      expected = built.publicSignals.map(String);
-      outputs = [built.output];
-    } else {
-      const batch = served.batchBySize.get(k)!;
-      const built = batch.buildInput(inputs, salt, binding);
-      [wasm, zkey, circuitInput] = [batch.wasm, batch.setup.zkey, built.input];
-      expected = built.publicSignals.map(String);
-      outputs = built.outputs;
-    }
-    const setup = k === 1 ? model.setup : served.batchBySize.get(k)!.setup;
-    const what = k === 1 ? `request ${ids[0]}` : `requests ${ids.join(", ")} (batch of ${k})`;
-    const proofFile = path.join(
-      this.stateDir,
-      "proofs",
-      `${k === 1 ? this.fileKey(open[0]!) : `batch-${ids.join("_")}-${this.fileKey(open[0]!).split("-")[1]}`}.json`,
-    );
-    let cached = await this.readCachedProof(proofFile, expected);
+    const k = open.length;
+    let cached = await readCachedProof(plan.proofFile, plan.expected);
     const wasCached = cached !== null;
     if (!cached) {
       const estimateSeconds = this.estimate(open[0]!.modelId, k);
       this.inFlight.set(slot, { requestIds: ids, startedAt: Date.now(), estimateSeconds });
       if (this.abandoning) {
         for (const id of ids) this.leaveOpen(id); // too late to start a proof now
-        return;
+        return null;
       }
       this.emit({ type: "proving", requestIds: ids, estimateSeconds });
-      ctx.say(`proving ${what} (model ${record.name})…`);
+      ctx.say(`proving ${plan.what} (model ${name})…`);
       const t0 = Date.now();
-      const res = await this.provers[slot]!.prove({ wasm, zkey, input: circuitInput });
+      const res = await this.provers[slot]!.prove({ wasm: plan.wasm, zkey: plan.zkey, input: plan.input });
       const proveMs = Date.now() - t0;
       this.inFlight.delete(slot);
-      if (res.publicSignals.join(",") !== expected.join(",")) {
+      if (res.publicSignals.join(",") !== plan.expected.join(",")) {
         throw new MarketError(
           "PROOF_REJECTED",
-          `${what}: the proof's public signals differ from the ones the market will rebuild`,
+          `${plan.what}: the proof's public signals differ from the ones the market will rebuild`,
         );
       }
       cached = {
         requestIds: ids.map(String),
         modelId: open[0]!.modelId,
         inputCommitments: open.map((j) => j.inputCommitment.toString()),
-        outputs: outputs.map(String),
+        outputs: plan.outputs.map(String),
         proof: packProof(res.proof).map(String),
         publicSignals: res.publicSignals,
         proveMs,
       };
-      await writeJsonAtomic(proofFile, cached);
-      this.estimator.record(setup.manifest.zkeySha256, proveMs);
+      await writeJsonAtomic(plan.proofFile, cached);
+      this.estimator.record(plan.setup.manifest.zkeySha256, proveMs);
       await this.saveTimings();
       this.stats.proved++;
-      ctx.say(`proving ${what} (model ${record.name})… ${(proveMs / 1000).toFixed(1)} s`);
+      ctx.say(`proving ${plan.what} (model ${name})… ${(proveMs / 1000).toFixed(1)} s`);
     } else {
       this.stats.cachedProofs++;
-      ctx.say(`${what}: using the proof cached before a restart`);
+      ctx.say(`${plan.what}: using the proof cached before a restart`);
     }
+    const proof = cached;
     open.forEach((job, i) =>
       this.emit({
         type: "proved",
         requestId: job.requestId,
-        output: BigInt(cached.outputs[i]!),
-        proveMs: cached.proveMs,
+        output: BigInt(proof.outputs[i]!),
+        proveMs: proof.proveMs,
         cached: wasCached,
         batch: k,
       }),
     );
-    // The prover is free for the next proof while this one is sent and mined.
-    const submission = this.submit(open, cached, model)
+    return proof;
+  }
+
+  /** Step 5, in the background: the prover is free for the next proof while this one is sent and mined. */
+  private startSubmission(open: Job[], proof: CachedProof, model: ProvingModel): void {
+    const submission = this.submitter!.submit(open, proof, model)
       .catch((err: unknown) => {
         this.reportError(open[0]!, err);
-        if (isTransientRpcError(err) || (err as { code?: string }).code === "RPC_UNAVAILABLE") this.requeue(open);
+        if (isRpcOutage(err)) this.requeue(open);
       })
       .finally(() => {
         this.busy--;
@@ -848,19 +558,6 @@ export class ProviderAgent {
       });
     this.busy++;
     this.submissions.add(submission);
-  }
-
-  private async readCachedProof(file: string, expected: string[]): Promise<CachedProof | null> {
-    if (!existsSync(file)) return null;
-    try {
-      const c = JSON.parse(await readFile(file, "utf8")) as CachedProof;
-      if (c.publicSignals.join(",") === expected.join(",") && c.proof.length === 8 && Array.isArray(c.outputs))
-        return c;
-    } catch {
-      // unreadable: prove again
-    }
-    await rm(file, { force: true });
-    return null;
   }
 
   private async loadTimings(): Promise<void> {
@@ -875,235 +572,6 @@ export class ProviderAgent {
 
   private async saveTimings(): Promise<void> {
     await writeJsonAtomic(path.join(this.stateDir, "timings.json"), this.estimator.toJSON());
-  }
-
-  // ─────────────────────────────────────── transactions ───────────────────────────────────────
-
-  /**
-   * Signs `tx`, journals it for every request in `jobs`, then broadcasts it (transport failures
-   * retried with the same bytes). Signing is serialized, so concurrent submissions never take
-   * the same nonce. Returns the hash and signed bytes.
-   */
-  private async send(what: Journal["what"], jobs: Job[], tx: ContractTransaction): Promise<Journal> {
-    const { ctx } = this;
-    const signer = ctx.signer!;
-    const previous = this.sendLock;
-    let release!: () => void;
-    this.sendLock = new Promise<void>((r) => (release = r));
-    await previous;
-    try {
-      let populated;
-      try {
-        populated = await signer.populateTransaction(tx);
-      } catch (err) {
-        // estimateGas replays the call: a revert (not open, deadline, invalid proof) stops here, unsent.
-        if (isTransientRpcError(err) || (err as { code?: string }).code === "RPC_UNAVAILABLE") throw err;
-        throw txError(
-          `${what === "fulfill" ? "fulfilling" : "declining"} request ${jobs.map((j) => j.requestId).join(", ")}`,
-          err,
-        );
-      }
-      let raw: string | undefined;
-      try {
-        raw = await signer.signTransaction(populated);
-      } catch {
-        raw = undefined; // a signer that cannot sign offline: send it and journal the hash
-      }
-      const journal: Journal = {
-        txHash: raw ? Transaction.from(raw).hash! : "",
-        ...(raw ? { raw } : {}),
-        what,
-        requestIds: jobs.map((j) => j.requestId.toString()),
-        sentAt: new Date().toISOString(),
-      };
-      if (raw) {
-        await this.writeJournal(jobs, journal);
-        try {
-          await broadcastOnce(ctx.provider, raw, ctx.retry);
-        } catch (err) {
-          // Refused by the node (not an outage): nothing was sent, nothing to await.
-          if (!isTransientRpcError(err) && (err as { code?: string }).code !== "RPC_UNAVAILABLE")
-            await this.clearJournal(jobs);
-          throw err;
-        }
-      } else {
-        const sent = await signer.sendTransaction(populated);
-        journal.txHash = sent.hash;
-        await this.writeJournal(jobs, journal);
-      }
-      return journal;
-    } finally {
-      release();
-    }
-  }
-
-  private async writeJournal(jobs: Job[], journal: Journal): Promise<void> {
-    for (const job of jobs) await writeJsonAtomic(this.journalFile(job), journal);
-  }
-
-  private async clearJournal(jobs: Job[]): Promise<void> {
-    for (const job of jobs) await rm(this.journalFile(job), { force: true });
-  }
-
-  /**
-   * Waits for a sent transaction's receipt, rebroadcasting its signed bytes if the node forgot
-   * it; gives up (leaving the journal) after `timeoutMs`.
-   */
-  private async waitMined(j: Journal, timeoutMs = 10 * 60_000): Promise<TransactionReceipt> {
-    const { ctx } = this;
-    const until = Date.now() + timeoutMs;
-    for (let n = 1; ; n++) {
-      const r = await withRetry(
-        `reading the receipt of ${j.txHash.slice(0, 12)}…`,
-        () => ctx.provider.getTransactionReceipt(j.txHash),
-        ctx.retry,
-      );
-      if (r) return r;
-      if (Date.now() > until)
-        throw new MarketError("TIMEOUT", `transaction ${j.txHash} not mined after ${timeoutMs / 1000} s`);
-      if (n % 40 === 0 && j.raw) {
-        const known = await withRetry(
-          "reading a sent transaction",
-          () => ctx.provider.getTransaction(j.txHash),
-          ctx.retry,
-        );
-        if (!known) await broadcastOnce(ctx.provider, j.raw, ctx.retry);
-      }
-      await sleep(Math.min(this.opts.pollMs ?? 500, 250));
-    }
-  }
-
-  /** A journaled transaction from before a restart or an RPC failure: awaited, or resent as is. */
-  private async awaitJournaled(job: Job): Promise<boolean> {
-    const { ctx } = this;
-    const file = this.journalFile(job);
-    let j: Journal;
-    try {
-      j = JSON.parse(await readFile(file, "utf8")) as Journal;
-    } catch {
-      await rm(file, { force: true });
-      return false;
-    }
-    let known = j.txHash
-      ? await withRetry("reading a journaled transaction", () => ctx.provider.getTransaction(j.txHash), ctx.retry)
-      : null;
-    if (!known && j.raw) {
-      const info = await getRequestInfo(ctx, job.requestId);
-      if (info.status === "Open" && (await nextBlockTime(ctx)) <= info.deadline) {
-        try {
-          await broadcastOnce(ctx.provider, j.raw, ctx.retry);
-          known = await ctx.provider.getTransaction(j.txHash);
-          if (known) ctx.say(`request ${job.requestId}: resent the journaled transaction ${j.txHash.slice(0, 12)}…`);
-        } catch (err) {
-          if (isTransientRpcError(err) || (err as { code?: string }).code === "RPC_UNAVAILABLE") throw err;
-          // Its nonce was used by another transaction: it can never be mined.
-        }
-      }
-    }
-    if (known) {
-      const receipt = await this.waitMined(j);
-      if (receipt.status === 1) {
-        if (j.what === "fulfill") this.stats.fulfilled++;
-        else this.stats.declined++;
-        ctx.say(
-          `request ${job.requestId}: the ${j.what === "fulfill" ? "fulfillment" : "decline"} sent before (${j.txHash.slice(0, 12)}…) was mined`,
-        );
-        await rm(file, { force: true });
-        return true;
-      }
-    }
-    await rm(file, { force: true });
-    const info = await getRequestInfo(ctx, job.requestId);
-    if (info.status !== "Open") {
-      this.skip(job, `already ${info.status}`);
-      return true;
-    }
-    return false;
-  }
-
-  private async submit(jobs: Job[], c: CachedProof, model: ProvingModel): Promise<void> {
-    const { ctx } = this;
-    const ids = jobs.map((j) => j.requestId);
-    const what = jobs.length === 1 ? `request ${ids[0]}` : `requests ${ids.join(", ")}`;
-    // Never submit twice, never after the deadline: status and time are read again right before.
-    for (const job of jobs) {
-      const info = await getRequestInfo(ctx, job.requestId);
-      if (info.status !== "Open") {
-        for (const j of jobs) this.skip(j, `already ${info.status === "Fulfilled" ? "settled" : info.status}`);
-        return;
-      }
-    }
-    const now = await nextBlockTime(ctx);
-    const earliest = jobs.reduce((m, j) => (j.deadline < m ? j.deadline : m), jobs[0]!.deadline);
-    if (now > earliest) {
-      for (const j of jobs)
-        this.skip(j, `deadline ${earliest} passed before submission (next block at ${now}): not sent`);
-      return;
-    }
-    const proof = c.proof.map(BigInt) as unknown as SolidityProof;
-    const outputs = c.outputs.map(BigInt);
-    const tx =
-      jobs.length === 1
-        ? await ctx.market.fulfill.populateTransaction(ids[0]!, outputs[0]!, proof as never)
-        : await ctx.market.fulfillBatch.populateTransaction(ids, outputs, proof as never);
-    let journal: Journal;
-    try {
-      journal = await this.send("fulfill", jobs, tx);
-    } catch (err) {
-      if (err instanceof MarketError && err.code === "ALREADY_SETTLED") {
-        for (const j of jobs) this.skip(j, "already settled (another submission won)");
-        return;
-      }
-      throw err;
-    }
-    // A failure while waiting keeps the journal: the next attempt (or a restart) awaits that tx.
-    const receipt = await this.waitMined(journal);
-    await this.clearJournal(jobs);
-    if (receipt.status !== 1) {
-      throw new MarketError("TX_REVERTED", `fulfilling ${what}: transaction ${journal.txHash} reverted`);
-    }
-    this.stats.fulfilled += jobs.length;
-    if (jobs.length > 1) this.stats.batches++;
-    ctx.say(
-      `${what}: fulfilled${jobs.length > 1 ? ` in one batch proof` : ""}, output ${outputs.map((o) => model.describeOutput(o)).join(", ")} (gas ${receipt.gasUsed})`,
-    );
-    jobs.forEach((job, i) =>
-      this.emit({
-        type: "fulfilled",
-        requestId: job.requestId,
-        output: outputs[i]!,
-        txHash: journal.txHash,
-        gasUsed: receipt.gasUsed,
-        batch: jobs.length,
-      }),
-    );
-  }
-
-  /** Declines a request (refund, no slash) before its deadline; never after it. */
-  private async decline(job: Job, reason: string): Promise<void> {
-    const { ctx } = this;
-    const info = await getRequestInfo(ctx, job.requestId);
-    if (info.status !== "Open") return this.skip(job, `already ${info.status}`);
-    if (existsSync(this.journalFile(job)) && (await this.awaitJournaled(job))) return;
-    if ((await nextBlockTime(ctx)) > info.deadline) return this.skip(job, `${reason}; too late to decline`);
-    let journal: Journal;
-    try {
-      journal = await this.send("decline", [job], await ctx.market.decline.populateTransaction(job.requestId));
-    } catch (err) {
-      const e = txError(`declining request ${job.requestId}`, err);
-      if (e.code === "ALREADY_SETTLED") return this.skip(job, "already settled");
-      throw isTransientRpcError(err) || (err as { code?: string }).code === "RPC_UNAVAILABLE" ? err : e;
-    }
-    const receipt = await this.waitMined(journal);
-    await this.clearJournal([job]);
-    if (receipt.status !== 1)
-      throw new MarketError(
-        "TX_REVERTED",
-        `declining request ${job.requestId}: transaction ${journal.txHash} reverted`,
-      );
-    this.stats.declined++;
-    ctx.say(`agent: declined request ${job.requestId} (${reason}); the consumer is refunded, no slash`);
-    this.emit({ type: "declined", requestId: job.requestId, reason });
   }
 
   private skip(job: { requestId: bigint }, reason: string): void {

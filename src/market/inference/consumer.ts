@@ -4,10 +4,10 @@
  */
 import { hexlify } from "ethers";
 
-import { withRetry } from "../chain/index.js";
-import { chainNow, requireSigner, type MarketContext } from "./context.js";
-import { MarketError, badArgument, txError } from "./errors.js";
-import type { ModelSpec } from "./model.js";
+import { withRetry } from "../../chain/index.js";
+import { chainNow, requireSigner, type MarketContext } from "../context.js";
+import { MarketError, badArgument, txError } from "../errors.js";
+import type { ModelSpec } from "../model.js";
 import {
   checkRequestId,
   findSettlement,
