@@ -32,7 +32,8 @@ import {
 } from "../market/index.js";
 import { loadMnist } from "../model/index.js";
 import { CliError } from "./errors.js";
-import { parseEth, type CliEnv } from "./market.js";
+import type { CliEnv } from "./market.js";
+import { parseEth, parsePercent } from "./units.js";
 import { jsonSafeForCli } from "./util.js";
 import { addMarketOptions, marketContextOf } from "./chain.js";
 
@@ -49,14 +50,6 @@ interface Opts {
 const print = (v: unknown) => console.log(JSON.stringify(jsonSafeForCli(v), null, 2));
 
 /** "85", "85%" or "85.5" → basis points. */
-export function parsePercent(v: string, name: string): number {
-  const m = /^(\d+(\.\d{1,2})?)%?$/.exec(v.trim());
-  const bps = m ? Math.round(Number(m[1]) * 100) : NaN;
-  if (!Number.isInteger(bps) || bps <= 0 || bps > 10_000)
-    throw new CliError(`${name} must be a percentage in (0, 100], e.g. 85 or 99.9%, got "${v}"`);
-  return bps;
-}
-
 function parseCount(v: string, name: string): number {
   if (!/^\d+$/.test(v) || Number(v) < 1) throw new CliError(`${name} must be a positive integer, got "${v}"`);
   return Number(v);
@@ -178,7 +171,7 @@ export function registerAccuracyCommands(program: Command, env: CliEnv): void {
           modelId: parseBytes32(modelId, "<modelId>"),
           datasetId: parseBytes32(o.datasetId, "--dataset-id"),
           auditCircuitId: parseBytes32(o.auditCircuit, "--audit-circuit"),
-          accuracyBps: parsePercent(o.accuracy, "--accuracy"),
+          accuracyBps: parsePercent(o.accuracy, "--accuracy", { allow100: true }),
           collateral: parseEth(o.collateral, "--collateral"),
           slashPerChallenge: parseEth(o.slash, "--slash"),
           feePerSample: parseEth(o.feePerSample, "--fee-per-sample"),

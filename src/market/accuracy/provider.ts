@@ -49,7 +49,7 @@ export class AccuracyProvider {
       }
     }
     this.ctx.say(
-      `test set of ${c.size} items registered as ${datasetId.slice(0, 10)}… (root ${c.root.toString().slice(0, 12)}…)`,
+      `test set of ${c.size} items registered as ${datasetId.slice(0, 10)}… (root 0x${c.root.toString(16).padStart(64, "0").slice(0, 12)}…)`,
     );
     return { datasetId, root: c.root, size: c.size, depth: c.depth };
   }

@@ -22,6 +22,7 @@ import path from "node:path";
 import { getBytes, type Log } from "ethers";
 
 import { TxJournal, isRpcOutage, withRetry } from "../../chain/index.js";
+import { formatTime } from "../../util/format.js";
 import { writeJsonAtomic } from "../../util/fs.js";
 import { Prover, packProof } from "../../zk/index.js";
 import { nextBlockTime, requireSigner, type MarketContext } from "../context.js";
@@ -358,7 +359,7 @@ export class ProviderAgent {
       this.busy++;
       try {
         if (work.kind === "expired") {
-          this.skip(work.request, `deadline ${work.request.deadline} passed before it could be started`);
+          this.skip(work.request, `deadline ${formatTime(work.request.deadline)} passed before it could be started`);
         } else if (work.kind === "decline") {
           if (this.opts.declineLate ?? true) await this.submitter!.decline(work.request, work.reason);
           else this.skip(work.request, work.reason);
@@ -452,7 +453,7 @@ export class ProviderAgent {
     const earliest = open.reduce((m, j) => (j.deadline < m ? j.deadline : m), open[0]!.deadline);
     if (now > earliest) {
       if (k > 1) this.requeue(open);
-      else this.skip(open[0]!, `deadline ${earliest} passed before it could be started`);
+      else this.skip(open[0]!, `deadline ${formatTime(earliest)} passed before it could be started`);
       return false;
     }
     if (Number(earliest - now) < need) {

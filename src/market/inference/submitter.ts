@@ -8,6 +8,7 @@ import { rm } from "node:fs/promises";
 import type { ContractTransaction } from "ethers";
 
 import { isRpcOutage, type JournalEntry, type TxJournal } from "../../chain/index.js";
+import { formatTime } from "../../util/format.js";
 import type { SolidityProof } from "../../zk/index.js";
 import { nextBlockTime, type MarketContext } from "../context.js";
 import { MarketError, txError } from "../errors.js";
@@ -100,7 +101,7 @@ export class Submitter {
     const earliest = jobs.reduce((m, j) => (j.deadline < m ? j.deadline : m), jobs[0]!.deadline);
     if (now > earliest) {
       for (const j of jobs)
-        this.hooks.skip(j, `deadline ${earliest} passed before submission (next block at ${now}): not sent`);
+        this.hooks.skip(j, `deadline ${formatTime(earliest)} passed before submission (next block at ${formatTime(now)}): not sent`);
       return;
     }
     const proof = c.proof.map(BigInt) as unknown as SolidityProof;
