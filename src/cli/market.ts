@@ -27,7 +27,10 @@ import {
   loadBatchCircuit,
   loadModelByName,
   loadVerificationKey,
+  ProviderNode,
+  servedModelsOf,
   transcriptHashOf,
+  type ServingAgent,
   type MarketContext,
   type ProvingModel,
 } from "../market/index.js";
@@ -367,63 +370,31 @@ export function registerMarketCommands(program: Command, env: CliEnv): void {
         let ctx: MarketContext | undefined;
         try {
           ctx = await context(o);
-          const p = new ModelProvider(ctx);
-          const me = (await p.getAddress()).toLowerCase();
-          const records = [];
-          for (const r of await p.listModelRecords()) {
-            // Records of an earlier chain at the same addresses (a restarted dev node) are skipped.
-            if ((await ctx.registry.getModel(r.modelId)).provider.toLowerCase() === me) records.push(r);
-          }
-          if (records.length === 0)
-            throw new CliError(
-              "no registered models for this key on this market: run `zkinfer provider register <model>` first",
-            );
-          const served = [];
-          for (const record of records) {
-            const load = { cacheDir: env.cacheDir(), onProgress: say };
-            const batches = [];
-            for (const k of record.batchSizes ?? []) batches.push(await loadBatchCircuit(record.name, k, load));
-            served.push({ model: await loadModelByName(record.name, load), record, batches });
-          }
-          agent = new ProviderAgent(ctx, served, {
+          agent = new ProviderAgent(ctx, await servedModelsOf(ctx, { cacheDir: env.cacheDir(), onProgress: say }), {
             concurrency: parseUint(o.concurrency, "--concurrency"),
             pollMs: parseUint(o.pollMs, "--poll-ms"),
             handBackMs,
             safetyFactor,
             submitSeconds,
           });
-          let accuracyLoop: Promise<void> | undefined;
-          let stopAccuracy = false;
+          const agents: { name: string; agent: ServingAgent }[] = [{ name: "agent", agent }];
           if (o.accuracyModel) {
-            const responder = new AccuracyResponder(
-              await connectAccuracy(ctx, o.deployments ? { deploymentsDir: o.deployments } : {}),
-              {
-                model: await loadAuditModel({
-                  modelFile: path.resolve(o.accuracyModel),
-                  cacheDir: env.cacheDir(),
-                  onProgress: say,
-                }),
-              },
-            );
+            const accuracy = await connectAccuracy(ctx, o.deployments ? { deploymentsDir: o.deployments } : {});
+            const model = await loadAuditModel({
+              modelFile: path.resolve(o.accuracyModel),
+              cacheDir: env.cacheDir(),
+              onProgress: say,
+            });
+            agents.push({ name: "accuracy", agent: new AccuracyResponder(accuracy, { model }) });
             say("agent: also answering accuracy challenges on this key's claims");
-            accuracyLoop = (async () => {
-              try {
-                while (!stopAccuracy) {
-                  await responder.step().catch((err: unknown) => say(`accuracy: ${(err as Error).message}`));
-                  for (let i = 0; i < 10 && !stopAccuracy; i++) await new Promise((r) => setTimeout(r, 200));
-                }
-              } finally {
-                await responder.close();
-              }
-            })();
           }
+          const node = new ProviderNode(agents, { say });
           if (signals === 0) {
-            await agent.start();
+            await node.start();
             if (o.once) await Promise.race([agent.idle(24 * 3600_000), stopped]);
             else await stopped;
           }
-          stopAccuracy = true;
-          await accuracyLoop;
+          if (agents[1]) await agents[1].agent.stop();
           const report = await agent.stop({ handBackMs: signals > 1 ? 0 : handBackMs });
           const s = agent.stats;
           say(

@@ -50,4 +50,4 @@ export { auditCircuitIdOf, loadAuditModel, type AuditModel } from "./auditCircui
 export * from "./inference/index.js";
 export * from "./accuracy/index.js";
 export * from "./retrieval/index.js";
-export { ProviderNode, type ProviderNodeOptions } from "./node.js";
+export { ProviderNode, servedModelsOf, type ProviderNodeOptions, type ServingAgent } from "./node.js";

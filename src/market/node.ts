@@ -5,7 +5,11 @@
  * (each hands its work back), and waits for all to be idle. The CLI only parses options and
  * forwards signals to `stop()`.
  */
-import type { Say } from "./context.js";
+import type { MarketContext, Say } from "./context.js";
+import { MarketError } from "./errors.js";
+import { ModelProvider } from "./inference/provider.js";
+import type { ServedModel } from "./inference/types.js";
+import { loadBatchCircuit, loadModelByName } from "./model.js";
 
 export interface ServingAgent {
   /** Checks its artifacts, scans the chain, then serves until `stop()`. */
@@ -65,4 +69,31 @@ export class ProviderNode {
   async step(): Promise<void> {
     for (const a of this.started) await a.agent.step();
   }
+}
+
+/**
+ * The models this key serves on this market, loaded with their batch circuits: the provider's
+ * model records whose model is registered to it on chain (records of an earlier chain at the same
+ * addresses, e.g. a restarted dev node, are skipped).
+ */
+export async function servedModelsOf(
+  ctx: MarketContext,
+  load: { cacheDir: string; onProgress?: Say },
+): Promise<ServedModel[]> {
+  const p = new ModelProvider(ctx);
+  const me = (await p.getAddress()).toLowerCase();
+  const served: ServedModel[] = [];
+  for (const record of await p.listModelRecords()) {
+    if ((await ctx.registry.getModel(record.modelId)).provider.toLowerCase() !== me) continue;
+    const batches = [];
+    for (const k of record.batchSizes ?? []) batches.push(await loadBatchCircuit(record.name, k, load));
+    served.push({ model: await loadModelByName(record.name, load), record, batches });
+  }
+  if (served.length === 0)
+    throw new MarketError(
+      "NOT_FOUND",
+      "no registered models for this key on this market: run `zkinfer provider register <model>` first",
+      "models",
+    );
+  return served;
 }

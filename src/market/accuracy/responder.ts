@@ -66,7 +66,11 @@ export class AccuracyResponder {
 
   /** Answers challenges every `pollMs` until `stop()` (errors are reported and retried). */
   async start(pollMs = 2_000): Promise<void> {
-    this.live = await this.step();
+    try {
+      this.live = await this.step();
+    } catch (err) {
+      this.ctx.say(`accuracy: ${(err as Error).message.split("\n")[0]} (will retry)`);
+    }
     this.loop = (async () => {
       while (!this.stopping) {
         await new Promise((r) => setTimeout(r, pollMs));
