@@ -101,7 +101,10 @@ export class Submitter {
     const earliest = jobs.reduce((m, j) => (j.deadline < m ? j.deadline : m), jobs[0]!.deadline);
     if (now > earliest) {
       for (const j of jobs)
-        this.hooks.skip(j, `deadline ${formatTime(earliest)} passed before submission (next block at ${formatTime(now)}): not sent`);
+        this.hooks.skip(
+          j,
+          `deadline ${formatTime(earliest)} passed before submission (next block at ${formatTime(now)}): not sent`,
+        );
       return;
     }
     const proof = c.proof.map(BigInt) as unknown as SolidityProof;

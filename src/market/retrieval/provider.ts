@@ -60,7 +60,9 @@ export class RetrievalProvider {
     }
     const ev = receipt!.logs.map((l) => parseRetrievalLog(this.ctx, l)).find((e) => e?.name === "DatasetRegistered");
     const id = BigInt(ev!.args.datasetId);
-    this.ctx.say(`data set ${id} registered (${opts.size} items, root 0x${opts.root.toString(16).padStart(64, "0").slice(0, 12)}…)`);
+    this.ctx.say(
+      `data set ${id} registered (${opts.size} items, root 0x${opts.root.toString(16).padStart(64, "0").slice(0, 12)}…)`,
+    );
     return id;
   }
 
