@@ -171,7 +171,7 @@ export function registerAccuracyCommands(program: Command, env: CliEnv): void {
           modelId: parseBytes32(modelId, "<modelId>"),
           datasetId: parseBytes32(o.datasetId, "--dataset-id"),
           auditCircuitId: parseBytes32(o.auditCircuit, "--audit-circuit"),
-          accuracyBps: parsePercent(o.accuracy, "--accuracy", { allow100: true }),
+          accuracyBps: parsePercent(o.accuracy, "--accuracy"),
           collateral: parseEth(o.collateral, "--collateral"),
           slashPerChallenge: parseEth(o.slash, "--slash"),
           feePerSample: parseEth(o.feePerSample, "--fee-per-sample"),

@@ -20,15 +20,12 @@ export function parseEth(v: string, name: string, opts: { positive?: boolean } =
  * A percentage ("95", "99.9", "5%", "0.5%") in basis points. A value below 1 must carry its "%":
  * a bare "0.95" or "0.05" is the old fraction spelling and is refused with what to write instead.
  */
-export function parsePercent(v: string, name: string, opts: { allow100?: boolean } = {}): number {
+export function parsePercent(v: string, name: string): number {
   const s = v.trim();
   const m = /^(\d+(\.\d{1,2})?)(%?)$/.exec(s);
   const bps = m ? Math.round(Number(m[1]) * 100) : NaN;
-  const max = opts.allow100 ? 10_000 : 9_999;
-  if (!Number.isInteger(bps) || bps <= 0 || bps > max)
-    throw new CliError(
-      `${name} must be a percentage in (0, 100${opts.allow100 ? "]" : ")"}, e.g. 5 or 99.9, got "${v}"`,
-    );
+  if (!Number.isInteger(bps) || bps <= 0 || bps > 10_000)
+    throw new CliError(`${name} must be a percentage in (0, 100], e.g. 85 or 99.9%, got "${v}"`);
   if (bps < 100 && m![3] !== "%") {
     const asPercent = +(Number(m![1]) * 100).toFixed(2);
     throw new CliError(
