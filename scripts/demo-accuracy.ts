@@ -17,8 +17,8 @@ import { writeDatasetFile } from "../src/dataset/index.js";
 import {
   AccuracyResponder,
   ModelProvider,
-  approveAuditCircuit,
-  challengeClaim,
+  approveAccuracyAuditCircuit,
+  AccuracyChallenger,
   connectAccuracy,
   connectMarket,
   deployAccuracyMarket,
@@ -26,9 +26,7 @@ import {
   getClaimInfo,
   loadAuditModel,
   loadModelByName,
-  postAccuracyClaim,
-  registerTestSet,
-  revealChallengeSecret,
+  AccuracyProvider,
   type AccuracyContext,
   type ClaimInfo,
   type MarketAddresses,
@@ -103,7 +101,7 @@ export async function runAccuracyDemo(o: AccuracyDemoOptions): Promise<AccuracyD
   const honestModel = await honestP.registerModel(model, terms);
   const boastfulP = new ModelProvider(await ctxOf(o.signers.boastful, "boastful provider"));
   const boastfulModel = await boastfulP.registerModel(model, terms);
-  const auditCircuitId = await approveAuditCircuit(owner, auditModel, {
+  const auditCircuitId = await approveAccuracyAuditCircuit(owner, auditModel, {
     modelId: honestModel.modelId,
     deploymentsDir: o.deploymentsDir,
   });
@@ -113,7 +111,11 @@ export async function runAccuracyDemo(o: AccuracyDemoOptions): Promise<AccuracyD
   );
   const auditor = await ctxOf(o.signers.auditor, "auditor");
   const items = loadMnist().test.map((s) => ({ pixels: s.pixels, label: s.label }));
-  const testSet = await registerTestSet(auditor, { items, depth: 10, metadataURI: "MNIST test digits 9000-9999" });
+  const testSet = await new AccuracyProvider(auditor).registerTestSet({
+    items,
+    depth: 10,
+    metadataURI: "MNIST test digits 9000-9999",
+  });
   const dataFile = path.join(o.scratch, "mnist-test-set.json");
   await writeDatasetFile(dataFile, items, 10);
 
@@ -130,8 +132,12 @@ export async function runAccuracyDemo(o: AccuracyDemoOptions): Promise<AccuracyD
     feePerSample: 10n ** 14n,
     proveWindow: 3600n,
   };
-  const honestClaim = await postAccuracyClaim(honest, { ...common, modelId: honestModel.modelId, accuracyBps: 8500 });
-  const boastfulClaim = await postAccuracyClaim(boastful, {
+  const honestClaim = await new AccuracyProvider(honest).postClaim({
+    ...common,
+    modelId: honestModel.modelId,
+    accuracyBps: 8500,
+  });
+  const boastfulClaim = await new AccuracyProvider(boastful).postClaim({
     ...common,
     modelId: boastfulModel.modelId,
     accuracyBps: 9990,
@@ -141,13 +147,13 @@ export async function runAccuracyDemo(o: AccuracyDemoOptions): Promise<AccuracyD
     `${label(4, 5)} challenges: the auditor samples each claim with randomness neither side controls (commit–reveal)`,
   );
   const eps = o.honestEpsilonBps ?? 2500;
-  const c1 = await challengeClaim(auditor, {
+  const c1 = await new AccuracyChallenger(auditor).challenge({
     claimId: honestClaim,
     epsilonBps: eps,
     confidenceBps: 9500,
     dataURI: dataFile,
   });
-  const c2 = await challengeClaim(auditor, {
+  const c2 = await new AccuracyChallenger(auditor).challenge({
     claimId: boastfulClaim,
     epsilonBps: 500,
     confidenceBps: 9500,
@@ -162,8 +168,8 @@ export async function runAccuracyDemo(o: AccuracyDemoOptions): Promise<AccuracyD
   ];
   try {
     for (const r of responders) await r.step(); // fetch the data, check its root, accept with fresh randomness
-    await revealChallengeSecret(auditor, c1.challengeId);
-    await revealChallengeSecret(auditor, c2.challengeId);
+    await new AccuracyChallenger(auditor).reveal(c1.challengeId);
+    await new AccuracyChallenger(auditor).reveal(c2.challengeId);
 
     say(
       `${label(5, 5)} proofs: the honest provider proves its sample; the boastful one checks its sample and concedes`,

@@ -27,15 +27,15 @@ import {
   MNIST_LINEAR_FILE,
   RetrievalConsumer,
   RetrievalProvider,
-  approveAuditCircuit,
+  approveRetrievalAuditCircuit,
   connectRetrieval,
   deployRetrievalMarket,
   getRetrievalRequest,
   loadAuditCircuit,
   spotChunkIndices,
   type RetrievalContext,
-} from "../src/market/retrieval.js";
-import { RetrievalAgent, type RetrievalAgentEvent } from "../src/market/retrievalAgent.js";
+} from "../src/market/index.js";
+import { RetrievalAgent, type RetrievalAgentEvent } from "../src/market/index.js";
 import { intInference, loadMnist } from "../src/model/index.js";
 import { progress, type Say } from "../src/util/progress.js";
 import { defaultCacheDir, releaseSnarkjs } from "../src/zk/index.js";
@@ -114,7 +114,7 @@ export async function runRetrievalDemo(ctx: RetrievalDemoContext): Promise<Retri
   const verifier = await owner.deployVerifier(model, { deploymentsDir });
   await owner.approveCircuit(model, verifier.address);
   const auditVerifier = await deployVerifier(s.owner, setup, { deploymentsDir });
-  const auditCircuitId = await approveAuditCircuit(await ctxOf(s.owner, "owner"), {
+  const auditCircuitId = await approveRetrievalAuditCircuit(await ctxOf(s.owner, "owner"), {
     setup,
     verifier: auditVerifier.address,
     batch: BATCH,

@@ -9,10 +9,11 @@
  *   passes `allowInsecure` (case 39).
  */
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
+import { writeFileAtomic } from "../util/fs.js";
 import { ChainError, badArgument } from "./errors.js";
 
 export const DEFAULT_DEPLOYMENTS_DIR = fileURLToPath(new URL("../../deployments", import.meta.url));
@@ -93,11 +94,8 @@ export function emptyDeployments(chainId: bigint | number): DeploymentsFile {
 
 /** Writes the file atomically (temp file + rename): an interrupted write leaves the old record. */
 export async function writeDeployments(dir: string, file: DeploymentsFile): Promise<string> {
-  await mkdir(dir, { recursive: true });
   const out = deploymentsFile(dir, BigInt(file.chainId));
-  const tmp = `${out}.tmp-${process.pid}-${Date.now()}`;
-  await writeFile(tmp, JSON.stringify(file, null, 2) + "\n");
-  await rename(tmp, out);
+  await writeFileAtomic(out, JSON.stringify(file, null, 2) + "\n");
   return out;
 }
 

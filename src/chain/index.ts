@@ -7,11 +7,13 @@ export { compileSolidity, SOLC_SETTINGS, type CompiledContract } from "./solc.js
 export {
   ARTIFACTS_DIR,
   codeHash,
+  contractInterface,
   loadArtifact,
   marketAt,
   marketInterface,
   registryAt,
   registryInterface,
+  stackInterfaces,
   type HardhatArtifact,
   type InferenceMarket,
   type ModelRegistry,
@@ -48,3 +50,4 @@ export {
   type VerifierDeployment,
 } from "./deploy.js";
 export { isTransientRpcError, shortMessage, withRetry, type RetryOptions } from "./retry.js";
+export { TxJournal, isRpcOutage, type JournalEntry } from "./txJournal.js";

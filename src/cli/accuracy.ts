@@ -19,23 +19,21 @@ import type { Command } from "commander";
 import { readDatasetFile, writeDatasetFile } from "../dataset/index.js";
 import {
   AccuracyResponder,
-  approveAuditCircuit,
-  challengeClaim,
+  approveAccuracyAuditCircuit,
+  AccuracyChallenger,
   connectAccuracy,
   deployAccuracyMarket,
-  expireChallenge,
   formatClaims,
   getClaimInfo,
   listClaims,
   loadAuditModel,
-  postAccuracyClaim,
-  registerTestSet,
-  revealChallengeSecret,
+  AccuracyProvider,
   type AccuracyContext,
 } from "../market/index.js";
 import { loadMnist } from "../model/index.js";
 import { CliError } from "./errors.js";
-import { parseEth, type CliEnv } from "./market.js";
+import type { CliEnv } from "./market.js";
+import { parseEth, parsePercent } from "./units.js";
 import { jsonSafeForCli } from "./util.js";
 import { addMarketOptions, marketContextOf } from "./chain.js";
 
@@ -52,14 +50,6 @@ interface Opts {
 const print = (v: unknown) => console.log(JSON.stringify(jsonSafeForCli(v), null, 2));
 
 /** "85", "85%" or "85.5" → basis points. */
-export function parsePercent(v: string, name: string): number {
-  const m = /^(\d+(\.\d{1,2})?)%?$/.exec(v.trim());
-  const bps = m ? Math.round(Number(m[1]) * 100) : NaN;
-  if (!Number.isInteger(bps) || bps <= 0 || bps > 10_000)
-    throw new CliError(`${name} must be a percentage in (0, 100], e.g. 85 or 99.9%, got "${v}"`);
-  return bps;
-}
-
 function parseCount(v: string, name: string): number {
   if (!/^\d+$/.test(v) || Number(v) < 1) throw new CliError(`${name} must be a positive integer, got "${v}"`);
   return Number(v);
@@ -125,7 +115,7 @@ export function registerAccuracyCommands(program: Command, env: CliEnv): void {
           cacheDir: env.cacheDir(),
           onProgress: say,
         });
-        const circuitId = await approveAuditCircuit(ctx, model, {
+        const circuitId = await approveAccuracyAuditCircuit(ctx, model, {
           modelId,
           ...(o.deployments ? { deploymentsDir: o.deployments } : {}),
           allowInsecure: o.allowInsecure ?? false,
@@ -146,7 +136,11 @@ export function registerAccuracyCommands(program: Command, env: CliEnv): void {
       }
       const data = await readDatasetFile(path.resolve(file));
       const ctx = await ctxOf(o);
-      const r = await registerTestSet(ctx, { items: data.items, depth: data.depth, metadataURI: o.metadata });
+      const r = await new AccuracyProvider(ctx).registerTestSet({
+        items: data.items,
+        depth: data.depth,
+        metadataURI: o.metadata,
+      });
       print({ ...r, file: path.resolve(file) });
     });
 
@@ -183,7 +177,7 @@ export function registerAccuracyCommands(program: Command, env: CliEnv): void {
           feePerSample: parseEth(o.feePerSample, "--fee-per-sample"),
           proveWindow: BigInt(o.proveWindow),
         };
-        const claimId = await postAccuracyClaim(await ctxOf(o), claim);
+        const claimId = await new AccuracyProvider(await ctxOf(o)).postClaim(claim);
         print({ claimId });
       },
     );
@@ -200,7 +194,7 @@ export function registerAccuracyCommands(program: Command, env: CliEnv): void {
         confidenceBps: parsePercent(o.confidence, "--confidence"),
         dataURI: o.data,
       };
-      const c = await challengeClaim(await ctxOf(o), args);
+      const c = await new AccuracyChallenger(await ctxOf(o)).challenge(args);
       print({ challengeId: c.challengeId, samples: c.samples, proofs: c.chunks, fee: formatEther(c.fee) });
     });
 
@@ -208,7 +202,7 @@ export function registerAccuracyCommands(program: Command, env: CliEnv): void {
     .description("challenger: reveal your secret (saved at challenge time) once the provider accepted")
     .action(async (id: string, o: Opts) => {
       const challengeId = parseId(id, "<challengeId>");
-      const seed = await revealChallengeSecret(await ctxOf(o), challengeId);
+      const seed = await new AccuracyChallenger(await ctxOf(o)).reveal(challengeId);
       print({ challengeId: id, seed });
     });
 
@@ -269,7 +263,7 @@ export function registerAccuracyCommands(program: Command, env: CliEnv): void {
     .description("anyone: settle a challenge whose window passed (or whose audit circuit was revoked)")
     .action(async (id: string, o: Opts) => {
       const challengeId = parseId(id, "<challengeId>");
-      const status = await expireChallenge(await ctxOf(o), challengeId);
+      const status = await new AccuracyChallenger(await ctxOf(o)).expire(challengeId);
       print({ challengeId: id, status });
     });
 

@@ -41,6 +41,15 @@ export function addMarketOptions(cmd: Command, what = "provider salts, proofs, j
     .option("--state <dir>", `private state: ${what} (default <cache>/provider)`);
 }
 
+/** For read-only commands (audit): --rpc, --deployments, --market, --registry; no key, no private state. */
+export function addMarketReadOptions(cmd: Command): Command {
+  return cmd
+    .option("--rpc <url>", "JSON-RPC endpoint (default ZKINFER_RPC or http://127.0.0.1:8545)")
+    .option("--deployments <dir>", "folder of <chainId>.json records (default deployments/)")
+    .option("--market <address>", "market address (default: from the deployments record)")
+    .option("--registry <address>", "registry address (with --market)");
+}
+
 /** The retrying JSON-RPC connection and the signer (none when `needSigner` is false and no key is set). */
 export async function rpcAndSigner(
   o: RpcOpts,

@@ -4,11 +4,13 @@
  */
 import { Command, CommanderError } from "commander";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 
 import { progress } from "../util/progress.js";
-import { CliError } from "./errors.js";
+import { CliError, describeCliError } from "./errors.js";
 import { registerMarketCommands } from "./market.js";
+import { registerRegistryCommands } from "./registry.js";
 import { registerRetrievalCommands } from "./retrieval.js";
 import { registerAccuracyCommands } from "./accuracy.js";
 import {
@@ -27,6 +29,7 @@ const program = new Command();
 program
   .name("zkinfer")
   .description("Verifiable ML inference that settles on Ethereum")
+  .version(packageVersion(), "-V, --version", "print the zkinfer version")
   .option("--cache <dir>", "artifact cache folder (default .zkinfer/, or ZKINFER_CACHE)")
   .showHelpAfterError()
   .exitOverride();
@@ -127,8 +130,14 @@ setup
   );
 
 registerMarketCommands(program, { cacheDir, say });
+registerRegistryCommands(program, { cacheDir, say });
 registerRetrievalCommands(program, { cacheDir, say });
 registerAccuracyCommands(program, { cacheDir, say });
+
+function packageVersion(): string {
+  const file = new URL("../../package.json", import.meta.url);
+  return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
+}
 
 function parseInteger(v: string, name: string): number {
   const n = Number(v);
@@ -142,8 +151,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-    const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`zkinfer: error: ${message.split("\n")[0]}\n`);
+    process.stderr.write(`zkinfer: error: ${describeCliError(err)}\n`);
     if (process.env.ZKINFER_DEBUG) console.error(err);
     return 1;
   } finally {

@@ -6,10 +6,11 @@ import { spawn } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { formatEther, parseEther } from "ethers";
+import { formatEther } from "ethers";
 import type { Command } from "commander";
 
 import { deployMarketStack, deployVerifier } from "../chain/index.js";
+import { formatDeadline } from "../util/format.js";
 import { jsonSafeForCli } from "./util.js";
 import {
   Consumer,
@@ -25,18 +26,20 @@ import {
   circuitIdOf,
   compileModelEntry,
   loadBatchCircuit,
-  loadBatchCircuitFromRecord,
   loadModelByName,
-  loadProvingModelFromRecord,
   loadVerificationKey,
+  ProviderNode,
+  servedModelsOf,
+  transcriptHashOf,
+  type ServingAgent,
   type MarketContext,
   type ProvingModel,
 } from "../market/index.js";
-import { DEMO_LINEAR_SPEC } from "../market/model.js";
 import type { SetupArtifacts } from "../zk/index.js";
 import { CliError } from "./errors.js";
+import { parseEth } from "./units.js";
 import { DEFAULT_RPC, connectRpc, loadSigner } from "./wallet.js";
-import { addMarketOptions, marketContextOf } from "./chain.js";
+import { addMarketOptions, addMarketReadOptions, addRpcOptions, marketContextOf } from "./chain.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -54,14 +57,9 @@ interface ChainOpts {
   state?: string;
 }
 
-const print = (v: unknown) => console.log(JSON.stringify(jsonSafeForCli(v), null, 2));
+export const print = (v: unknown) => console.log(JSON.stringify(jsonSafeForCli(v), null, 2));
 
-export function parseEth(v: string, name: string): bigint {
-  if (!/^\d+(\.\d{1,18})?$/.test(v)) throw new CliError(`${name} must be an amount in ETH (e.g. 0.01), got "${v}"`);
-  return parseEther(v);
-}
-
-function parseUint(v: string, name: string): number {
+export function parseUint(v: string, name: string): number {
   if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v)))
     throw new CliError(`${name} must be a non-negative integer, got "${v}"`);
   return Number(v);
@@ -124,7 +122,7 @@ export function registerMarketCommands(program: Command, env: CliEnv): void {
       if (code !== 0 && code !== 130) throw new CliError(`hardhat node exited with code ${code}`);
     });
 
-  chainOpts(program.command("deploy"))
+  addRpcOptions(program.command("deploy"))
     .description("deploy ModelRegistry + InferenceMarket and record them in deployments/<chainId>.json")
     .option("--force", "replace a differing deployments record")
     .option("--allow-insecure", "allow a registry that accepts dev circuits on a non-local chain")
@@ -193,34 +191,48 @@ export function registerMarketCommands(program: Command, env: CliEnv): void {
         },
       ) => {
         const terms = {
-          price: parseEth(o.price, "--price"),
+          price: parseEth(o.price, "--price", { positive: true }),
           slashAmount: parseEth(o.slash, "--slash"),
           responseWindow: BigInt(parseUint(o.window, "--window")),
           capacity: parseUint(o.capacity, "--capacity"),
         };
         const ctx = await context(o);
-        const m = await loadModelByName(name, { cacheDir: env.cacheDir(), onProgress: say });
         const p = new ModelProvider(ctx);
-        const v = await p.deployVerifier(m, {
+        // Who may approve is known before any work: the registry owner approves as it registers;
+        // anyone else needs the circuits approved already, checked before any verifier is deployed.
+        const owner = await ctx.registry.owner();
+        const isOwner = owner.toLowerCase() === (await p.getAddress()).toLowerCase();
+        const sizes = (o.batch ?? []).map((k) => parseUint(k, "--batch"));
+        const load = { cacheDir: env.cacheDir(), onProgress: say };
+        const m = await loadModelByName(name, load);
+        const bcs = [];
+        for (const size of sizes) bcs.push(await loadBatchCircuit(name, size, load));
+        if (!isOwner) {
+          const missing = [];
+          for (const setup of [m.setup, ...bcs.map((b) => b.setup)]) {
+            const c = await ctx.registry.getCircuit(circuitIdOf(setup));
+            if (/^0x0+$/.test(c.verifier))
+              missing.push(`${setup.manifest.circuit} (${circuitIdOf(setup).slice(0, 10)}…)`);
+          }
+          if (missing.length > 0)
+            throw new CliError(
+              `circuit ${missing.join(", ")} not approved, and only the registry owner ${owner} can approve it: run \`zkinfer provider approval ${name}${sizes.length ? " --batch " + sizes.join(" ") : ""}\` and send its output to the owner, who runs \`zkinfer registry approve-circuit ${name}${sizes.length ? " --batch " + sizes.join(" ") : ""}\`; nothing was deployed`,
+            );
+        }
+        const deployOpts = {
           ...(o.deployments ? { deploymentsDir: o.deployments } : {}),
           force: o.force ?? false,
           allowInsecure: o.allowInsecure ?? false,
-        });
-        const owner = await ctx.registry.owner();
-        const isOwner = owner.toLowerCase() === (await p.getAddress()).toLowerCase();
+        };
+        const v = await p.deployVerifier(m, deployOpts);
         if (isOwner) await p.approveCircuit(m, v.address);
         const batches: { size: number; circuitId: string }[] = [];
-        for (const k of o.batch ?? []) {
-          const size = parseUint(k, "--batch");
-          const b = await loadBatchCircuit(name, size, { cacheDir: env.cacheDir(), onProgress: say });
-          const bv = await deployVerifier(ctx.signer!, b.setup, {
-            ...(o.deployments ? { deploymentsDir: o.deployments } : {}),
-            force: o.force ?? false,
-            allowInsecure: o.allowInsecure ?? false,
-            onProgress: say,
-          });
-          if (isOwner) await p.approveBatchCircuit(m, b, bv.address);
-          batches.push({ size, circuitId: circuitIdOf(b.setup) });
+        for (const b of bcs) {
+          if (isOwner) {
+            const bv = await deployVerifier(ctx.signer!, b.setup, { ...deployOpts, onProgress: say });
+            await p.approveBatchCircuit(m, b, bv.address);
+          }
+          batches.push({ size: b.size, circuitId: circuitIdOf(b.setup) });
         }
         const record = await p.registerModel(m, terms, { batches });
         const { salt: _secret, ...shown } = record;
@@ -228,10 +240,47 @@ export function registerMarketCommands(program: Command, env: CliEnv): void {
         print(shown);
       },
     );
+  chainOpts(provider.command("approval <model>"))
+    .description(
+      "print what the registry owner must check to approve the model's circuits (compiles and sets up if needed)",
+    )
+    .option("--batch <sizes...>", "also the batch circuits of these sizes")
+    .action(async (name: string, o: ChainOpts & { batch?: string[] }) => {
+      const ctx = await context(o, false);
+      const load = { cacheDir: env.cacheDir(), onProgress: say };
+      const m = await loadModelByName(name, load);
+      const sizes = (o.batch ?? []).map((k) => parseUint(k, "--batch"));
+      const circuits = [];
+      for (const [size, setup] of [
+        [1, m.setup] as const,
+        ...(await Promise.all(sizes.map(async (k) => [k, (await loadBatchCircuit(name, k, load)).setup] as const))),
+      ]) {
+        const id = circuitIdOf(setup);
+        const onChain = await ctx.registry.getCircuit(id);
+        circuits.push({
+          batchSize: size,
+          circuit: setup.manifest.circuit,
+          circuitId: id,
+          approved: !/^0x0+$/.test(onChain.verifier),
+          constraints: setup.manifest.constraints,
+          setup: setup.manifest.mode,
+          insecure: setup.manifest.insecure,
+          contributors: setup.manifest.contributions.filter((c) => c.name !== "beacon").length,
+          zkeySha256: setup.manifest.zkeySha256,
+          verificationKeySha256: setup.manifest.verificationKeySha256,
+          transcriptSha256: await transcriptHashOf(setup),
+        });
+      }
+      const owner = await ctx.registry.owner();
+      say(
+        `the registry owner (${owner}) should rebuild these circuits from the same model file and check that the circuit ids match (a dev setup is INSECURE: only on local chains), then run: zkinfer registry approve-circuit ${name}${sizes.length ? " --batch " + sizes.join(" ") : ""} --expect-circuit-id ${circuits.map((c) => c.circuitId).join(" ")}`,
+      );
+      print({ model: m.name, architectureHash: m.architectureHash, registry: ctx.addresses.registry, owner, circuits });
+    });
   chainOpts(provider.command("stake <eth>"))
     .description("deposit stake (backs open requests; slashed on missed deadlines)")
     .action(async (amount: string, o: ChainOpts) => {
-      const wei = parseEth(amount, "stake amount");
+      const wei = parseEth(amount, "stake amount", { positive: true });
       const p = new ModelProvider(await context(o));
       await p.stake(wei);
       print(await p.stakeInfo());
@@ -239,7 +288,7 @@ export function registerMarketCommands(program: Command, env: CliEnv): void {
   chainOpts(provider.command("unbond <eth>"))
     .description("start unbonding free stake (withdrawable after the unbonding delay)")
     .action(async (amount: string, o: ChainOpts) => {
-      const wei = parseEth(amount, "unbond amount");
+      const wei = parseEth(amount, "unbond amount", { positive: true });
       print(await new ModelProvider(await context(o)).unbond(wei));
     });
   chainOpts(provider.command("withdraw"))
@@ -310,63 +359,31 @@ export function registerMarketCommands(program: Command, env: CliEnv): void {
         let ctx: MarketContext | undefined;
         try {
           ctx = await context(o);
-          const p = new ModelProvider(ctx);
-          const me = (await p.getAddress()).toLowerCase();
-          const records = [];
-          for (const r of await p.listModelRecords()) {
-            // Records of an earlier chain at the same addresses (a restarted dev node) are skipped.
-            if ((await ctx.registry.getModel(r.modelId)).provider.toLowerCase() === me) records.push(r);
-          }
-          if (records.length === 0)
-            throw new CliError(
-              "no registered models for this key on this market: run `zkinfer provider register <model>` first",
-            );
-          const served = [];
-          for (const record of records) {
-            const load = { cacheDir: env.cacheDir(), onProgress: say };
-            const batches = [];
-            for (const k of record.batchSizes ?? []) batches.push(await loadBatchCircuitFromRecord(record, k, load));
-            served.push({ model: await loadProvingModelFromRecord(record, load), record, batches });
-          }
-          agent = new ProviderAgent(ctx, served, {
+          agent = new ProviderAgent(ctx, await servedModelsOf(ctx, { cacheDir: env.cacheDir(), onProgress: say }), {
             concurrency: parseUint(o.concurrency, "--concurrency"),
             pollMs: parseUint(o.pollMs, "--poll-ms"),
             handBackMs,
             safetyFactor,
             submitSeconds,
           });
-          let accuracyLoop: Promise<void> | undefined;
-          let stopAccuracy = false;
+          const agents: { name: string; agent: ServingAgent }[] = [{ name: "agent", agent }];
           if (o.accuracyModel) {
-            const responder = new AccuracyResponder(
-              await connectAccuracy(ctx, o.deployments ? { deploymentsDir: o.deployments } : {}),
-              {
-                model: await loadAuditModel({
-                  modelFile: path.resolve(o.accuracyModel),
-                  cacheDir: env.cacheDir(),
-                  onProgress: say,
-                }),
-              },
-            );
+            const accuracy = await connectAccuracy(ctx, o.deployments ? { deploymentsDir: o.deployments } : {});
+            const model = await loadAuditModel({
+              modelFile: path.resolve(o.accuracyModel),
+              cacheDir: env.cacheDir(),
+              onProgress: say,
+            });
+            agents.push({ name: "accuracy", agent: new AccuracyResponder(accuracy, { model }) });
             say("agent: also answering accuracy challenges on this key's claims");
-            accuracyLoop = (async () => {
-              try {
-                while (!stopAccuracy) {
-                  await responder.step().catch((err: unknown) => say(`accuracy: ${(err as Error).message}`));
-                  for (let i = 0; i < 10 && !stopAccuracy; i++) await new Promise((r) => setTimeout(r, 200));
-                }
-              } finally {
-                await responder.close();
-              }
-            })();
           }
+          const node = new ProviderNode(agents, { say });
           if (signals === 0) {
-            await agent.start();
+            await node.start();
             if (o.once) await Promise.race([agent.idle(24 * 3600_000), stopped]);
             else await stopped;
           }
-          stopAccuracy = true;
-          await accuracyLoop;
+          if (agents[1]) await agents[1].agent.stop();
           const report = await agent.stop({ handBackMs: signals > 1 ? 0 : handBackMs });
           const s = agent.stats;
           say(
@@ -397,11 +414,8 @@ export function registerMarketCommands(program: Command, env: CliEnv): void {
         o: ChainOpts & { modelId: string; input: string; amount?: string; wait?: boolean; timeout: string },
       ) => {
         const input = await parseInput(o.input);
-        const amount = o.amount !== undefined ? parseEth(o.amount, "--amount") : undefined;
-        const spec =
-          name === "demo-linear"
-            ? DEMO_LINEAR_SPEC
-            : await loadModelByName(name, { cacheDir: env.cacheDir(), onProgress: say });
+        const amount = o.amount !== undefined ? parseEth(o.amount, "--amount", { positive: true }) : undefined;
+        const spec = await loadModelByName(name, { cacheDir: env.cacheDir(), onProgress: say });
         spec.checkInput(input);
         const c = new Consumer(await context(o));
         const posted = await c.post({
@@ -411,17 +425,13 @@ export function registerMarketCommands(program: Command, env: CliEnv): void {
           ...(amount !== undefined ? { amount } : {}),
         });
         say(
-          `request ${posted.requestId} posted (escrow ${formatEther(posted.amount)} ETH, deadline ${posted.deadline})`,
+          `request ${posted.requestId} posted (escrow ${formatEther(posted.amount)} ETH, deadline ${formatDeadline(posted.deadline)})`,
         );
         if (!o.wait) return print(posted);
         const result = await c.waitForResult(posted.requestId, { timeoutMs: parseUint(o.timeout, "--timeout") * 1000 });
         let verified: boolean | null = null;
         if (result.status === "Fulfilled") {
-          const m =
-            name === "demo-linear"
-              ? await loadModelByName(name, { cacheDir: env.cacheDir(), onProgress: say })
-              : (spec as ProvingModel);
-          verified = (await c.verifyResult(posted.requestId, await loadVerificationKey(m.setup))).ok;
+          verified = (await c.verifyResult(posted.requestId, await loadVerificationKey(spec.setup))).ok;
         }
         print({
           ...posted,
@@ -450,7 +460,7 @@ export function registerMarketCommands(program: Command, env: CliEnv): void {
       print(await new Consumer(await context(o)).withdraw());
     });
 
-  chainOpts(program.command("audit"))
+  addMarketReadOptions(program.command("audit"))
     .description("re-read every market event, re-verify every settled proof off-chain, total the money")
     .option("--from <block>", "first block (default: the registry's deployment)")
     .option("--to <block>", "last block (default: latest)")

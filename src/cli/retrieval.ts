@@ -23,7 +23,7 @@ import {
   MNIST_LINEAR_FILE,
   RetrievalConsumer,
   RetrievalProvider,
-  approveAuditCircuit,
+  approveRetrievalAuditCircuit,
   connectRetrieval,
   deployRetrievalMarket,
   getDatasetInfo,
@@ -31,13 +31,13 @@ import {
   loadAuditCircuit,
   loadDatasetFor,
   settleRetrieval,
-  toBps,
   type RetrievalContext,
-} from "../market/retrieval.js";
-import { RetrievalAgent, type ServedDataset } from "../market/retrievalAgent.js";
+} from "../market/index.js";
+import { RetrievalAgent, type ServedDataset } from "../market/index.js";
 import { CliError } from "./errors.js";
 import { addRpcOptions, rpcAndSigner } from "./chain.js";
-import { parseEth, type CliEnv } from "./market.js";
+import type { CliEnv } from "./market.js";
+import { hex32, parseEth, parsePercent } from "./units.js";
 import { jsonSafeForCli } from "./util.js";
 
 interface Opts {
@@ -62,9 +62,9 @@ function parseId(v: string, name: string): bigint {
 }
 
 function parseConfidence(v: string): number {
-  const bps = toBps(v, "confidence");
+  const bps = parsePercent(v, "--confidence");
   if (![9000, 9500, 9900, 9990].includes(bps))
-    throw new CliError(`--confidence must be 0.9, 0.95, 0.99 or 0.999, got "${v}"`);
+    throw new CliError(`--confidence must be 90, 95, 99 or 99.9 (percent), got "${v}"`);
   return bps;
 }
 
@@ -147,7 +147,7 @@ export function registerRetrievalCommands(program: Command, env: CliEnv): void {
         ...(o.deployments ? { deploymentsDir: o.deployments } : {}),
         onProgress: say,
       });
-      const id = await approveAuditCircuit(ctx, {
+      const id = await approveRetrievalAuditCircuit(ctx, {
         setup,
         verifier: v.address,
         batch,
@@ -184,7 +184,7 @@ export function registerRetrievalCommands(program: Command, env: CliEnv): void {
       );
       await writeDatasetFile(out, items, depth);
       const c = commitDataset(items, depth);
-      print({ file: path.resolve(out), items: c.size, depth, root: c.root });
+      print({ file: path.resolve(out), items: c.size, depth, root: hex32(c.root) });
     });
 
   withChain(retrieve.command("register <dataset>"))
@@ -219,7 +219,7 @@ export function registerRetrievalCommands(program: Command, env: CliEnv): void {
           root: ds.root,
           size: ds.size,
           terms: {
-            price: parseEth(o.price, "--price"),
+            price: parseEth(o.price, "--price", { positive: true }),
             collateral: parseEth(o.collateral, "--collateral"),
             responseWindow: BigInt(parseUint(o.window, "--window")),
             capacity: parseUint(o.capacity, "--capacity"),
@@ -227,7 +227,7 @@ export function registerRetrievalCommands(program: Command, env: CliEnv): void {
           metadataURI: o.uri ?? pathToFileURL(path.resolve(file)).href,
           deposit: parseEth(o.deposit, "--deposit"),
         });
-        print({ datasetId: id, root: ds.root, size: ds.size, depth: ds.depth });
+        print({ datasetId: id, root: hex32(ds.root), size: ds.size, depth: ds.depth });
       },
     );
 
@@ -296,8 +296,8 @@ export function registerRetrievalCommands(program: Command, env: CliEnv): void {
   withChain(retrieve.command("request <datasetId>"))
     .description("consumer: escrow the price for the items the model labels --class; the secret stays on this machine")
     .requiredOption("--class <c>", "the class whose items you want (e.g. 7)")
-    .option("--fraction <f>", "omitted fraction to catch (0.001 … 0.5)", "0.05")
-    .option("--confidence <p>", "probability of catching it: 0.9, 0.95, 0.99 or 0.999", "0.95")
+    .option("--fraction <percent>", "omitted share of the items to catch, percent (0.1% … 50)", "5")
+    .option("--confidence <percent>", "probability of catching it, percent: 90, 95, 99 or 99.9", "95")
     .option("--amount <eth>", "escrow (default: the data set's price)")
     .option("--wait", "follow the request: reveal when the answer comes, settle after a missed deadline")
     .option("--timeout <seconds>", "with --wait: give up after this long", "3600")
@@ -316,9 +316,9 @@ export function registerRetrievalCommands(program: Command, env: CliEnv): void {
         const args = {
           datasetId: parseId(id, "data set id"),
           targetClass: parseUint(o.class, "--class"),
-          fractionBps: toBps(o.fraction, "fraction"),
+          fractionBps: parsePercent(o.fraction, "--fraction"),
           confidenceBps: parseConfidence(o.confidence),
-          ...(o.amount ? { amount: parseEth(o.amount, "--amount") } : {}),
+          ...(o.amount ? { amount: parseEth(o.amount, "--amount", { positive: true }) } : {}),
         };
         const c = new RetrievalConsumer(await context(o));
         const posted = await c.request(args);

@@ -12,7 +12,7 @@ import type { QuantizedModel } from "../model/quantized.js";
 import { devSetup, type SetupArtifacts } from "../zk/index.js";
 import { MarketError } from "./errors.js";
 import { modelEntryOf } from "./model.js";
-import { transcriptHashOf } from "./provider.js";
+import { transcriptHashOf } from "./inference/provider.js";
 
 export interface AuditModel {
   qm: QuantizedModel;

@@ -1,6 +1,10 @@
 /**
- * The explicit context every role takes (no global state): who reads (provider), who signs, which
- * market, where artifacts are cached, how progress is reported and how RPC failures are retried.
+ * The explicit context every role takes (no global state). `ChainContext` is the one shared part:
+ * who reads (provider), who signs, where artifacts and private state live, how progress is
+ * reported and how RPC failures are retried. Each market adds only its contract handles:
+ * `MarketContext` (inference market + registry), `AccuracyContext` (+ the accuracy market) and
+ * `RetrievalContext` (the retrieval market) all extend it, and every helper that needs only the
+ * chain (requireSigner, chainNow, nextBlockTime) takes a ChainContext.
  */
 import path from "node:path";
 import type { Provider, Signer } from "ethers";
@@ -16,9 +20,10 @@ import {
   type RetryOptions,
 } from "../chain/index.js";
 import { formatRetry } from "../chain/retry.js";
+import type { Say } from "../util/progress.js";
 import { MarketError, badArgument } from "./errors.js";
 
-export type Say = (message: string) => void;
+export type { Say } from "../util/progress.js";
 
 export interface MarketAddresses {
   market: string;
@@ -27,19 +32,23 @@ export interface MarketAddresses {
   fromBlock?: number;
 }
 
-export interface MarketContext {
+export interface ChainContext {
   readonly chainId: bigint;
   readonly provider: Provider;
   readonly signer?: Signer;
+  readonly cacheDir: string;
+  /** Root of private state (salts, proofs, journals, secrets). */
+  readonly stateRoot: string;
+  readonly say: Say;
+  readonly retry: RetryOptions;
+}
+
+/** The inference market and its model registry. `stateRoot` defaults to `<cacheDir>/provider`. */
+export interface MarketContext extends ChainContext {
   readonly addresses: Required<MarketAddresses>;
   /** Bound to the signer when there is one, else read-only. */
   readonly market: InferenceMarket;
   readonly registry: ModelRegistry;
-  readonly cacheDir: string;
-  /** Root of the providers' private state (salts, proofs, journals); default `<cacheDir>/provider`. */
-  readonly stateRoot: string;
-  readonly say: Say;
-  readonly retry: RetryOptions;
 }
 
 export interface ConnectOptions {
@@ -108,7 +117,7 @@ export async function connectMarket(opts: ConnectOptions): Promise<MarketContext
   };
 }
 
-export function requireSigner(ctx: MarketContext, what: string): Signer {
+export function requireSigner(ctx: ChainContext, what: string): Signer {
   if (!ctx.signer)
     throw new MarketError(
       "BAD_ARGUMENT",
@@ -119,7 +128,7 @@ export function requireSigner(ctx: MarketContext, what: string): Signer {
 }
 
 /** Latest block timestamp (the chain's clock, which may run ahead of the wall clock in tests). */
-export async function chainNow(ctx: MarketContext): Promise<bigint> {
+export async function chainNow(ctx: ChainContext): Promise<bigint> {
   const b = await withRetry("reading the latest block", () => ctx.provider.getBlock("latest"), ctx.retry);
   return BigInt(b?.timestamp ?? Math.floor(Date.now() / 1000));
 }
@@ -130,7 +139,7 @@ export async function chainNow(ctx: MarketContext): Promise<bigint> {
  * block may be minutes old; a transaction sent now is mined at the wall clock's time, so deadlines
  * are judged against this, never against a stale block.
  */
-export async function nextBlockTime(ctx: MarketContext): Promise<bigint> {
+export async function nextBlockTime(ctx: ChainContext): Promise<bigint> {
   const chain = await chainNow(ctx);
   const wall = BigInt(Math.floor(Date.now() / 1000));
   return chain + 1n > wall ? chain + 1n : wall;

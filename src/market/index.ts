@@ -1,11 +1,27 @@
 /**
- * The market roles over an explicit context (connectMarket): Consumer, ModelProvider (+ the
- * ProviderAgent that serves), and the auditor. Models plug in through ModelSpec / ProvingModel.
+ * The market roles, by feature: inference/ (Consumer, ModelProvider, ProviderAgent, auditor),
+ * accuracy/ (AccuracyProvider, AccuracyChallenger, AccuracyResponder), retrieval/
+ * (RetrievalConsumer, RetrievalProvider, RetrievalAgent). Every role is a class over a context
+ * that extends the one shared ChainContext; views are functions over it. One error class
+ * (MarketError) and one revert decoder for all three. Models plug in through ModelSpec /
+ * ProvingModel (model.ts).
  */
-export { MarketError, decodeRevert, describeRevert, type MarketErrorCode } from "./errors.js";
+export {
+  MarketError,
+  decodeRevert,
+  describeRevert,
+  explainRevert,
+  insufficientFundsText,
+  isInsufficientFunds,
+  type MarketErrorCode,
+} from "./errors.js";
+export { explainCustomError } from "./revertReasons.js";
 export {
   chainNow,
   connectMarket,
+  nextBlockTime,
+  requireSigner,
+  type ChainContext,
   type ConnectOptions,
   type MarketAddresses,
   type MarketContext,
@@ -38,73 +54,8 @@ export {
   type ProvingModel,
   type RecordedModel,
 } from "./model.js";
-export {
-  REQUEST_STATUS,
-  bindingOf,
-  findSettlement,
-  getRequestInfo,
-  verifySettlement,
-  type RequestInfo,
-  type RequestStatusName,
-  type Settlement,
-} from "./requests.js";
-export { Consumer, checkModelId, withdrawBalance, type PostOptions, type PostedBounty } from "./consumer.js";
-export { ModelProvider, providerStateDir, type ModelRecord, type ModelTerms } from "./provider.js";
-export { ProviderAgent, type AgentEvent, type AgentOptions, type BatchCircuit, type ServedModel } from "./agent.js";
-export {
-  audit,
-  findCachedSetups,
-  formatAuditSummary,
-  type AuditOptions,
-  type AuditReport,
-  type RequestAudit,
-} from "./auditor.js";
-export {
-  AccuracyResponder,
-  CHALLENGE_STATUS,
-  accuracyMarketAt,
-  approveAuditCircuit,
-  auditCircuitIdOf,
-  challengeClaim,
-  claimIdOf,
-  connectAccuracy,
-  datasetIdOf,
-  deployAccuracyMarket,
-  expireChallenge,
-  formatClaims,
-  getChallengeInfo,
-  getClaimInfo,
-  listClaims,
-  loadAuditModel,
-  postAccuracyClaim,
-  registerTestSet,
-  revealChallengeSecret,
-  type AccuracyContext,
-  type AuditModel,
-  type ChallengeInfo,
-  type ChallengeStatusName,
-  type ClaimInfo,
-  type ClaimOptions,
-  type DeployAccuracyOptions,
-  type PostedChallenge,
-  type ResponderEvent,
-  type ResponderOptions,
-} from "./accuracy.js";
-export {
-  REQUEST_STATUS as RETRIEVAL_STATUS,
-  RetrievalConsumer,
-  RetrievalError,
-  RetrievalProvider,
-  approveAuditCircuit as approveRetrievalAuditCircuit,
-  connectRetrieval,
-  deployRetrievalMarket,
-  getDatasetInfo,
-  getRetrievalRequest,
-  getReturnedIndices,
-  settleRetrieval,
-  withdrawRetrievalBalance,
-  type RetrievalContext,
-  type RetrievalRequestInfo,
-  type RetrievalStatus,
-} from "./retrieval.js";
-export { RetrievalAgent, type ServedDataset } from "./retrievalAgent.js";
+export { auditCircuitIdOf, loadAuditModel, type AuditModel } from "./auditCircuits.js";
+export * from "./inference/index.js";
+export * from "./accuracy/index.js";
+export * from "./retrieval/index.js";
+export { ProviderNode, servedModelsOf, type ProviderNodeOptions, type ServingAgent } from "./node.js";

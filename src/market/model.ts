@@ -15,7 +15,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { keccak256, toUtf8Bytes, id as keccakId } from "ethers";
 
-import type { BatchCircuit } from "./agent.js";
+import type { BatchCircuit } from "./inference/batchCircuit.js";
 import { CircuitError } from "../circuit/errors.js";
 import {
   describeBatchSizes,

@@ -1,10 +1,9 @@
 import { ZkError } from "./errors.js";
 import type { Groth16Proof } from "./prover.js";
 
-/** The BN254 base field modulus q (proof coordinates live in F_q). */
-export const BN254_Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
-/** The BN254 scalar field modulus r (public signals live in F_r). */
-export const BN254_R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+import { BN254_Q, BN254_R } from "./field.js";
+
+export { BN254_Q, BN254_R };
 
 /**
  * A Groth16 proof as the Solidity verifier takes it, flattened to eight words:

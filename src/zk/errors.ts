@@ -2,6 +2,8 @@
  * Typed errors for the zk stage. Every error says what went wrong, where, and what to do, in
  * one line, so the CLI can print `error.message` alone and a test can match on `code`.
  */
+import { StageError } from "../util/errors.js";
+
 export type ZkErrorCode =
   | "CIRCUIT_NOT_FOUND"
   | "CIRCUIT_COMPILE_FAILED"
@@ -15,14 +17,10 @@ export type ZkErrorCode =
   | "ARTIFACT_MISMATCH"
   | "BAD_ARGUMENT";
 
-export class ZkError extends Error {
+export class ZkError extends StageError<ZkErrorCode> {
   override readonly name = "ZkError";
-  constructor(
-    readonly code: ZkErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+  constructor(code: ZkErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, undefined, options);
   }
 }
 

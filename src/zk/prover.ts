@@ -3,7 +3,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import * as snarkjs from "snarkjs";
 
-import { BN254_R } from "./calldata.js";
+import { BN254_R } from "./field.js";
 import { ZkError } from "./errors.js";
 import {
   describeBackend,

@@ -5,7 +5,7 @@ import path from "node:path";
 import { parseEther, type Wallet } from "ethers";
 
 import { deployMarketStack, deployVerifier, type MarketStack } from "../../src/chain/index.js";
-import { ProviderAgent, type AgentEvent, type BatchCircuit } from "../../src/market/agent.js";
+import { ProviderAgent, type AgentEvent, type BatchCircuit } from "../../src/market/index.js";
 import {
   Consumer,
   DEFAULT_DEMO_WEIGHTS,

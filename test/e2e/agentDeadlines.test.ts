@@ -5,7 +5,7 @@ import path from "node:path";
 import { parseEther, type Wallet } from "ethers";
 
 import { deployMarketStack, type MarketStack } from "../../src/chain/index.js";
-import { ProviderAgent, type AgentEvent, type ProverLike } from "../../src/market/agent.js";
+import { ProviderAgent, type AgentEvent, type ProverLike } from "../../src/market/index.js";
 import {
   Consumer,
   ModelProvider,

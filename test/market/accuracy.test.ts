@@ -9,7 +9,7 @@ import { deployMarketStack } from "../../src/chain/index.js";
 import { writeDatasetFile } from "../../src/dataset/index.js";
 import {
   AccuracyResponder,
-  challengeClaim,
+  AccuracyChallenger,
   connectAccuracy,
   connectMarket,
   getChallengeInfo,
@@ -75,7 +75,7 @@ describe("# accuracy protocol (SDK, in-process chain, real proofs)", function ()
     const auditorCtx = await ctxOf(auditor!);
     const wrongFile = path.join(scratch, "wrong.json");
     await writeDatasetFile(wrongFile, [{ pixels: new Array(784).fill(0), label: 3 }], 10);
-    const c = await challengeClaim(auditorCtx, {
+    const c = await new AccuracyChallenger(auditorCtx).challenge({
       claimId: r.honest.claimId,
       epsilonBps: 5000,
       confidenceBps: 9500,

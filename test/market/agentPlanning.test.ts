@@ -6,7 +6,7 @@ import {
   planNext,
   type PlanContext,
   type QueuedRequest,
-} from "../../src/market/agent.js";
+} from "../../src/market/index.js";
 
 const A = "0xaa";
 const B = "0xbb";

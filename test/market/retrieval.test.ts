@@ -16,20 +16,20 @@ import { pathToFileURL } from "node:url";
 import type { Signer } from "ethers";
 
 import { commitDataset, writeDatasetFile, type DatasetItem } from "../../src/dataset/index.js";
-import { RetrievalAgent, type RetrievalAgentEvent } from "../../src/market/retrievalAgent.js";
+import { RetrievalAgent, type RetrievalAgentEvent } from "../../src/market/index.js";
 import {
   RetrievalConsumer,
-  RetrievalError,
+  MarketError,
   RetrievalProvider,
-  approveAuditCircuit,
+  approveRetrievalAuditCircuit,
   connectRetrieval,
   deployRetrievalMarket,
   getRetrievalRequest,
   sampleCount,
   spotChunkIndices,
-  toBps,
+  percentToBps,
   type RetrievalContext,
-} from "../../src/market/retrieval.js";
+} from "../../src/market/index.js";
 import { intInference, loadMnist } from "../../src/model/index.js";
 import { Prover } from "../../src/zk/index.js";
 import { AUDIT_BATCH, AUDIT_DEPTH, MODEL_SALT, auditFixture } from "../helpers/auditFixture.js";
@@ -89,7 +89,7 @@ describe("retrieval SDK (real audit proofs)", function () {
     const verifier = await (
       await new ethers.ContractFactory(fx.verifier.abi as never, fx.verifier.bytecode, owner).deploy()
     ).getAddress();
-    const auditCircuitId = await approveAuditCircuit(await ctxOf(owner), {
+    const auditCircuitId = await approveRetrievalAuditCircuit(await ctxOf(owner), {
       setup: fx.setup,
       verifier,
       batch: AUDIT_BATCH,
@@ -133,22 +133,27 @@ describe("retrieval SDK (real audit proofs)", function () {
     const e = await thrown(() =>
       consumer.request({ datasetId, targetClass: 65535, fractionBps: 5000, confidenceBps: 9000 }),
     );
-    expect(e).to.be.instanceOf(RetrievalError);
-    expect((e as RetrievalError).parameter).to.equal("targetClass");
+    expect(e).to.be.instanceOf(MarketError);
+    expect((e as MarketError).parameter).to.equal("targetClass");
     expect(
       (
         (await thrown(() =>
           consumer.request({ datasetId: 99n, targetClass: 7, fractionBps: 5000, confidenceBps: 9000 }),
-        )) as RetrievalError
+        )) as MarketError
       ).code,
     ).to.equal("NOT_FOUND");
     expect(
       (await thrown(() => consumer.request({ datasetId, targetClass: 7, fractionBps: 5000, confidenceBps: 9800 })))
         .message,
     ).to.match(/confidence/);
-    expect(toBps("5%", "fraction")).to.equal(500);
-    expect(toBps("0.25", "fraction")).to.equal(2500);
-    expect(() => toBps("1.5", "fraction")).to.throw(RetrievalError, /invalid fraction/);
+    // One percentage convention for every command: 5 and 5% are 5 %; a bare 0.25 is the old
+    // fraction spelling, refused with a message saying what to write.
+    expect(percentToBps("5%", "fraction")).to.equal(500);
+    expect(percentToBps("5", "fraction")).to.equal(500);
+    expect(percentToBps("25", "fraction")).to.equal(2500);
+    expect(percentToBps("0.5%", "fraction")).to.equal(50);
+    expect(() => percentToBps("0.25", "fraction")).to.throw(MarketError, /invalid fraction: .*write 25 for 25 %/);
+    expect(() => percentToBps("150", "fraction")).to.throw(MarketError, /invalid fraction/);
     expect(sampleCount(1000, 9900, 24)).to.equal(24);
   });
 
@@ -235,7 +240,7 @@ describe("retrieval SDK (real audit proofs)", function () {
   it("should refund and slash when no answer comes by the deadline (late answer)", async () => {
     const consumer = new RetrievalConsumer(await ctxOf(signersList[3]!));
     const posted = await consumer.request({ datasetId, targetClass: 3, fractionBps: 5000, confidenceBps: 9000 });
-    expect((await thrown(() => consumer.settle(posted.requestId))) as RetrievalError).to.include({ code: "TOO_EARLY" });
+    expect((await thrown(() => consumer.settle(posted.requestId))) as MarketError).to.include({ code: "TOO_EARLY" });
     await time.increaseTo(posted.resultsDeadline + 1n);
     // The provider's agent starting late commits nothing: the request is past its deadline.
     const agent = new RetrievalAgent(providerCtx, served, { pollMs: 50, prover });
@@ -245,6 +250,6 @@ describe("retrieval SDK (real audit proofs)", function () {
     expect(outcome.status).to.equal("Slashed");
     expect(outcome.indices).to.equal(null);
     expect(outcome.slashed).to.equal(COLLATERAL);
-    expect(((await thrown(() => consumer.reveal(posted.requestId))) as RetrievalError).code).to.equal("WRONG_STATUS");
+    expect(((await thrown(() => consumer.reveal(posted.requestId))) as MarketError).code).to.equal("WRONG_STATUS");
   });
 });

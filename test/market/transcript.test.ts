@@ -7,7 +7,7 @@ import type { Signer } from "ethers";
 
 import { deployMarketStack } from "../../src/chain/index.js";
 import { ModelProvider, circuitIdOf, connectMarket, loadDemoLinearModel } from "../../src/market/index.js";
-import { transcriptHashOf } from "../../src/market/provider.js";
+import { transcriptHashOf } from "../../src/market/index.js";
 import { sha256File, sha256Hex, type SetupArtifacts, type SetupManifest } from "../../src/zk/index.js";
 import { TEST_CACHE } from "../helpers/cache.js";
 

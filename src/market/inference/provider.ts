@@ -9,14 +9,15 @@
  */
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, readdir, rename, writeFile } from "node:fs/promises";
+import { readFile, readdir } from "node:fs/promises";
 import path from "node:path";
 
-import { deployVerifier, withRetry, type DeployOptions, type VerifierDeployment } from "../chain/index.js";
-import { BN254_R, sha256File, sha256Hex, type SetupArtifacts } from "../zk/index.js";
-import { requireSigner, type MarketContext } from "./context.js";
-import { MarketError, badArgument, txError } from "./errors.js";
-import { circuitIdOf, registrySaltOf, type ModelSource, type ProvingModel } from "./model.js";
+import { deployVerifier, withRetry, type DeployOptions, type VerifierDeployment } from "../../chain/index.js";
+import { BN254_R, sha256File, sha256Hex, type SetupArtifacts } from "../../zk/index.js";
+import { writeJsonAtomic } from "../../util/fs.js";
+import { requireSigner, type MarketContext } from "../context.js";
+import { MarketError, badArgument, txError } from "../errors.js";
+import { circuitIdOf, registrySaltOf, type ModelSource, type ProvingModel } from "../model.js";
 
 export interface ModelTerms {
   /** Minimum escrow of a bounty, wei. */
@@ -57,17 +58,6 @@ export function providerStateDir(ctx: MarketContext, providerAddress: string): s
     ctx.stateRoot,
     `${ctx.chainId}-${ctx.addresses.market.slice(2, 10).toLowerCase()}-${providerAddress.slice(2, 10).toLowerCase()}`,
   );
-}
-
-export async function writeJsonAtomic(file: string, value: unknown, mode = 0o644): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
-  await writeFile(
-    tmp,
-    JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2),
-    { mode },
-  );
-  await rename(tmp, file);
 }
 
 function checkTerms(t: ModelTerms): void {

@@ -5,11 +5,11 @@
  */
 import { type Log } from "ethers";
 
-import { marketInterface, withRetry } from "../chain/index.js";
-import { inferencePublicSignals, settlementBinding } from "../circuit/layout.js";
-import { unpackProof, verifyProof } from "../zk/index.js";
-import type { MarketContext } from "./context.js";
-import { MarketError, badArgument } from "./errors.js";
+import { marketInterface, withRetry } from "../../chain/index.js";
+import { inferencePublicSignals, settlementBinding } from "../../circuit/layout.js";
+import { unpackProof, verifyProof } from "../../zk/index.js";
+import type { MarketContext } from "../context.js";
+import { MarketError, badArgument } from "../errors.js";
 
 export const REQUEST_STATUS = ["None", "Open", "Fulfilled", "Declined", "Reclaimed"] as const;
 export type RequestStatusName = (typeof REQUEST_STATUS)[number];

@@ -23,25 +23,21 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { keccak256, type Log } from "ethers";
 
-import { withRetry } from "../chain/index.js";
-import { buildAuditInput, type DatasetItem, type DatasetTree, type GeneratedAuditCircuit } from "../dataset/index.js";
-import { intInference } from "../model/index.js";
-import { Prover, packProof, type SetupArtifacts } from "../zk/index.js";
-import { writeJsonAtomic } from "./provider.js";
+import { withRetry } from "../../chain/index.js";
 import {
-  RetrievalError,
-  badArgument,
-  describeRetrievalRevert,
-  getRetrievalRequest,
-  getReturnedIndices,
-  readBitmap,
-  requireRetrievalSigner,
-  retrievalTxError,
-  returnedChunks,
-  spotChunkIndices,
-  type RetrievalContext,
-  type RetrievalRequestInfo,
-} from "./retrieval.js";
+  buildAuditInput,
+  type DatasetItem,
+  type DatasetTree,
+  type GeneratedAuditCircuit,
+} from "../../dataset/index.js";
+import { intInference } from "../../model/index.js";
+import { Prover, packProof, type SetupArtifacts } from "../../zk/index.js";
+import { writeJsonAtomic } from "../../util/fs.js";
+import { requireSigner } from "../context.js";
+import { MarketError, badArgument, describeRevert, txError } from "../errors.js";
+import type { RetrievalContext } from "./market.js";
+import { returnedChunks, spotChunkIndices } from "./protocol.js";
+import { getRetrievalRequest, getReturnedIndices, readBitmap, type RetrievalRequestInfo } from "./reads.js";
 
 /** A data set the agent serves: its items and tree, the audit circuit and keys, the weight salt. */
 export interface ServedDataset {
@@ -126,7 +122,7 @@ export class RetrievalAgent {
     served: ServedDataset[],
     readonly opts: RetrievalAgentOptions = {},
   ) {
-    requireRetrievalSigner(ctx, "the retrieval agent");
+    requireSigner(ctx, "the retrieval agent");
     if (!Array.isArray(served) || served.length === 0)
       throw badArgument("datasets", "the agent needs at least one data set");
     for (const s of served) {
@@ -148,7 +144,7 @@ export class RetrievalAgent {
       if (d.provider.toLowerCase() !== me)
         throw badArgument("datasets", `data set ${s.datasetId} is not registered to ${me} on this market`);
       if (BigInt(d.root) !== s.tree.root || Number(d.size) !== s.tree.size)
-        throw new RetrievalError(
+        throw new MarketError(
           "DATASET_MISMATCH",
           `data set ${s.datasetId}: the local items do not match the registered root and size`,
           "datasets",
@@ -185,7 +181,7 @@ export class RetrievalAgent {
     const until = Date.now() + timeoutMs;
     while (this.open.size > 0) {
       if (Date.now() > until)
-        throw new RetrievalError("TIMEOUT", `retrieval agent still busy after ${timeoutMs / 1000} s`);
+        throw new MarketError("TIMEOUT", `retrieval agent still busy after ${timeoutMs / 1000} s`);
       await sleep(50);
     }
   }
@@ -198,14 +194,10 @@ export class RetrievalAgent {
   private async run(): Promise<void> {
     while (!this.stopping) {
       try {
-        await this.poll();
-        for (const [id] of [...this.open]) {
-          if (this.stopping) break;
-          await this.step(BigInt(id));
-        }
+        await this.step();
       } catch (err) {
         this.stats.errors++;
-        const message = `retrieval agent: ${describeRetrievalRevert(err)} (will retry)`;
+        const message = `retrieval agent: ${describeRevert(err)} (will retry)`;
         this.ctx.say(message);
         this.emit({ type: "error", message });
       }
@@ -237,7 +229,17 @@ export class RetrievalAgent {
   }
 
   /** One pass over a request: does whatever its current state allows. */
-  async step(requestId: bigint): Promise<void> {
+  /** One step: reads new requests, then advances every open one. */
+  async step(): Promise<void> {
+    await this.poll();
+    for (const [id] of [...this.open]) {
+      if (this.stopping) break;
+      await this.advance(BigInt(id));
+    }
+  }
+
+  /** Advances one request as far as it can go now (commit, prove chunks, settle). */
+  async advance(requestId: bigint): Promise<void> {
     const r = await getRetrievalRequest(this.ctx, requestId);
     const s = this.datasets.get(r.datasetId.toString());
     if (!s) return;
@@ -266,7 +268,7 @@ export class RetrievalAgent {
           this.emit({ type: "settled", requestId, status: "Paid" });
           this.ctx.say(`retrieval request ${requestId}: the consumer never revealed; settled and paid`);
         } catch (err) {
-          throw retrievalTxError(`settling request ${requestId}`, err);
+          throw txError(`settling request ${requestId}`, err);
         }
       }
     }
@@ -312,7 +314,7 @@ export class RetrievalAgent {
         txHash: receipt!.hash,
       });
     } catch (err) {
-      const e = retrievalTxError(`committing results of request ${r.requestId}`, err);
+      const e = txError(`committing results of request ${r.requestId}`, err);
       if (e.code === "WRONG_STATUS") return; // committed before a restart
       throw e;
     }
@@ -383,7 +385,7 @@ export class RetrievalAgent {
           gasUsed: receipt!.gasUsed,
         });
       } catch (err) {
-        const e = retrievalTxError(`proving ${c.kind} chunk ${c.chunk} of request ${id}`, err);
+        const e = txError(`proving ${c.kind} chunk ${c.chunk} of request ${id}`, err);
         if (/NothingNew|ChunkAlreadyProven|WrongStatus/.test(e.message)) continue;
         throw e;
       }
@@ -418,7 +420,7 @@ export class RetrievalAgent {
     this.ctx.say(`retrieval request ${r.requestId}: proving ${kind} chunk ${chunk} (${indices.length} items)…`);
     const res = await this.prover!.prove({ wasm: s.audit.circuit.wasm, zkey: s.setup.zkey, input: built.input });
     if (res.publicSignals.join(",") !== signals.join(","))
-      throw new RetrievalError(
+      throw new MarketError(
         "PROOF_REJECTED",
         `request ${r.requestId}: the proof's public signals differ from the expected ones`,
       );

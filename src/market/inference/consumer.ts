@@ -4,10 +4,11 @@
  */
 import { hexlify } from "ethers";
 
-import { withRetry } from "../chain/index.js";
-import { chainNow, requireSigner, type MarketContext } from "./context.js";
-import { MarketError, badArgument, txError } from "./errors.js";
-import type { ModelSpec } from "./model.js";
+import { withRetry } from "../../chain/index.js";
+import { formatDeadline, formatTime } from "../../util/format.js";
+import { chainNow, nextBlockTime, requireSigner, type MarketContext } from "../context.js";
+import { MarketError, badArgument, txError } from "../errors.js";
+import type { ModelSpec } from "../model.js";
 import {
   checkRequestId,
   findSettlement,
@@ -76,8 +77,10 @@ export class Consumer {
       throw txError(`model ${modelId}`, err);
     });
     const amount = opts.amount ?? BigInt(terms.price);
+    // From the next block's earliest time, not the latest block's: on an idle dev chain the latest
+    // block may be minutes old while the contract's earliest deadline moves with the next block.
     const deadline =
-      opts.deadline ?? (await chainNow(ctx)) + BigInt(terms.responseWindow) + (opts.marginSeconds ?? 60n);
+      opts.deadline ?? (await nextBlockTime(ctx)) + BigInt(terms.responseWindow) + (opts.marginSeconds ?? 60n);
     const inputCommitment = opts.model.inputCommitment(input);
     const token = await ctx.market.PAYMENT_TOKEN();
     const value = /^0x0+$/.test(token) ? amount : 0n;
@@ -176,7 +179,7 @@ export class Consumer {
     if (now <= info.deadline) {
       throw new MarketError(
         "BAD_ARGUMENT",
-        `request ${id} can be reclaimed after its deadline ${info.deadline} (chain time is ${now})`,
+        `request ${id} can be reclaimed after its deadline ${formatDeadline(info.deadline, now)} (chain time is ${formatTime(now)})`,
         "requestId",
       );
     }

@@ -10,10 +10,10 @@ import { readFile, readdir } from "node:fs/promises";
 import path from "node:path";
 import { keccak256, type Log } from "ethers";
 
-import { compileVerifier, withRetry } from "../chain/index.js";
-import { checkSetupArtifacts, type SetupArtifacts, type SetupManifest } from "../zk/index.js";
-import type { MarketContext } from "./context.js";
-import { circuitIdOf } from "./model.js";
+import { compileVerifier, withRetry } from "../../chain/index.js";
+import { checkSetupArtifacts, type SetupArtifacts, type SetupManifest } from "../../zk/index.js";
+import type { MarketContext } from "../context.js";
+import { circuitIdOf } from "../model.js";
 import { REQUEST_STATUS, settlementFromLog, verifySettlement } from "./requests.js";
 
 export interface AuditOptions {

@@ -1,0 +1,260 @@
+/** The accuracy provider's responder: answers every live challenge on its claims, one step at a time. */
+import { randomBytes } from "node:crypto";
+
+import {
+  LABEL_TARGET,
+  proveAuditChunk,
+  readDatasetFile,
+  sampledIndices,
+  type DatasetItem,
+  type LoadedDataset,
+} from "../../dataset/index.js";
+import { intInference } from "../../model/index.js";
+import { Prover } from "../../zk/index.js";
+import { withRetry } from "../../chain/index.js";
+import { chainNow, requireSigner } from "../context.js";
+import { MarketError, txError } from "../errors.js";
+import { ModelProvider } from "../inference/provider.js";
+import type { AuditModel } from "../auditCircuits.js";
+import { LIVE_STATUSES, type AccuracyContext, type AccuracyMarket, type ChallengeStatusName } from "./market.js";
+import { challengeEvents, getChallengeInfo, type ChallengeInfo } from "./reads.js";
+
+export interface ResponderOptions {
+  model: AuditModel;
+  /** Weight commitment salt; default: from the provider's state folder (ModelProvider records). */
+  salts?: Record<string, bigint>;
+  /** Concede a challenge the local (reference) count says is lost instead of proving it (default true). */
+  concedeHopeless?: boolean;
+  prover?: Prover;
+}
+
+export type ResponderEvent =
+  | { kind: "accepted" | "rejected" | "conceded" | "expired"; challengeId: bigint; detail: string }
+  | { kind: "proved"; challengeId: bigint; chunk: number; count: number; seconds: number }
+  | { kind: "settled"; challengeId: bigint; status: ChallengeStatusName; correct: number; samples: number };
+
+/**
+ * The provider's side of every live challenge on its claims, one step at a time (the chain is the
+ * source of truth, so a restart resumes): fetch and check the data (accept with fresh randomness,
+ * or reject a mismatch), and once the seed is fixed prove every unproven chunk — or concede at
+ * once when the reference inference says the claim cannot hold on this sample.
+ */
+export class AccuracyResponder {
+  private readonly prover: Prover;
+  private readonly ownProver: boolean;
+  private readonly datasets = new Map<string, LoadedDataset>();
+  /** Challenges posted so far that may concern us (id → data URI), and the last block read. */
+  private readonly watching = new Map<bigint, string>();
+  private scannedTo = -1;
+  readonly events: ResponderEvent[] = [];
+
+  constructor(
+    readonly ctx: AccuracyContext,
+    readonly opts: ResponderOptions,
+  ) {
+    this.prover = opts.prover ?? new Prover();
+    this.ownProver = !opts.prover;
+  }
+
+  async close(): Promise<void> {
+    if (this.ownProver) await this.prover.close();
+  }
+
+  private loop?: Promise<void>;
+  private stopping = false;
+  private live = -1;
+
+  /** Answers challenges every `pollMs` until `stop()` (errors are reported and retried). */
+  async start(pollMs = 2_000): Promise<void> {
+    try {
+      this.live = await this.step();
+    } catch (err) {
+      this.ctx.say(`accuracy: ${(err as Error).message.split("\n")[0]} (will retry)`);
+    }
+    this.loop = (async () => {
+      while (!this.stopping) {
+        await new Promise((r) => setTimeout(r, pollMs));
+        if (this.stopping) break;
+        try {
+          this.live = await this.step();
+        } catch (err) {
+          this.ctx.say(`accuracy: ${(err as Error).message.split("\n")[0]} (will retry)`);
+        }
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.loop;
+    await this.close();
+  }
+
+  /** Resolves once the last step found no live challenge on our claims. */
+  async idle(timeoutMs = 300_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (this.live !== 0) {
+      if (Date.now() > until)
+        throw new MarketError("TIMEOUT", `accuracy responder still busy after ${timeoutMs / 1000} s`);
+      this.live = this.loop ? this.live : await this.step();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  private emit(e: ResponderEvent): void {
+    this.events.push(e);
+    const c = `challenge ${e.challengeId}`;
+    if (e.kind === "proved")
+      this.ctx.say(`${c}: proof ${e.chunk + 1} accepted on chain (${e.count} correct, ${e.seconds.toFixed(1)} s)`);
+    else if (e.kind === "settled") this.ctx.say(`${c}: settled ${e.status} (${e.correct}/${e.samples} correct)`);
+    else this.ctx.say(`${c}: ${e.kind} — ${e.detail}`);
+  }
+
+  private async salt(modelId: string): Promise<bigint> {
+    const given = this.opts.salts?.[modelId];
+    if (given !== undefined) return given;
+    const rec = (await new ModelProvider(this.ctx).listModelRecords()).find((r) => r.modelId === modelId);
+    if (!rec) throw new MarketError("NOT_FOUND", `no salt for model ${modelId} in the provider state folder`);
+    return BigInt(rec.salt);
+  }
+
+  /**
+   * Handles every live challenge on the signer's claims once. Returns how many are still live.
+   * Reads only the blocks it has not read yet; a challenge is forgotten once it is settled or
+   * found to be on someone else's claim.
+   */
+  async step(): Promise<number> {
+    const me = (await requireSigner(this.ctx, "answering challenges").getAddress()).toLowerCase();
+    const latest = await withRetry(
+      "reading the block number",
+      () => this.ctx.provider.getBlockNumber(),
+      this.ctx.retry,
+    );
+    const from = this.scannedTo < 0 ? this.ctx.addresses.fromBlock : this.scannedTo + 1;
+    if (latest >= from) {
+      for (const e of await challengeEvents(this.ctx, undefined, from, latest))
+        this.watching.set(e.args.challengeId as bigint, e.args.dataURI as string);
+      this.scannedTo = latest;
+    }
+    let live = 0;
+    for (const [id, dataURI] of [...this.watching]) {
+      const ch = await getChallengeInfo(this.ctx, id, dataURI);
+      const claim = LIVE_STATUSES.has(ch.status) ? await this.ctx.accuracy.getClaim(ch.claimId) : undefined;
+      if (!claim || claim.provider.toLowerCase() !== me) {
+        this.watching.delete(id);
+        continue;
+      }
+      live++;
+      await this.handle(ch, claim);
+    }
+    return live;
+  }
+
+  private async handle(ch: ChallengeInfo, claim: Awaited<ReturnType<AccuracyMarket["getClaim"]>>): Promise<void> {
+    const { accuracy } = this.ctx;
+    const now = await chainNow(this.ctx);
+    if (ch.status === "Open") {
+      const ds = await this.ctx.accuracy.getDataset(claim.datasetId);
+      let reason: string | undefined;
+      let data: LoadedDataset | undefined;
+      try {
+        data = await readDatasetFile(ch.dataURI);
+        if (data.root !== ds.root || data.size !== Number(ds.size) || data.depth !== Number(ds.depth))
+          reason = `the data at ${ch.dataURI} does not match the committed test set (root ${data.root.toString().slice(0, 12)}… ≠ ${ds.root.toString().slice(0, 12)}…)`;
+      } catch (err) {
+        reason = (err as Error).message;
+      }
+      if (reason) {
+        await this.tx(`rejecting the data of challenge ${ch.challengeId}`, () =>
+          accuracy.rejectData(ch.challengeId, reason),
+        );
+        this.emit({ kind: "rejected", challengeId: ch.challengeId, detail: reason });
+        return;
+      }
+      this.datasets.set(claim.datasetId, data as LoadedDataset);
+      const randomness = "0x" + randomBytes(32).toString("hex");
+      await this.tx(`accepting challenge ${ch.challengeId}`, () =>
+        accuracy.acceptChallenge(ch.challengeId, randomness),
+      );
+      this.emit({
+        kind: "accepted",
+        challengeId: ch.challengeId,
+        detail: `test set checked against its root; ${ch.samples} samples to prove`,
+      });
+      return;
+    }
+    if (ch.status === "Accepted") {
+      if (now > ch.revealBy) {
+        await this.tx(`settling challenge ${ch.challengeId}`, () => accuracy.expire(ch.challengeId));
+        this.emit({
+          kind: "expired",
+          challengeId: ch.challengeId,
+          detail: "the challenger never revealed: fee collected",
+        });
+      }
+      return;
+    }
+    // Proving
+    let data = this.datasets.get(claim.datasetId);
+    if (!data) {
+      data = await readDatasetFile(ch.dataURI);
+      this.datasets.set(claim.datasetId, data);
+    }
+    const size = data.size;
+    const B = this.opts.model.audit.batch;
+    const all = sampledIndices(ch.seed, 0, ch.samples, size);
+    const correct = all.filter((i) => {
+      const it = data.items[i] as DatasetItem;
+      return intInference(this.opts.model.qm, it.pixels).predicted === it.label;
+    }).length;
+    const passes = correct * 10_000 + ch.samples * ch.epsilonBps >= ch.samples * Number(claim.accuracyBps);
+    if (!passes && (this.opts.concedeHopeless ?? true)) {
+      await this.tx(`conceding challenge ${ch.challengeId}`, () => accuracy.concede(ch.challengeId));
+      this.emit({
+        kind: "conceded",
+        challengeId: ch.challengeId,
+        detail: `the model gets ${correct}/${ch.samples} of the sample right, below the ${(Number(claim.accuracyBps) - ch.epsilonBps) / 100}% the claim needs: conceding instead of proving`,
+      });
+      return;
+    }
+    const salt = await this.salt(claim.modelId);
+    for (let chunk = 0; chunk < ch.chunks; chunk++) {
+      if (await accuracy.isChunkProven(ch.challengeId, chunk)) continue;
+      const indices = all.slice(chunk * B, chunk * B + B);
+      const started = Date.now();
+      const p = await proveAuditChunk(this.prover, this.opts.model.audit, this.opts.model.setup, {
+        salt,
+        tree: data.tree,
+        items: data.items,
+        indices,
+        target: LABEL_TARGET,
+      });
+      await this.tx(`proving chunk ${chunk} of challenge ${ch.challengeId}`, () =>
+        accuracy.proveChunk(ch.challengeId, chunk, p.count, p.proof),
+      );
+      this.emit({
+        kind: "proved",
+        challengeId: ch.challengeId,
+        chunk,
+        count: p.count,
+        seconds: (Date.now() - started) / 1000,
+      });
+    }
+    const done = await getChallengeInfo(this.ctx, ch.challengeId);
+    this.emit({
+      kind: "settled",
+      challengeId: ch.challengeId,
+      status: done.status,
+      correct: done.correct,
+      samples: done.samples,
+    });
+  }
+
+  private async tx(what: string, send: () => Promise<{ wait(): Promise<unknown> }>): Promise<void> {
+    try {
+      await (await send()).wait();
+    } catch (err) {
+      throw txError(what, err);
+    }
+  }
+}

@@ -1,0 +1,583 @@
+/**
+ * The provider agent: watches `BountyPosted` for its models, proves, submits before deadlines.
+ *
+ * Restart-safe (ADVERSARIAL cases 40–41): the chain is the source of truth. On start the agent
+ * scans every BountyPosted of its models since the market's deployment and keeps those still
+ * Open; proofs are cached on disk per request (keyed by request id and input commitment, and
+ * checked against the request before use); the status is read again right before sending.
+ * Every transaction is signed first and journaled (hash and signed bytes) before it is broadcast,
+ * and a resend sends the same bytes: after an RPC failure or a restart the journaled transaction
+ * is awaited or rebroadcast, never replaced by a second one. RPC failures are retried with
+ * backoff and reported; the loops never die of them.
+ *
+ * Deadlines and batching: see scheduler.ts (the agent declines what it cannot finish in time).
+ *
+ * `stop()` (SIGTERM in the CLI) stops taking work and lets the proofs in flight finish within the
+ * hand-back timeout (default 25 s: inside the usual 30 s grace before a SIGKILL); a proof that
+ * does not is abandoned, and its request stays Open on chain for the next start.
+ */
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { getBytes, type Log } from "ethers";
+
+import { TxJournal, isRpcOutage, withRetry } from "../../chain/index.js";
+import { formatTime } from "../../util/format.js";
+import { writeJsonAtomic } from "../../util/fs.js";
+import { Prover, packProof } from "../../zk/index.js";
+import { nextBlockTime, requireSigner, type MarketContext } from "../context.js";
+import { MarketError, describeRevert } from "../errors.js";
+import type { ProvingModel } from "../model.js";
+import { planProof, proofFileKey, readCachedProof, type CachedProof, type ProofPlan } from "./proofCache.js";
+import { checkServed } from "./servedChecks.js";
+import { Submitter } from "./submitter.js";
+import { providerStateDir } from "./provider.js";
+import { bindingOf, getRequestInfo } from "./requests.js";
+import { ProveTimeEstimator, byDeadline, lateRequests, planNext, type PlanContext, type Work } from "./scheduler.js";
+import {
+  checkAgentOptions,
+  type AgentEvent,
+  type AgentOptions,
+  type BatchCircuit,
+  type ProverLike,
+  type ServedModel,
+  type StopReport,
+} from "./types.js";
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+interface Job {
+  requestId: bigint;
+  modelId: string;
+  inputCommitment: bigint;
+  input: string;
+  deadline: bigint;
+}
+
+// @@ agent
+
+interface Served extends ServedModel {
+  batchBySize: Map<number, BatchCircuit>;
+}
+
+interface InFlight {
+  requestIds: bigint[];
+  startedAt: number;
+  estimateSeconds: number;
+}
+
+export class ProviderAgent {
+  private readonly models = new Map<string, Served>();
+  private queue: Job[] = [];
+  private readonly known = new Set<string>();
+  private readonly provers: ProverLike[] = [];
+  private readonly inFlight = new Map<number, InFlight>();
+  private readonly submissions = new Set<Promise<void>>();
+  private readonly estimator: ProveTimeEstimator;
+  private scannedTo = -1;
+  private stopping = false;
+  /** Set at the hand-back timeout: why proofs in flight are abandoned. */
+  private abandoning: string | false = false;
+  private loop?: Promise<void>;
+  private workers: Promise<void>[] = [];
+  private wake?: () => void;
+  private stateDir = "";
+  /** Seconds to add to the wall clock to get the next block's earliest timestamp. */
+  private clockOffset = 0;
+  private submitter?: Submitter;
+  private busy = 0;
+  private stopReport?: Promise<StopReport>;
+  readonly stats = {
+    fulfilled: 0,
+    batches: 0,
+    proved: 0,
+    cachedProofs: 0,
+    skipped: 0,
+    declined: 0,
+    leftOpen: 0,
+    errors: 0,
+  };
+
+  constructor(
+    readonly ctx: MarketContext,
+    served: ServedModel[],
+    readonly opts: AgentOptions = {},
+  ) {
+    requireSigner(ctx, "the provider agent");
+    if (!Array.isArray(served) || served.length === 0)
+      throw new MarketError("BAD_ARGUMENT", "invalid models: the agent needs at least one model to serve", "models");
+    for (const s of served) {
+      const batchBySize = new Map<number, BatchCircuit>();
+      for (const b of s.batches ?? []) {
+        if (!Number.isInteger(b.size) || b.size < 2)
+          throw new MarketError("BAD_ARGUMENT", `invalid batches: batch size ${String(b.size)} is not ≥ 2`, "batches");
+        batchBySize.set(b.size, b);
+      }
+      this.models.set(s.record.modelId.toLowerCase(), { ...s, batchBySize });
+    }
+    checkAgentOptions(opts);
+    this.estimator = new ProveTimeEstimator(5, opts.initialProveSeconds);
+  }
+
+  private emit(e: AgentEvent): void {
+    this.opts.onEvent?.(e);
+  }
+
+  /** Checks artifacts, scans open requests, then serves until `stop()`. */
+  async start(): Promise<void> {
+    const { ctx } = this;
+    const me = await ctx.signer!.getAddress();
+    this.stateDir = this.opts.stateDir ?? providerStateDir(ctx, me);
+    const journal = new TxJournal(ctx.provider, ctx.signer!, ctx.retry, Math.min(this.opts.pollMs ?? 500, 250));
+    this.submitter = new Submitter(ctx, journal, {
+      skip: (job, reason) => this.skip(job, reason),
+      emit: (e) => this.emit(e),
+      journalFile: (job) => this.journalFile(job),
+      stats: this.stats,
+    });
+    for (const served of this.models.values()) await checkServed(ctx, served, me, this.opts.checkVerifierCode ?? true);
+    await this.loadTimings();
+    const n = this.opts.concurrency ?? 1;
+    for (let i = 0; i < n; i++) this.provers.push(this.opts.prover ? this.opts.prover() : new Prover());
+    await this.poll(); // initial scan: every open request of our models
+    const names = [...this.models.values()].map(
+      (m) => m.record.name + (m.batchBySize.size > 0 ? ` (batches of ${[...m.batchBySize.keys()].join(", ")})` : ""),
+    );
+    ctx.say(`agent: serving ${names.join(", ")} (${this.queue.length} open request(s) found, concurrency ${n})`);
+    this.workers = this.provers.map((_p, i) => this.worker(i));
+    this.loop = this.pollLoop();
+  }
+
+  /**
+   * Stops taking work and waits for the proofs in flight up to the hand-back timeout; proofs
+   * still running then are abandoned (their requests stay Open for the next start). Submissions
+   * already under way are finished. Closes the provers.
+   */
+  stop(opts: { handBackMs?: number } = {}): Promise<StopReport> {
+    if (this.stopReport) {
+      if (opts.handBackMs === 0) this.cutHandBack?.(); // a second signal: hand back now
+      return this.stopReport;
+    }
+    this.stopReport = this.doStop(opts.handBackMs ?? this.opts.handBackMs ?? 25_000);
+    return this.stopReport;
+  }
+
+  private cutHandBack?: () => void;
+
+  private async doStop(handBackMs: number): Promise<StopReport> {
+    this.stopping = true;
+    this.wake?.();
+    const done = Promise.allSettled([this.loop, ...this.workers]);
+    let timer: NodeJS.Timeout | undefined;
+    let cut = false;
+    const timedOut = await Promise.race([
+      done.then(() => false),
+      new Promise<boolean>((r) => {
+        timer = setTimeout(() => r(true), handBackMs);
+        this.cutHandBack = () => {
+          cut = true;
+          r(true);
+        };
+      }),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) {
+      this.abandoning = cut
+        ? "a second signal handed it back"
+        : `its proof did not finish within the ${(handBackMs / 1000).toFixed(0)} s hand-back timeout`;
+      for (const f of this.inFlight.values()) for (const id of f.requestIds) this.leaveOpen(id);
+      // Closing a prover process aborts its proof; the workers then return. A loop or submission
+      // stuck on an unreachable RPC endpoint gets 10 s more: what it sent is journaled.
+      await Promise.allSettled(this.provers.map((p) => p.close()));
+      await Promise.race([
+        Promise.allSettled([done, ...this.submissions]),
+        new Promise<void>((r) => setTimeout(r, 10_000).unref()),
+      ]);
+    } else {
+      await Promise.allSettled([...this.submissions]);
+    }
+    await Promise.allSettled(this.provers.map((p) => p.close()));
+    return { leftOpen: [...this.leftOpen] };
+  }
+
+  private readonly leftOpen: bigint[] = [];
+
+  private leaveOpen(id: bigint): void {
+    if (this.leftOpen.includes(id)) return;
+    this.leftOpen.push(id);
+    this.stats.leftOpen++;
+    const reason = this.abandoning || "the agent stopped";
+    this.ctx.say(`agent: request ${id} left open on chain for the next start (${reason})`);
+    this.emit({ type: "left-open", requestId: id, reason });
+  }
+
+  /** One polling step: queues new open requests of our models, declines those that will be late. */
+  async step(): Promise<void> {
+    await this.poll();
+    await this.declineLate();
+  }
+
+  /** Resolves once no request of our models is queued or being worked on. */
+  async idle(timeoutMs = 120_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (this.queue.length > 0 || this.busy > 0) {
+      if (Date.now() > until)
+        throw new MarketError("TIMEOUT", `agent still busy after ${timeoutMs / 1000} s`, "timeoutMs");
+      await sleep(50);
+    }
+  }
+
+  // @@ polling
+
+  private async pollLoop(): Promise<void> {
+    while (!this.stopping) {
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, this.opts.pollMs ?? 500);
+        this.wake = () => {
+          clearTimeout(t);
+          r();
+        };
+      });
+      if (this.stopping) break;
+      try {
+        await this.step();
+      } catch (err) {
+        this.stats.errors++;
+        const message = `agent: polling failed: ${describeRevert(err)} (will retry)`;
+        this.ctx.say(message);
+        this.emit({ type: "error", message });
+      }
+    }
+  }
+
+  /** Reads new BountyPosted logs of our models and queues the open ones. */
+  private async poll(): Promise<void> {
+    const { ctx } = this;
+    const latest = await withRetry("reading the block number", () => ctx.provider.getBlockNumber(), ctx.retry);
+    await this.syncClock();
+    const from = this.scannedTo < 0 ? ctx.addresses.fromBlock : this.scannedTo + 1;
+    if (latest < from) return;
+    const filter = ctx.market.filters.BountyPosted(undefined, [...this.models.keys()] as never);
+    const logs = await withRetry("reading new bounties", () => ctx.market.queryFilter(filter, from, latest), ctx.retry);
+    for (const log of logs as unknown as Log[]) {
+      const ev = ctx.market.interface.parseLog(log);
+      if (!ev) continue;
+      const job: Job = {
+        requestId: BigInt(ev.args.requestId),
+        modelId: (ev.args.modelId as string).toLowerCase(),
+        inputCommitment: BigInt(ev.args.inputCommitment),
+        input: ev.args.input as string,
+        deadline: BigInt(ev.args.deadline),
+      };
+      const key = job.requestId.toString();
+      if (this.known.has(key)) continue;
+      this.known.add(key);
+      const info = await getRequestInfo(ctx, job.requestId);
+      if (info.status !== "Open") continue;
+      this.queue.push(job);
+      this.emit({ type: "queued", requestId: job.requestId, modelId: job.modelId, deadline: job.deadline });
+    }
+    this.queue.sort(byDeadline);
+    this.scannedTo = latest;
+  }
+
+  private async syncClock(): Promise<void> {
+    const next = await nextBlockTime(this.ctx);
+    this.clockOffset = Math.max(0, Number(next) - Math.floor(Date.now() / 1000));
+  }
+
+  private now(): bigint {
+    return BigInt(Math.floor(Date.now() / 1000) + this.clockOffset);
+  }
+
+  private planContext(now: bigint): PlanContext {
+    const f = this.opts.safetyFactor ?? 1.5;
+    return {
+      now,
+      proveSeconds: (modelId, size) => this.estimate(modelId, size) * f,
+      submitSeconds: (this.opts.submitSeconds ?? 10) + (this.opts.minSecondsLeft ?? 0),
+      batchSizes: (modelId) => [...(this.models.get(modelId)?.batchBySize.keys() ?? [])],
+    };
+  }
+
+  private estimate(modelId: string, size: number): number {
+    const served = this.models.get(modelId);
+    if (!served) return Infinity;
+    const setup = size === 1 ? served.model.setup : served.batchBySize.get(size)?.setup;
+    if (!setup) return Infinity;
+    return this.estimator.estimateSeconds(setup.manifest.zkeySha256, setup.manifest.constraints);
+  }
+
+  /** Declines the queued requests that would miss their deadline waiting for the work ahead. */
+  private async declineLate(): Promise<void> {
+    if (this.stopping || !(this.opts.declineLate ?? true)) return;
+    const now = this.now();
+    const ctx = this.planContext(now);
+    const busy = this.provers.map((_p, i) => {
+      const f = this.inFlight.get(i);
+      if (!f) return 0;
+      const elapsed = (Date.now() - f.startedAt) / 1000;
+      return Math.max(0, f.estimateSeconds * (this.opts.safetyFactor ?? 1.5) - elapsed);
+    });
+    for (const { request, reason } of lateRequests(this.queue, ctx, busy)) {
+      if (this.stopping || !this.queue.includes(request)) continue; // a worker took it meanwhile
+      this.queue = this.queue.filter((j) => j !== request);
+      this.busy++;
+      try {
+        await this.submitter!.decline(request, reason);
+      } catch (err) {
+        this.reportError(request, err);
+      } finally {
+        this.busy--;
+      }
+    }
+  }
+
+  // @@ working
+
+  /** Takes the next piece of work off the queue (synchronous: workers never take the same job). */
+  private take(): Work<Job> | null {
+    const work = planNext(this.queue, this.planContext(this.now()));
+    if (!work) return null;
+    const taken = new Set<Job>(work.kind === "prove" ? work.requests : [work.request]);
+    this.queue = this.queue.filter((j) => !taken.has(j));
+    return work;
+  }
+
+  private requeue(jobs: Job[]): void {
+    for (const j of jobs) if (!this.queue.includes(j)) this.queue.push(j);
+    this.queue.sort(byDeadline);
+  }
+
+  private async worker(slot: number): Promise<void> {
+    while (!this.stopping) {
+      const work = this.take();
+      if (!work) {
+        await sleep(50);
+        continue;
+      }
+      this.busy++;
+      try {
+        if (work.kind === "expired") {
+          this.skip(work.request, `deadline ${formatTime(work.request.deadline)} passed before it could be started`);
+        } else if (work.kind === "decline") {
+          if (this.opts.declineLate ?? true) await this.submitter!.decline(work.request, work.reason);
+          else this.skip(work.request, work.reason);
+        } else {
+          await this.handle(work.requests, slot);
+        }
+      } catch (err) {
+        const jobs = work.kind === "prove" ? work.requests : [work.request];
+        if (this.abandoning && this.stopping) {
+          // The proof was abandoned at the hand-back timeout: already reported as left open.
+        } else {
+          this.reportError(jobs[0]!, err);
+          if (isRpcOutage(err)) {
+            // Put it back: the request is still ours to answer once the node answers again.
+            this.requeue(jobs);
+            await sleep(1_000);
+          }
+        }
+      } finally {
+        this.inFlight.delete(slot);
+        this.busy--;
+      }
+    }
+  }
+
+  private reportError(job: { requestId: bigint }, err: unknown): void {
+    this.stats.errors++;
+    const message = `request ${job.requestId}: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`;
+    this.ctx.say(`agent: ${message}`);
+    this.emit({ type: "error", requestId: job.requestId, message });
+  }
+
+  private journalFile(job: { requestId: bigint; inputCommitment: bigint }): string {
+    return path.join(this.stateDir, "submitted", `${proofFileKey(job)}.json`);
+  }
+
+  /**
+   * Proves `jobs` (one request, or a batch in ascending id order) and submits the proof, in steps:
+   * status (what is still open, a transaction sent before a restart), deadline (can it still be
+   * finished in time), inputs (each must match its commitment), prove-or-cache, submit.
+   */
+  private async handle(jobs: Job[], slot: number): Promise<void> {
+    const served = this.models.get(jobs[0]!.modelId);
+    if (!served) return;
+    const open = await this.stillOpen(jobs);
+    if (!open) return;
+    if (!(await this.inTime(open))) return;
+    const inputs = await this.checkedInputs(open, served.model);
+    if (!inputs) return;
+    const plan = planProof(served, open, inputs, {
+      salt: BigInt(served.record.salt),
+      binding: bindingOf(
+        this.ctx.chainId,
+        this.ctx.addresses.market,
+        open.map((j) => j.requestId),
+      ),
+      proofDir: path.join(this.stateDir, "proofs"),
+    });
+    const proof = await this.proveOrCache(plan, open, slot, served.record.name);
+    if (!proof) return;
+    this.startSubmission(open, proof, served.model);
+  }
+
+  /** Step 1: the jobs still Open on chain with no journaled transaction to await; null if none (or replanned). */
+  private async stillOpen(jobs: Job[]): Promise<Job[] | null> {
+    const open: Job[] = [];
+    for (const job of jobs) {
+      const info = await getRequestInfo(this.ctx, job.requestId);
+      if (info.status !== "Open") {
+        this.skip(job, `already ${info.status}`);
+        continue;
+      }
+      if (existsSync(this.journalFile(job)) && (await this.submitter!.awaitJournaled(job))) continue;
+      open.push(job);
+    }
+    if (open.length === 0) return null;
+    if (open.length !== jobs.length && jobs.length > 1) {
+      this.requeue(open); // plan again
+      return null;
+    }
+    return open;
+  }
+
+  /** Step 2: can this proof still be finished and mined before the earliest deadline? */
+  private async inTime(open: Job[]): Promise<boolean> {
+    const k = open.length;
+    const now = await nextBlockTime(this.ctx);
+    this.clockOffset = Math.max(this.clockOffset, Number(now) - Math.floor(Date.now() / 1000));
+    const pc = this.planContext(now);
+    const need = pc.proveSeconds(open[0]!.modelId, k) + pc.submitSeconds;
+    const earliest = open.reduce((m, j) => (j.deadline < m ? j.deadline : m), open[0]!.deadline);
+    if (now > earliest) {
+      if (k > 1) this.requeue(open);
+      else this.skip(open[0]!, `deadline ${formatTime(earliest)} passed before it could be started`);
+      return false;
+    }
+    if (Number(earliest - now) < need) {
+      if (k > 1) this.requeue(open);
+      else {
+        const reason = `cannot finish before its deadline: ${earliest - now} s left, needs about ${Math.ceil(need)} s`;
+        if (this.opts.declineLate ?? true) await this.submitter!.decline(open[0]!, reason);
+        else this.skip(open[0]!, reason);
+      }
+      return false;
+    }
+    return true;
+  }
+
+  /** Step 3: inputs must match their commitments, or no proof exists: refuse without slash. */
+  private async checkedInputs(open: Job[], model: ProvingModel): Promise<Uint8Array[] | null> {
+    const inputs: Uint8Array[] = [];
+    for (const job of open) {
+      try {
+        const input = model.checkInput(getBytes(job.input));
+        if (model.inputCommitment(input) !== job.inputCommitment)
+          throw new Error("the input does not match its commitment");
+        inputs.push(input);
+      } catch (err) {
+        const reason = `bad input: ${(err as Error).message}`;
+        if (open.length > 1) this.requeue(open.filter((j) => j !== job));
+        if (this.opts.declineMismatched ?? true) await this.submitter!.decline(job, reason);
+        else this.skip(job, reason);
+        return null;
+      }
+    }
+    return inputs;
+  }
+
+  /** Step 4: the proof cached before a restart, or a new one (null when abandoned at hand-back). */
+  private async proveOrCache(plan: ProofPlan, open: Job[], slot: number, name: string): Promise<CachedProof | null> {
+    const { ctx } = this;
+    const ids = open.map((j) => j.requestId);
+    const k = open.length;
+    let cached = await readCachedProof(plan.proofFile, plan.expected);
+    const wasCached = cached !== null;
+    if (!cached) {
+      const estimateSeconds = this.estimate(open[0]!.modelId, k);
+      this.inFlight.set(slot, { requestIds: ids, startedAt: Date.now(), estimateSeconds });
+      if (this.abandoning) {
+        for (const id of ids) this.leaveOpen(id); // too late to start a proof now
+        return null;
+      }
+      this.emit({ type: "proving", requestIds: ids, estimateSeconds });
+      ctx.say(`proving ${plan.what} (model ${name})…`);
+      const t0 = Date.now();
+      const res = await this.provers[slot]!.prove({ wasm: plan.wasm, zkey: plan.zkey, input: plan.input });
+      const proveMs = Date.now() - t0;
+      this.inFlight.delete(slot);
+      if (res.publicSignals.join(",") !== plan.expected.join(",")) {
+        throw new MarketError(
+          "PROOF_REJECTED",
+          `${plan.what}: the proof's public signals differ from the ones the market will rebuild`,
+        );
+      }
+      cached = {
+        requestIds: ids.map(String),
+        modelId: open[0]!.modelId,
+        inputCommitments: open.map((j) => j.inputCommitment.toString()),
+        outputs: plan.outputs.map(String),
+        proof: packProof(res.proof).map(String),
+        publicSignals: res.publicSignals,
+        proveMs,
+      };
+      await writeJsonAtomic(plan.proofFile, cached);
+      this.estimator.record(plan.setup.manifest.zkeySha256, proveMs);
+      await this.saveTimings();
+      this.stats.proved++;
+      ctx.say(`proving ${plan.what} (model ${name})… ${(proveMs / 1000).toFixed(1)} s`);
+    } else {
+      this.stats.cachedProofs++;
+      ctx.say(`${plan.what}: using the proof cached before a restart`);
+    }
+    const proof = cached;
+    open.forEach((job, i) =>
+      this.emit({
+        type: "proved",
+        requestId: job.requestId,
+        output: BigInt(proof.outputs[i]!),
+        proveMs: proof.proveMs,
+        cached: wasCached,
+        batch: k,
+      }),
+    );
+    return proof;
+  }
+
+  /** Step 5, in the background: the prover is free for the next proof while this one is sent and mined. */
+  private startSubmission(open: Job[], proof: CachedProof, model: ProvingModel): void {
+    const submission = this.submitter!.submit(open, proof, model)
+      .catch((err: unknown) => {
+        this.reportError(open[0]!, err);
+        if (isRpcOutage(err)) this.requeue(open);
+      })
+      .finally(() => {
+        this.busy--;
+        this.submissions.delete(submission);
+      });
+    this.busy++;
+    this.submissions.add(submission);
+  }
+
+  private async loadTimings(): Promise<void> {
+    const file = path.join(this.stateDir, "timings.json");
+    if (!existsSync(file)) return;
+    try {
+      this.estimator.load(JSON.parse(await readFile(file, "utf8")));
+    } catch {
+      // unreadable: start from the prior
+    }
+  }
+
+  private async saveTimings(): Promise<void> {
+    await writeJsonAtomic(path.join(this.stateDir, "timings.json"), this.estimator.toJSON());
+  }
+
+  private skip(job: { requestId: bigint }, reason: string): void {
+    this.stats.skipped++;
+    this.ctx.say(`agent: skipped request ${job.requestId}: ${reason}`);
+    this.emit({ type: "skipped", requestId: job.requestId, reason });
+  }
+}

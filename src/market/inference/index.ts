@@ -1,0 +1,34 @@
+/**
+ * Verifiable inference (contracts/InferenceMarket.sol): the consumer posts a bounty, the provider's
+ * agent proves and fulfils it, the auditor re-checks every settlement. One file per role.
+ */
+export { Consumer, checkModelId, withdrawBalance, type PostOptions, type PostedBounty } from "./consumer.js";
+export { ModelProvider, providerStateDir, transcriptHashOf, type ModelRecord, type ModelTerms } from "./provider.js";
+export { ProviderAgent } from "./agent.js";
+export {
+  ProveTimeEstimator,
+  lateRequests,
+  planNext,
+  type PlanContext,
+  type QueuedRequest,
+  type Work,
+} from "./scheduler.js";
+export type { AgentEvent, AgentOptions, BatchCircuit, ProverLike, ServedModel, StopReport } from "./types.js";
+export {
+  REQUEST_STATUS,
+  bindingOf,
+  findSettlement,
+  getRequestInfo,
+  verifySettlement,
+  type RequestInfo,
+  type RequestStatusName,
+  type Settlement,
+} from "./requests.js";
+export {
+  audit,
+  findCachedSetups,
+  formatAuditSummary,
+  type AuditOptions,
+  type AuditReport,
+  type RequestAudit,
+} from "./auditor.js";

@@ -1,0 +1,175 @@
+/**
+ * The provider agent's transactions (fulfill, decline), through the signed-transaction journal
+ * (chain/txJournal.ts): never two transactions for one request, never one after its deadline
+ * (status and the next block's time are read again right before sending).
+ */
+import { existsSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import type { ContractTransaction } from "ethers";
+
+import { isRpcOutage, type JournalEntry, type TxJournal } from "../../chain/index.js";
+import { formatTime } from "../../util/format.js";
+import type { SolidityProof } from "../../zk/index.js";
+import { nextBlockTime, type MarketContext } from "../context.js";
+import { MarketError, txError } from "../errors.js";
+import type { ProvingModel } from "../model.js";
+import type { CachedProof } from "./proofCache.js";
+import { getRequestInfo } from "./requests.js";
+import type { AgentEvent } from "./types.js";
+
+export interface SubmitJob {
+  requestId: bigint;
+  inputCommitment: bigint;
+  deadline: bigint;
+}
+
+/** What the submitter reports to its agent. */
+export interface SubmitHooks {
+  skip(job: { requestId: bigint }, reason: string): void;
+  emit(e: AgentEvent): void;
+  journalFile(job: SubmitJob): string;
+  readonly stats: { fulfilled: number; declined: number; batches: number };
+}
+
+export class Submitter {
+  constructor(
+    readonly ctx: MarketContext,
+    private readonly journal: TxJournal,
+    private readonly hooks: SubmitHooks,
+  ) {}
+
+  /** Signs, journals and broadcasts `tx` for `jobs` (chain/txJournal.ts). */
+  private send(what: "fulfill" | "decline", jobs: SubmitJob[], tx: ContractTransaction): Promise<JournalEntry> {
+    const ids = jobs.map((j) => j.requestId);
+    return this.journal.send(
+      jobs.map((j) => this.hooks.journalFile(j)),
+      { what, requestIds: ids },
+      tx,
+      (err) => txError(`${what === "fulfill" ? "fulfilling" : "declining"} request ${ids.join(", ")}`, err),
+    );
+  }
+
+  /** A journaled transaction from before a restart or an RPC failure: awaited, or resent as is. */
+  async awaitJournaled(job: SubmitJob): Promise<boolean> {
+    const { ctx } = this;
+    const journal = this.journal;
+    const file = this.hooks.journalFile(job);
+    const j = await journal.read(file);
+    if (!j) return false;
+    let known = await journal.known(j);
+    if (!known && j.raw) {
+      const info = await getRequestInfo(ctx, job.requestId);
+      if (info.status === "Open" && (await nextBlockTime(ctx)) <= info.deadline) {
+        known = await journal.resend(j);
+        if (known) ctx.say(`request ${job.requestId}: resent the journaled transaction ${j.txHash.slice(0, 12)}…`);
+      }
+    }
+    if (known) {
+      const receipt = await journal.waitMined(j);
+      if (receipt.status === 1) {
+        if (j.what === "fulfill") this.hooks.stats.fulfilled++;
+        else this.hooks.stats.declined++;
+        ctx.say(
+          `request ${job.requestId}: the ${j.what === "fulfill" ? "fulfillment" : "decline"} sent before (${j.txHash.slice(0, 12)}…) was mined`,
+        );
+        await rm(file, { force: true });
+        return true;
+      }
+    }
+    await rm(file, { force: true });
+    const info = await getRequestInfo(ctx, job.requestId);
+    if (info.status !== "Open") {
+      this.hooks.skip(job, `already ${info.status}`);
+      return true;
+    }
+    return false;
+  }
+
+  async submit(jobs: SubmitJob[], c: CachedProof, model: ProvingModel): Promise<void> {
+    const { ctx } = this;
+    const ids = jobs.map((j) => j.requestId);
+    const what = jobs.length === 1 ? `request ${ids[0]}` : `requests ${ids.join(", ")}`;
+    // Never submit twice, never after the deadline: status and time are read again right before.
+    for (const job of jobs) {
+      const info = await getRequestInfo(ctx, job.requestId);
+      if (info.status !== "Open") {
+        for (const j of jobs) this.hooks.skip(j, `already ${info.status === "Fulfilled" ? "settled" : info.status}`);
+        return;
+      }
+    }
+    const now = await nextBlockTime(ctx);
+    const earliest = jobs.reduce((m, j) => (j.deadline < m ? j.deadline : m), jobs[0]!.deadline);
+    if (now > earliest) {
+      for (const j of jobs)
+        this.hooks.skip(
+          j,
+          `deadline ${formatTime(earliest)} passed before submission (next block at ${formatTime(now)}): not sent`,
+        );
+      return;
+    }
+    const proof = c.proof.map(BigInt) as unknown as SolidityProof;
+    const outputs = c.outputs.map(BigInt);
+    const tx =
+      jobs.length === 1
+        ? await ctx.market.fulfill.populateTransaction(ids[0]!, outputs[0]!, proof as never)
+        : await ctx.market.fulfillBatch.populateTransaction(ids, outputs, proof as never);
+    let journal: JournalEntry;
+    try {
+      journal = await this.send("fulfill", jobs, tx);
+    } catch (err) {
+      if (err instanceof MarketError && err.code === "ALREADY_SETTLED") {
+        for (const j of jobs) this.hooks.skip(j, "already settled (another submission won)");
+        return;
+      }
+      throw err;
+    }
+    // A failure while waiting keeps the journal: the next attempt (or a restart) awaits that tx.
+    const receipt = await this.journal.waitMined(journal);
+    await this.journal.clear(jobs.map((j) => this.hooks.journalFile(j)));
+    if (receipt.status !== 1) {
+      throw new MarketError("TX_REVERTED", `fulfilling ${what}: transaction ${journal.txHash} reverted`);
+    }
+    this.hooks.stats.fulfilled += jobs.length;
+    if (jobs.length > 1) this.hooks.stats.batches++;
+    ctx.say(
+      `${what}: fulfilled${jobs.length > 1 ? ` in one batch proof` : ""}, output ${outputs.map((o) => model.describeOutput(o)).join(", ")} (gas ${receipt.gasUsed})`,
+    );
+    jobs.forEach((job, i) =>
+      this.hooks.emit({
+        type: "fulfilled",
+        requestId: job.requestId,
+        output: outputs[i]!,
+        txHash: journal.txHash,
+        gasUsed: receipt.gasUsed,
+        batch: jobs.length,
+      }),
+    );
+  }
+
+  /** Declines a request (refund, no slash) before its deadline; never after it. */
+  async decline(job: SubmitJob, reason: string): Promise<void> {
+    const { ctx } = this;
+    const info = await getRequestInfo(ctx, job.requestId);
+    if (info.status !== "Open") return this.hooks.skip(job, `already ${info.status}`);
+    if (existsSync(this.hooks.journalFile(job)) && (await this.awaitJournaled(job))) return;
+    if ((await nextBlockTime(ctx)) > info.deadline) return this.hooks.skip(job, `${reason}; too late to decline`);
+    let journal: JournalEntry;
+    try {
+      journal = await this.send("decline", [job], await ctx.market.decline.populateTransaction(job.requestId));
+    } catch (err) {
+      const e = txError(`declining request ${job.requestId}`, err);
+      if (e.code === "ALREADY_SETTLED") return this.hooks.skip(job, "already settled");
+      throw isRpcOutage(err) ? err : e;
+    }
+    const receipt = await this.journal.waitMined(journal);
+    await this.journal.clear([this.hooks.journalFile(job)]);
+    if (receipt.status !== 1)
+      throw new MarketError(
+        "TX_REVERTED",
+        `declining request ${job.requestId}: transaction ${journal.txHash} reverted`,
+      );
+    this.hooks.stats.declined++;
+    ctx.say(`agent: declined request ${job.requestId} (${reason}); the consumer is refunded, no slash`);
+    this.hooks.emit({ type: "declined", requestId: job.requestId, reason });
+  }
+}

@@ -1,0 +1,87 @@
+/** The types the inference provider's agent is configured with (kept apart so model.ts can name them). */
+import type { CircuitInput, ProofResult } from "../../zk/index.js";
+import type { ProvingModel } from "../model.js";
+import { MarketError } from "../errors.js";
+import type { BatchCircuit } from "./batchCircuit.js";
+import type { ModelRecord } from "./provider.js";
+
+export type { BatchCircuit };
+
+export interface ServedModel {
+  model: ProvingModel;
+  record: ModelRecord;
+  /** Batch circuits of the model (each must be registered on chain for its size). */
+  batches?: BatchCircuit[];
+}
+
+/** What proves: the agent's own prover processes by default; tests may wrap or replace them. */
+export interface ProverLike {
+  prove(args: { wasm: string; zkey: string; input: CircuitInput }): Promise<ProofResult>;
+  close(): Promise<void>;
+}
+
+export type AgentEvent =
+  | { type: "queued"; requestId: bigint; modelId: string; deadline: bigint }
+  | { type: "proving"; requestIds: bigint[]; estimateSeconds: number }
+  | { type: "proved"; requestId: bigint; output: bigint; proveMs: number; cached: boolean; batch: number }
+  | { type: "fulfilled"; requestId: bigint; output: bigint; txHash: string; gasUsed: bigint; batch: number }
+  | { type: "skipped"; requestId: bigint; reason: string }
+  | { type: "declined"; requestId: bigint; reason: string }
+  | { type: "left-open"; requestId: bigint; reason: string }
+  | { type: "error"; requestId?: bigint; message: string };
+
+export interface AgentOptions {
+  /** Parallel proofs (each prover process already uses every core). Default 1. */
+  concurrency?: number;
+  /** How often the chain is polled for new bounties, ms. Default 500. */
+  pollMs?: number;
+  /** Decline requests whose input does not match its commitment (no slash for a refusal). Default true. */
+  declineMismatched?: boolean;
+  /** Extra seconds to keep before a deadline, on top of the estimate (see the file header). Default 0. */
+  minSecondsLeft?: number;
+  /** Multiplier on the proving-time estimate. Default 1.5. */
+  safetyFactor?: number;
+  /** Seconds allowed for signing, sending and mining a transaction. Default 10. */
+  submitSeconds?: number;
+  /** Proving-time estimate before any proof of a circuit was measured, s (default: 1 s + 0.1 ms/constraint). */
+  initialProveSeconds?: number;
+  /** Decline requests that cannot be finished in time (else skip them and let them expire). Default true. */
+  declineLate?: boolean;
+  /** How long `stop()` waits for proofs in flight before abandoning them, ms. Default 25 000. */
+  handBackMs?: number;
+  /** Check the on-chain verifier code against the one generated from the zkey. Default true. */
+  checkVerifierCode?: boolean;
+  /** Folder for proofs and journals; default `<cacheDir>/provider/<chain>-<market>-<address>`. */
+  stateDir?: string;
+  /** Makes the provers (default: one `Prover` process per slot). */
+  prover?: () => ProverLike;
+  onEvent?: (e: AgentEvent) => void;
+}
+
+export interface StopReport {
+  /** Requests whose proof was abandoned at the hand-back timeout (still Open on chain). */
+  leftOpen: bigint[];
+}
+
+/** Throws BAD_ARGUMENT naming the first option out of range. */
+export function checkAgentOptions(opts: AgentOptions): void {
+  const c = opts.concurrency ?? 1;
+  if (!Number.isInteger(c) || c < 1 || c > 64)
+    throw new MarketError(
+      "BAD_ARGUMENT",
+      `invalid concurrency: expected an integer in [1, 64], got ${String(c)}`,
+      "concurrency",
+    );
+  const f = opts.safetyFactor ?? 1.5;
+  if (typeof f !== "number" || !(f >= 1) || !Number.isFinite(f))
+    throw new MarketError(
+      "BAD_ARGUMENT",
+      `invalid safetyFactor: expected a number ≥ 1, got ${String(f)}`,
+      "safetyFactor",
+    );
+  for (const k of ["submitSeconds", "minSecondsLeft", "handBackMs", "initialProveSeconds"] as const) {
+    const v = opts[k];
+    if (v !== undefined && (typeof v !== "number" || !Number.isFinite(v) || v < 0))
+      throw new MarketError("BAD_ARGUMENT", `invalid ${k}: expected a non-negative number, got ${String(v)}`, k);
+  }
+}
