@@ -2,6 +2,8 @@
  * Typed errors of the circuit stage. Each message is one line naming the parameter or model path
  * at fault; `code` is machine-readable and `path` (when there is one) names the model field.
  */
+import { StageError } from "../util/errors.js";
+
 export type CircuitErrorCode =
   /** A bad argument to a function of this module (the message names the parameter). */
   | "BAD_ARGUMENT"
@@ -12,16 +14,21 @@ export type CircuitErrorCode =
   /** A model layer sequence the compiler cannot express as a circuit. */
   | "UNSUPPORTED_MODEL";
 
-export class CircuitError extends Error {
+export class CircuitError extends StageError<CircuitErrorCode> {
   override readonly name = "CircuitError";
   constructor(
-    readonly code: CircuitErrorCode,
+    code: CircuitErrorCode,
     message: string,
-    /** The model field or parameter at fault (`layers[2]`, `pixels[0][17]`), when there is one. */
-    readonly path?: string,
+    /** The field path at fault (`layers[2].weights[3][17]`), when there is one. */
+    path?: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(code, message, path, options);
+  }
+
+  /** The field path at fault (the base class's `at`). */
+  get path(): string | undefined {
+    return this.at;
   }
 }
 

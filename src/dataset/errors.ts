@@ -2,6 +2,8 @@
  * Typed errors of the dataset protocols (accuracy challenges, retrieval). One line naming the
  * parameter at fault; `code` is machine-readable.
  */
+import { StageError } from "../util/errors.js";
+
 export type DatasetErrorCode =
   /** A bad argument (the message names the parameter). */
   | "BAD_ARGUMENT"
@@ -10,14 +12,10 @@ export type DatasetErrorCode =
   /** An index outside the data set. */
   | "INDEX_OUT_OF_RANGE";
 
-export class DatasetError extends Error {
+export class DatasetError extends StageError<DatasetErrorCode> {
   override readonly name = "DatasetError";
-  constructor(
-    readonly code: DatasetErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+  constructor(code: DatasetErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, undefined, options);
   }
 }
 

@@ -4,6 +4,8 @@
  * `code` (and, where there is one, the `path`), so the CLI can print `message` alone and a test
  * can match on `code`.
  */
+import { StageError } from "../util/errors.js";
+
 export type ModelErrorCode =
   /** The file could not be read or is not JSON. */
   | "INVALID_JSON"
@@ -34,16 +36,21 @@ export type ModelErrorCode =
   /** A bad argument to a function of this module (names the parameter). */
   | "BAD_ARGUMENT";
 
-export class ModelError extends Error {
+export class ModelError extends StageError<ModelErrorCode> {
   override readonly name = "ModelError";
   constructor(
-    readonly code: ModelErrorCode,
+    code: ModelErrorCode,
     message: string,
     /** The field path at fault (`layers[2].weights[3][17]`), when there is one. */
-    readonly path?: string,
+    path?: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(code, message, path, options);
+  }
+
+  /** The field path at fault (the base class's `at`). */
+  get path(): string | undefined {
+    return this.at;
   }
 }
 
