@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
-import { mkdir, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
+import { writeFileAtomic } from "../util/fs.js";
 import type { QuantizedModel } from "../model/index.js";
 import { compileCircuit, sha256Hex, type CompiledCircuit } from "../zk/index.js";
 import { commitmentOfPacked, flattenPacked, packWeights, type PackedLayer } from "./commitment.js";
@@ -118,10 +118,7 @@ export async function writeCircuit(gen: GeneratedCircuit, cacheDir: string): Pro
   const dir = path.join(cacheDir, "generated", `${gen.name}-${sha256Hex(gen.source).slice(0, 16)}`);
   const file = path.join(dir, `${gen.name}.circom`);
   if (!existsSync(file)) {
-    await mkdir(dir, { recursive: true });
-    const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
-    await writeFile(tmp, gen.source);
-    await rename(tmp, file);
+    await writeFileAtomic(file, gen.source);
   }
   return file;
 }

@@ -1,7 +1,8 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
+import { writeFileAtomic } from "../util/fs.js";
 import { DatasetError } from "./errors.js";
 import { commitDataset, type DatasetCommitment, type DatasetItem } from "./tree.js";
 
@@ -24,10 +25,7 @@ export async function writeDatasetFile(file: string, items: readonly DatasetItem
     depth,
     items: items.map((it) => ({ pixels: Buffer.from(Uint8Array.from(it.pixels)).toString("hex"), label: it.label })),
   };
-  await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(tmp, JSON.stringify(body));
-  await rename(tmp, file);
+  await writeFileAtomic(path.resolve(file), JSON.stringify(body));
 }
 
 export interface LoadedDataset extends DatasetCommitment {

@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 
+import { writeFileAtomic } from "../util/fs.js";
 import { validateQuantizedModel } from "./bitwidth.js";
 import { calibrationByName } from "./calibration.js";
 import { ModelError } from "./errors.js";
@@ -167,10 +168,7 @@ export async function quantizeFile(file: string, opts: QuantizeFileOptions): Pro
     accuracy,
     model,
   };
-  await mkdir(path.dirname(target), { recursive: true });
-  const tmp = `${target}.tmp-${process.pid}-${Date.now()}`;
-  await writeFile(tmp, JSON.stringify(artifact));
-  await rename(tmp, target);
+  await writeFileAtomic(target, JSON.stringify(artifact));
   say(describeArtifact(artifact));
   return artifact;
 }
