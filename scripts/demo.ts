@@ -38,7 +38,7 @@ import {
   type ProvingModel,
 } from "../src/market/index.js";
 import { progress } from "../src/util/progress.js";
-import { runAccuracyDemo } from "./demo-accuracy.js";
+import { runAccuracyDemo } from "../src/demo/accuracy.js";
 import { runRetrievalDemo } from "./demo-retrieval.js";
 import { defaultCacheDir, releaseSnarkjs } from "../src/zk/index.js";
 

@@ -16,7 +16,7 @@ import {
   loadAuditModel,
   type AccuracyContext,
 } from "../../src/market/index.js";
-import { LINEAR_MODEL_FILE, runAccuracyDemo } from "../../scripts/demo-accuracy.js";
+import { LINEAR_MODEL_FILE, runAccuracyDemo } from "../../src/demo/accuracy.js";
 import { TEST_CACHE } from "../helpers/cache.js";
 
 /**
