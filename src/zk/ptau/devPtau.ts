@@ -24,33 +24,28 @@
  * computed with one batch inversion per chunk, the points with a fixed-base signed-window table
  * (~16 batch-affine additions each) in worker threads (devPtauWorker.js) and one batch affine
  * conversion per chunk. Sections are streamed to the file at their final offsets.
+ *
+ * The Fr helpers and the secrets live in devSecrets.ts, the worker handle in ptauWorker.ts; this
+ * module re-exports their names.
  */
 import { createHash } from "node:crypto";
 import { mkdir, open, rename, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { Worker } from "node:worker_threads";
 
 import { requireArg } from "../errors.js";
 import { concat, scalarLE, u32le, u64le } from "../binfile.js";
+import { FR_SHIFT, FR_TWO_ADICITY, deriveDevSecrets, invMod, mod, powMod, type DevSecrets } from "./devSecrets.js";
+import { MAX_CHUNK, PtauWorker, chooseWindow, type Group, type WorkerJob } from "./ptauWorker.js";
 
-/** Order of the bn128 scalar field Fr (the group order r). */
-export const FR_ORDER = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+export { FR_ORDER, FR_TWO_ADICITY, deriveDevSecrets, invMod, mod, powMod, type DevSecrets } from "./devSecrets.js";
+export { MAX_CHUNK, PtauWorker, chooseWindow, type Group, type WorkerJob } from "./ptauWorker.js";
+
 /** Order of the bn128 base field Fq, written in the .ptau header. */
 const FQ_ORDER = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
-/** 2-adicity of Fr − 1: the largest power-of-two evaluation domain is 2^28. */
-export const FR_TWO_ADICITY = 28;
-/** Coset shift snarkjs/ffjavascript use for the 2^29 domain: the first non-residue (5) squared. */
-const FR_SHIFT = 25n;
 
 export const DEV_PTAU_DEFAULT_SEED = "zkinfer-dev";
 export const DEV_PTAU_MAX_POWER = FR_TWO_ADICITY;
-
-export interface DevSecrets {
-  tau: bigint;
-  alpha: bigint;
-  beta: bigint;
-}
 
 export interface GenerateDevPtauOptions {
   /** log2 of the largest circuit domain: the file supports 2^power / 2 constraints in Groth16. */
@@ -69,87 +64,11 @@ export interface DevPtauOptions {
   onProgress?: (message: string) => void;
 }
 
-// ---- Fr arithmetic on bigints (only O(#chunks) operations run here) ---------------------------
-
-export function mod(a: bigint): bigint {
-  const m = a % FR_ORDER;
-  return m < 0n ? m + FR_ORDER : m;
-}
-
-export function powMod(base: bigint, exp: bigint): bigint {
-  let result = 1n;
-  let b = mod(base);
-  let e = exp;
-  while (e > 0n) {
-    if (e & 1n) result = (result * b) % FR_ORDER;
-    b = (b * b) % FR_ORDER;
-    e >>= 1n;
-  }
-  return result;
-}
-
-export function invMod(a: bigint): bigint {
-  if (mod(a) === 0n) throw new Error("inverse of zero in Fr");
-  return powMod(a, FR_ORDER - 2n);
-}
-
-// ---- secrets ----------------------------------------------------------------------------------
-
-function hashToFr(label: string, seed: string, counter: number): bigint {
-  const digest = createHash("sha512")
-    .update(`zkinfer/dev-ptau/v1\0${label}\0${counter}\0`)
-    .update(seed, "utf8")
-    .digest("hex");
-  return BigInt(`0x${digest}`) % FR_ORDER;
-}
-
-/**
- * The dev ceremony's secrets, derived from `seed` with SHA-512 and domain separation (one label
- * per secret, a counter to skip the values that cannot be used). All three are non-zero, and τ is
- * outside every evaluation domain snarkjs uses (τ^(2^28) ∉ {1, shift^(2^28)}), so every
- * Lagrange value is defined. Public knowledge of the seed = public knowledge of the trapdoor.
- */
-export function deriveDevSecrets(seed: string): DevSecrets {
-  requireArg(typeof seed === "string" && seed.length > 0, "seed", "must be a non-empty string");
-  const pick = (label: string, ok: (x: bigint) => boolean): bigint => {
-    for (let counter = 0; ; counter++) {
-      const x = hashToFr(label, seed, counter);
-      if (x !== 0n && ok(x)) return x;
-    }
-  };
-  const bigDomain = 1n << BigInt(FR_TWO_ADICITY);
-  const shiftToM = powMod(FR_SHIFT, bigDomain);
-  const tau = pick("tau", (t) => {
-    const tm = powMod(t, bigDomain);
-    return tm !== 1n && tm !== shiftToM;
-  });
-  return { tau, alpha: pick("alpha", () => true), beta: pick("beta", () => true) };
-}
-
 // ---- file layout ------------------------------------------------------------------------------
 
 const G1_BYTES = 64; // affine, Montgomery, x||y
 const G2_BYTES = 128;
 const HEADER_SECTION_BYTES = 4 + 32 + 4 + 4;
-
-export type Group = 1 | 2;
-
-interface JobConsts {
-  [name: string]: bigint;
-}
-
-/**
- * One chunk of fixed-base multiplications for a worker (devPtauWorker.js): the generator of
- * `group` times n scalars, given by a rule ("powers", "lagrange": see the worker) or listed
- * ("scalars": n Fr elements in Montgomery form, 32 bytes each, transferred to the worker).
- */
-export interface WorkerJob {
-  group: Group;
-  kind: "powers" | "lagrange" | "scalars";
-  n: number;
-  consts: JobConsts;
-  scalars?: ArrayBuffer;
-}
 
 interface Job extends WorkerJob {
   kind: "powers" | "lagrange";
@@ -266,9 +185,6 @@ export async function loadBn128Wasm(): Promise<Bn128Wasm> {
 }
 
 // ---- job planning -----------------------------------------------------------------------------
-
-/** Most points in one worker job. */
-export const MAX_CHUNK = 1 << 14;
 
 function planJobs(
   power: number,
@@ -392,97 +308,6 @@ function planJobs(
   powers(6, 1, beta);
   if (prepared) lagrangeSection(13, 1n, power);
   return { sections, jobs, fileSize };
-}
-
-/**
- * Window width minimising the work of one worker: every worker builds the whole table
- * (floor(254/w)+1 windows of 2^(w−1) affine points, each by one batch-affine addition, counted
- * at 1.2 to cover the doublings and inversions between blocks) and then spends one addition per
- * window per point.
- */
-export function chooseWindow(pointsPerWorker: number): number {
-  const TABLE_ENTRY_COST = 1.2;
-  let best = 2;
-  let bestCost = Infinity;
-  for (let w = 2; w <= 16; w++) {
-    const cost = (Math.floor(254 / w) + 1) * (TABLE_ENTRY_COST * 2 ** (w - 1) + pointsPerWorker);
-    if (cost < bestCost) {
-      bestCost = cost;
-      best = w;
-    }
-  }
-  return best;
-}
-
-// ---- worker pool ------------------------------------------------------------------------------
-
-interface WorkerReply {
-  id?: number;
-  ready?: boolean;
-  buf?: ArrayBuffer;
-  error?: string;
-}
-
-/** One devPtauWorker.js thread serving one job at a time. */
-export class PtauWorker {
-  private readonly worker: Worker;
-  private pending: {
-    id: number;
-    resolve: (b: ArrayBuffer) => void;
-    reject: (e: Error) => void;
-  } | null = null;
-  private nextId = 0;
-  private failure: Error | null = null;
-  readonly ready: Promise<void>;
-
-  constructor(workerData: { code: Uint8Array; g1Gen: Uint8Array; g2Gen: Uint8Array; maxChunk: number }) {
-    this.worker = new Worker(new URL("./devPtauWorker.js", import.meta.url), { workerData });
-    let readyResolve!: () => void;
-    let readyReject!: (e: Error) => void;
-    this.ready = new Promise<void>((res, rej) => {
-      readyResolve = res;
-      readyReject = rej;
-    });
-    this.worker.on("message", (msg: WorkerReply) => {
-      if (msg.ready) {
-        readyResolve();
-        return;
-      }
-      const p = this.pending;
-      if (!p || p.id !== msg.id) return;
-      this.pending = null;
-      if (msg.error !== undefined || !msg.buf) p.reject(new Error(`dev ptau worker failed: ${msg.error ?? "no data"}`));
-      else p.resolve(msg.buf);
-    });
-    const fail = (err: Error): void => {
-      this.failure ??= err;
-      readyReject(err);
-      this.pending?.reject(err);
-      this.pending = null;
-    };
-    this.worker.on("error", (err) => fail(err instanceof Error ? err : new Error(String(err))));
-    this.worker.on("exit", (code) => fail(new Error(`dev ptau worker exited (code ${code})`)));
-  }
-
-  /** Runs one job with window width `w`; resolves with the n affine points (LEM bytes). */
-  run(job: WorkerJob, w: number): Promise<ArrayBuffer> {
-    if (this.failure) return Promise.reject(this.failure);
-    if (this.pending) return Promise.reject(new Error("dev ptau worker busy"));
-    const id = this.nextId++;
-    return new Promise<ArrayBuffer>((resolve, reject) => {
-      this.pending = { id, resolve, reject };
-      const msg = { id, group: job.group, kind: job.kind, n: job.n, consts: job.consts, w, scalars: job.scalars };
-      this.worker.postMessage(msg, job.scalars ? [job.scalars] : []);
-    });
-  }
-
-  async terminate(): Promise<void> {
-    this.worker.removeAllListeners("exit");
-    const p = this.pending;
-    this.pending = null;
-    p?.reject(new Error("dev ptau worker terminated"));
-    await this.worker.terminate();
-  }
 }
 
 // ---- writer -----------------------------------------------------------------------------------

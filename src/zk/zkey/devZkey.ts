@@ -29,8 +29,8 @@
  * 64 bytes that follow: the section 3 header and the start of [1]₂). Both are reproduced.
  *
  * The scalars are computed in ffjavascript's wasm on the main thread (one batch inversion for the
- * Lagrange values, ~3 field operations per r1cs term); the points with devPtau's fixed-base
- * worker threads.
+ * Lagrange values, ~3 field operations per r1cs term: keyScalars.ts, wasm.ts, over the r1cs read
+ * by r1cs.ts); the points with devPtau's fixed-base worker threads.
  *
  * With `beacon`, the same pass also applies the dev beacon (zkey/devBeacon.ts): δ follows from
  * the public beacon hash, so the header gets [δ]₁ [δ]₂, the C and H scalars are divided by δ
@@ -63,6 +63,9 @@ import {
 } from "../ptau/devPtau.js";
 import { concat, scalarLE, u32be, u32le, u64le } from "../binfile.js";
 import { checkDevBeacon, deriveBeaconKey, type BeaconKey, type DevBeacon } from "./devBeacon.js";
+import { computeKeyScalars } from "./keyScalars.js";
+import { circuitPower, readR1cs } from "./r1cs.js";
+import { Wasm } from "./wasm.js";
 
 export interface GenerateDevZkeyOptions {
   /** The circuit's .r1cs (circom output). */
@@ -101,146 +104,10 @@ const FQ_ORDER = 218882428718392752222464057452572750886963111572978236626890378
 const N8 = 32;
 const G1_BYTES = 64;
 const G2_BYTES = 128;
-const COEF_BYTES = 12 + N8;
 /** Groth16 header section size: n8q, q, n8r, r, nVars, nPublic, domainSize, 3 G1 + 3 G2 points. */
 const GROTH_HEADER_BYTES = 4 + N8 + 4 + N8 + 4 + 4 + 4 + 3 * G1_BYTES + 3 * G2_BYTES;
 /** snarkjs hashes the τ points in chunks of this many (zkey_new.js, hashHPoints). */
 const SNARKJS_HASH_CHUNK = 1 << 14;
-
-// ---- r1cs -----------------------------------------------------------------------------------
-
-interface R1cs {
-  buf: Buffer;
-  nVars: number;
-  nOutputs: number;
-  nPubInputs: number;
-  nConstraints: number;
-  /** Offset and size of the constraints section (2) in `buf`. */
-  consStart: number;
-  consSize: number;
-}
-
-function readR1cs(buf: Buffer, file: string): R1cs {
-  const bad = (why: string): ZkError => new ZkError("BAD_ARGUMENT", `invalid r1cs: ${file} ${why}`);
-  if (buf.length < 12 || buf.subarray(0, 4).toString("latin1") !== "r1cs") throw bad("is not an r1cs file");
-  const nSections = buf.readUInt32LE(8);
-  let pos = 12;
-  let header: number | null = null;
-  let cons: [number, number] | null = null;
-  for (let i = 0; i < nSections; i++) {
-    if (pos + 12 > buf.length) throw bad("is truncated");
-    const type = buf.readUInt32LE(pos);
-    const size = Number(buf.readBigUInt64LE(pos + 4));
-    pos += 12;
-    if (pos + size > buf.length) throw bad("is truncated");
-    if (type === 1) header = pos;
-    if (type === 2) cons = [pos, size];
-    pos += size;
-  }
-  if (header === null || cons === null) throw bad("has no header or constraints section");
-  const n8 = buf.readUInt32LE(header);
-  let prime = 0n;
-  for (let i = n8 - 1; i >= 0; i--) prime = (prime << 8n) | BigInt(buf[header + 4 + i] as number);
-  if (n8 !== N8 || prime !== FR_ORDER) throw bad("is not over the bn128 scalar field");
-  const p = header + 4 + n8;
-  return {
-    buf,
-    nVars: buf.readUInt32LE(p),
-    nOutputs: buf.readUInt32LE(p + 4),
-    nPubInputs: buf.readUInt32LE(p + 8),
-    // nPrvInputs at p + 12, nLabels (u64) at p + 16
-    nConstraints: buf.readUInt32LE(p + 24),
-    consStart: cons[0],
-    consSize: cons[1],
-  };
-}
-
-/** snarkjs's circuit power: log2(nConstraints + nPublic) + 1 (floor log2). */
-function circuitPower(nConstraints: number, nPublic: number): number {
-  return Math.max(1, (nConstraints + nPublic).toString(2).length);
-}
-
-// ---- main-thread wasm (ffjavascript's bn128 module driven through its raw exports) ------------
-
-type WasmFn = (...args: number[]) => number;
-const WASM_FNS = [
-  "frm_toMontgomery",
-  "frm_mul",
-  "frm_add",
-  "frm_sub",
-  "frm_isZero",
-  "frm_batchInverse",
-  "g1m_subAffine",
-  "g1m_batchToAffine",
-  "g1m_batchLEMtoU",
-  "g2m_batchLEMtoU",
-] as const;
-type WasmExports = Record<(typeof WASM_FNS)[number], WasmFn>;
-
-// The project's TypeScript libs carry no WebAssembly declarations: the little used here.
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  Memory: new (desc: { initial: number }) => WasmMemory;
-  compile(code: Uint8Array): Promise<unknown>;
-  instantiate(module: unknown, imports: object): Promise<{ exports: unknown }>;
-}
-const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-
-class Wasm {
-  private readonly memory: WasmMemory;
-  readonly ex: WasmExports;
-  u8: Uint8Array;
-  private readonly headroom: number;
-
-  private constructor(instance: { exports: unknown }, memory: WasmMemory, headroom: number) {
-    this.memory = memory;
-    this.ex = instance.exports as unknown as WasmExports;
-    for (const f of WASM_FNS) if (typeof this.ex[f] !== "function") throw new Error(`ffjavascript wasm lacks ${f}`);
-    this.u8 = new Uint8Array(memory.buffer);
-    this.headroom = headroom;
-  }
-
-  /** `headroom`: bytes kept free past the allocation pointer (the batch functions use it). */
-  static async create(code: Uint8Array, headroom: number): Promise<Wasm> {
-    const memory = new WebAssemblyApi.Memory({ initial: 25 });
-    const module = await WebAssemblyApi.compile(code);
-    const instance = await WebAssemblyApi.instantiate(module, { env: { memory } });
-    return new Wasm(instance, memory, headroom + (4 << 20));
-  }
-
-  alloc(bytes: number): number {
-    const u32 = new Uint32Array(this.memory.buffer, 0, 1);
-    const p = u32[0] as number;
-    const end = p + ((bytes + 63) & ~63);
-    const need = end + this.headroom - this.memory.buffer.byteLength;
-    if (need > 0) this.memory.grow(Math.ceil(need / 65536));
-    new Uint32Array(this.memory.buffer, 0, 1)[0] = end;
-    this.u8 = new Uint8Array(this.memory.buffer);
-    return p;
-  }
-
-  /** Frees everything allocated from p on (a stack discipline is all this module needs). */
-  freeFrom(p: number): void {
-    new Uint32Array(this.memory.buffer, 0, 1)[0] = p;
-  }
-
-  /** Writes the Fr element `v` at p, in Montgomery form. */
-  setFr(p: number, v: bigint): void {
-    let x = mod(v);
-    for (let i = 0; i < N8; i++) {
-      this.u8[p + i] = Number(x & 0xffn);
-      x >>= 8n;
-    }
-    this.ex.frm_toMontgomery(p, p);
-  }
-
-  bytes(p: number, n: number): Uint8Array {
-    return this.u8.slice(p, p + n);
-  }
-}
 
 // ---- file layout --------------------------------------------------------------------------------
 
@@ -321,7 +188,7 @@ async function writeDevZkey(opts: GenerateDevZkeyOptions, bk: BeaconKey | null):
   const m = 2 ** cirPower;
   const nPrivate = nVars - nPublic - 1;
   const secrets = deriveDevSecrets(opts.seed);
-  const { tau, alpha, beta } = secrets;
+  const { tau } = secrets;
   const label = `dev zkey ${path.basename(opts.r1cs, ".r1cs")}`;
 
   const { code, g1Gen, g2Gen, omegas } = await loadBn128Wasm();
@@ -334,128 +201,15 @@ async function writeDevZkey(opts: GenerateDevZkeyOptions, bk: BeaconKey | null):
   const nL = nConstraints + nPublic + 1;
   const wasm = await Wasm.create(code, 2 * nL * N8);
   const ex = wasm.ex;
-  const pCons = wasm.alloc(r1cs.consSize);
-  wasm.u8.set(r1csBuf.subarray(r1cs.consStart, r1cs.consStart + r1cs.consSize), pCons);
-
-  // Pre-scan: count A and B terms (section 4) and check the wire indices.
-  let nCoefs = 0;
-  {
-    let pos = r1cs.consStart;
-    const end = r1cs.consStart + r1cs.consSize;
-    for (let c = 0; c < nConstraints; c++) {
-      for (let k = 0; k < 3; k++) {
-        if (pos + 4 > end) throw new ZkError("BAD_ARGUMENT", `invalid r1cs: ${opts.r1cs} constraints are truncated`);
-        const n = r1csBuf.readUInt32LE(pos);
-        pos += 4;
-        if (k < 2) nCoefs += n;
-        for (let t = 0; t < n; t++) {
-          if (pos + 4 + N8 > end || r1csBuf.readUInt32LE(pos) >= nVars) {
-            throw new ZkError("BAD_ARGUMENT", `invalid r1cs: ${opts.r1cs} has a bad term in constraint ${c}`);
-          }
-          pos += 4 + N8;
-        }
-      }
-    }
-  }
-  nCoefs += nPublic + 1;
-
-  // Lagrange values L_c(τ), c < nL, Montgomery form.
-  const pL = wasm.alloc(nL * N8);
-  const pWs = wasm.alloc(nL * N8);
-  const pInv = wasm.alloc(nL * N8);
-  const pK = wasm.alloc(N8);
-  const pOmega = wasm.alloc(N8);
-  const pTau = wasm.alloc(N8);
-  const pAlpha = wasm.alloc(2 * N8); // [α, β]: the scalars of the header's G1 points
-  const pBeta = pAlpha + N8;
-  const pT1 = wasm.alloc(N8);
-  const pT2 = wasm.alloc(N8);
+  const { pAlpha, pBeta, pU, pV, pX, pXc, coefSection, invDelta } = computeKeyScalars(wasm, r1cs, opts.r1cs, {
+    m,
+    nPublic,
+    omega,
+    secrets,
+    delta: bk ? bk.delta : null,
+  });
+  const coefSize = coefSection.length;
   const mB = BigInt(m);
-  wasm.setFr(pK, mod((powMod(tau, mB) - 1n) * invMod(mB)));
-  wasm.setFr(pOmega, omega);
-  wasm.setFr(pTau, tau);
-  wasm.setFr(pAlpha, alpha);
-  wasm.setFr(pBeta, beta);
-  wasm.setFr(pWs, 1n);
-  for (let c = 0; c < nL; c++) {
-    const w = pWs + c * N8;
-    if (c + 1 < nL) ex.frm_mul(w, pOmega, w + N8);
-    ex.frm_sub(pTau, w, pL + c * N8);
-  }
-  ex.frm_batchInverse(pL, N8, nL, pInv, N8);
-  for (let c = 0; c < nL; c++) {
-    const l = pL + c * N8;
-    ex.frm_mul(pK, pWs + c * N8, l);
-    ex.frm_mul(l, pInv + c * N8, l);
-  }
-
-  // u, v, w per wire, and the coefficient section, in snarkjs's order.
-  const pU = wasm.alloc(nVars * N8);
-  const pV = wasm.alloc(nVars * N8);
-  const pWw = wasm.alloc(nVars * N8);
-  const pX = wasm.alloc(nVars * N8);
-  const coefSize = 4 + nCoefs * COEF_BYTES;
-  const pCoef = wasm.alloc(coefSize);
-  wasm.u8.fill(0, pU, pX + nVars * N8);
-  const dv = new DataView(wasm.u8.buffer); // no allocation until the scalars are done
-  dv.setUint32(pCoef, nCoefs, true);
-  let pc = pCoef + 4;
-  {
-    const accs = [pU, pV, pWw];
-    let pos = pCons;
-    for (let c = 0; c < nConstraints; c++) {
-      const pLc = pL + c * N8;
-      for (let k = 0; k < 3; k++) {
-        const n = dv.getUint32(pos, true);
-        pos += 4;
-        const acc = accs[k] as number;
-        for (let t = 0; t < n; t++) {
-          const s = dv.getUint32(pos, true);
-          const pCoefIn = pos + 4;
-          pos += 4 + N8;
-          ex.frm_toMontgomery(pCoefIn, pT1); // coef (Montgomery)
-          if (k < 2) {
-            dv.setUint32(pc, k, true);
-            dv.setUint32(pc + 4, c, true);
-            dv.setUint32(pc + 8, s, true);
-            ex.frm_toMontgomery(pT1, pc + 12); // coef·R² mod r, what snarkjs writes
-            pc += COEF_BYTES;
-          }
-          ex.frm_mul(pT1, pLc, pT2);
-          ex.frm_add(acc + s * N8, pT2, acc + s * N8);
-        }
-      }
-    }
-    // snarkjs's extra constraints binding the public signals: A[n + s] = 1·wire s.
-    wasm.setFr(pT1, 1n);
-    for (let s = 0; s <= nPublic; s++) {
-      ex.frm_add(pU + s * N8, pL + (nConstraints + s) * N8, pU + s * N8);
-      dv.setUint32(pc, 0, true);
-      dv.setUint32(pc + 4, nConstraints + s, true);
-      dv.setUint32(pc + 8, s, true);
-      ex.frm_toMontgomery(pT1, pc + 12);
-      pc += COEF_BYTES;
-    }
-  }
-  // x_s = β u_s + α v_s + w_s (IC for s ≤ nPublic, C for the others; γ = δ = 1).
-  for (let s = 0; s < nVars; s++) {
-    const o = s * N8;
-    ex.frm_mul(pBeta, pU + o, pX + o);
-    ex.frm_mul(pAlpha, pV + o, pT1);
-    ex.frm_add(pX + o, pT1, pX + o);
-    ex.frm_add(pX + o, pWw + o, pX + o);
-  }
-  const coefSection = wasm.bytes(pCoef, coefSize);
-  // With a beacon, the C points written are [x_s / δ]₁ (the circuit hash still covers [x_s]₁).
-  let pXc = pX + (nPublic + 1) * N8;
-  let invDelta = 1n;
-  if (bk) {
-    invDelta = invMod(bk.delta);
-    const pInvDelta = wasm.alloc(N8);
-    wasm.setFr(pInvDelta, invDelta);
-    pXc = wasm.alloc(nPrivate * N8);
-    for (let s = 0; s < nPrivate; s++) ex.frm_mul(pX + (nPublic + 1 + s) * N8, pInvDelta, pXc + s * N8);
-  }
 
   // ---- plan the file ----
   const sections: PointSection[] = [];
