@@ -72,6 +72,29 @@ describe("# Consumer.post on an idle chain", function () {
     expect(posted.deadline).to.be.at.most(mined + 600n + margin + 2n);
   });
 
+  it("should compute the deadline from the node's pending block on a chain moved ahead of the wall clock", async () => {
+    // evm_increaseTime puts the node's clock an hour ahead of the wall clock: only the node knows
+    // the offset, so neither the latest block (stale) nor the wall clock (behind) gives the next
+    // block's time. This is how the test failed inside the whole suite, after other tests moved time.
+    const { ethers } = await network.getOrCreate();
+    await ethers.provider.send("evm_increaseTime", [3600]);
+    await ethers.provider.send("evm_mine", []);
+    const latestBefore = (await consumer.provider.getBlock("latest"))!.timestamp;
+    await sleep(4_500);
+    const posted = await new Consumer(consumer).post({
+      model: await model(),
+      modelId,
+      input: [4, 3, 2, 1],
+      marginSeconds: 2n,
+    });
+    const receipt = await consumer.provider.getTransactionReceipt(posted.txHash);
+    const mined = BigInt((await consumer.provider.getBlock(receipt!.blockNumber))!.timestamp);
+    expect(mined - BigInt(latestBefore)).to.be.at.least(4n);
+    expect(mined).to.be.greaterThan(BigInt(Math.floor(Date.now() / 1000)) + 3000n); // really ahead
+    expect(posted.deadline).to.be.at.least(mined + 600n);
+    expect(posted.deadline).to.be.at.most(mined + 600n + 2n + 2n);
+  });
+
   it("should explain a bounty below the price in ETH, not in wei", async () => {
     const err = await new Consumer(consumer)
       .post({ model: await model(), modelId, input: [1, 2, 3, 4], amount: parseEther("0.001") })
