@@ -135,22 +135,24 @@ export async function chainNow(ctx: ChainContext): Promise<bigint> {
 
 /**
  * The earliest timestamp the next block can have, in seconds. An idle dev chain's latest block may
- * be minutes old, and a chain moved ahead by `evm_increaseTime` runs ahead of the wall clock by an
- * offset only the node knows: the node's pending block carries the time it would mine at now, so
- * that is asked first (raw `eth_getBlockByNumber("pending")`: ethers cannot parse a block without a
- * number). Where a node does not answer it, the later of latest + 1 and the wall clock.
+ * be minutes old, and a node's clock may run ahead of the wall clock (`evm_increaseTime`) or behind
+ * it by an offset only the node knows: the node's pending block carries the time it would mine at
+ * now, so that is asked first (raw `eth_getBlockByNumber("pending")`: ethers cannot parse a block
+ * without a number). Where a node does not answer it, the later of latest + 1 and the wall clock.
  */
 export async function nextBlockTime(ctx: ChainContext): Promise<bigint> {
   const chain = await chainNow(ctx);
-  const wall = BigInt(Math.floor(Date.now() / 1000));
-  let next = chain + 1n > wall ? chain + 1n : wall;
   const send = (ctx.provider as unknown as { send?: (method: string, params: unknown[]) => Promise<unknown> }).send;
   if (typeof send === "function") {
     const pending = await send
       .call(ctx.provider, "eth_getBlockByNumber", ["pending", false])
       .then((b) => (b as { timestamp?: unknown } | null)?.timestamp)
       .catch(() => undefined);
-    if (typeof pending === "string" && /^0x[0-9a-f]+$/i.test(pending) && BigInt(pending) > next) next = BigInt(pending);
+    if (typeof pending === "string" && /^0x[0-9a-f]+$/i.test(pending)) {
+      const t = BigInt(pending);
+      return t > chain ? t : chain + 1n;
+    }
   }
-  return next;
+  const wall = BigInt(Math.floor(Date.now() / 1000));
+  return chain + 1n > wall ? chain + 1n : wall;
 }
