@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 
 import { ROOT, TEST_CACHE } from "../helpers/cache.js";
+import { trackChild } from "../helpers/children.js";
 import { NODE_ENV_PATH } from "./hardhatNode.js";
 
 export interface CliProcess {
@@ -18,11 +19,13 @@ export interface CliProcess {
 }
 
 export function spawnZkinfer(args: string[], env: Record<string, string>): CliProcess {
-  const child = spawn(process.execPath, [path.join(ROOT, "bin", "zkinfer.js"), "--cache", TEST_CACHE, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, PATH: NODE_ENV_PATH, ZKINFER_PRIVATE_KEY: "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = trackChild(
+    spawn(process.execPath, [path.join(ROOT, "bin", "zkinfer.js"), "--cache", TEST_CACHE, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, PATH: NODE_ENV_PATH, ZKINFER_PRIVATE_KEY: "", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    }),
+  );
   let out = "";
   let err = "";
   let all = "";

@@ -8,6 +8,7 @@ import path from "node:path";
 import { JsonRpcProvider, Network, Wallet } from "ethers";
 
 import { ROOT } from "../helpers/cache.js";
+import { trackChild } from "../helpers/children.js";
 
 /** Hardhat's public dev keys (accounts 0–4): owner, provider, consumer, other, lazy provider. */
 export const DEV_KEYS = [
@@ -43,14 +44,16 @@ export interface RunningNode {
 export async function startHardhatNode(): Promise<RunningNode> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(
-    path.join(ROOT, "node_modules", ".bin", "hardhat"),
-    ["node", "--hostname", "127.0.0.1", "--port", String(port)],
-    {
-      cwd: ROOT,
-      env: { ...process.env, PATH: NODE_ENV_PATH },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
+  const child = trackChild(
+    spawn(
+      path.join(ROOT, "node_modules", ".bin", "hardhat"),
+      ["node", "--hostname", "127.0.0.1", "--port", String(port)],
+      {
+        cwd: ROOT,
+        env: { ...process.env, PATH: NODE_ENV_PATH },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    ),
   );
   let output = "";
   child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
