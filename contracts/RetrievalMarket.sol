@@ -18,11 +18,15 @@ import {SNARK_SCALAR_FIELD_R, MIN_RESPONSE_WINDOW_S} from "./libraries/Constants
 ///           (leaf = Poseidon(inputCommitment(item), label), label 0 here), N, the model (whose
 ///           weight commitment the registry holds) and an audit circuit computing that model's
 ///           architecture. Both commitments are fixed before any request.
-///        2. Request. The consumer escrows the price, names class c, a fraction f and a confidence
-///           1 − δ, and posts keccak256(secret) for a fresh secret. The provider's collateral for
-///           the data set is locked. samples s = min(⌈ln(1/δ) / −ln(1 − f)⌉, N).
+///        2. Request. The consumer names class c, a fraction f, a confidence 1 − δ and the most
+///           items it pays for (maxReturned), escrows the price of that work (price +
+///           pricePerSample · s + pricePerItem · maxReturned) and posts keccak256(secret) for a
+///           fresh secret. The provider's collateral for the data set is locked.
+///           samples s = min(⌈ln(1/δ) / −ln(1 − f)⌉, N), at most the data set's maxSamples.
+///           Before committing, the provider may decline (full refund, no slash).
 ///        3. Answer. Before the resultsDeadline the provider commits the set R of returned indices
-///           (strictly increasing, < N; stored as a bitmap, emitted in full) and its randomness ρ.
+///           (strictly increasing, < N, |R| <= maxReturned; stored as a bitmap, emitted in full)
+///           and its randomness ρ.
 ///        4. Seed. The consumer reveals the secret before the revealDeadline:
 ///           seed = keccak256(secret, ρ, requestId, chainid, market). The consumer fixed its secret
 ///           before seeing R and ρ; the provider fixed R and ρ without knowing the secret.
@@ -32,7 +36,9 @@ import {SNARK_SCALAR_FIELD_R, MIN_RESPONSE_WINDOW_S} from "./libraries/Constants
 ///           - spot-check chunks: sample t is sampleIndex(seed, t, N) (t itself when s = N, the
 ///             exhaustive case); chunk j holds samples jB … jB + B − 1, the last chunk padded with
 ///             the last sample; its public count must be the number of its samples that are in R.
-///        6. Settlement. The last proof pays the escrow to the provider and frees its collateral.
+///        6. Settlement. The last proof pays the escrow to the provider, less the price of the items
+///           paid for and not returned (pricePerItem · (maxReturned − |R|), back to the consumer),
+///           and frees its collateral.
 ///           A missing answer or proof after its deadline: anyone settles, the consumer gets the
 ///           escrow and the collateral. A consumer who never reveals forfeits the spot check: once
 ///           the reveal window is over and every returned item is proven, the provider is paid.
@@ -51,8 +57,13 @@ import {SNARK_SCALAR_FIELD_R, MIN_RESPONSE_WINDOW_S} from "./libraries/Constants
 ///          (1 − m/N)^s ≤ δ whenever m ≥ f·N. When s = N every index is checked: caught surely.
 ///        - The consumer gains nothing by withholding its secret (it still pays), nor by choosing
 ///          it (an honest answer passes every sample). A provider cannot back out after seeing the
-///          seed except by forfeiting its collateral; there is no decline (a provider limits its
-///          load with the data set's capacity and its collateral).
+///          seed except by forfeiting its collateral; it may decline only before committing,
+///          before any seed exists (and it bounds its load with the data set's capacity, its
+///          collateral and maxSamples).
+///        - Pricing by work. The consumer chooses f, 1 − δ and maxReturned, so it pays for the
+///          spot checks and returned items those fix; a consumer that pays for fewer items than
+///          there are matches gets a decline (an answer cannot leave matches out), not a partial
+///          answer.
 ///        - Proofs carry no request binding: a statement about a committed data set and model is
 ///          true or false independently of the request, so a replayed or copied proof proves a
 ///          true fact and pays only the provider; an already proven item or chunk is refused.
@@ -134,6 +145,9 @@ contract RetrievalMarket is AuditCircuits, PullPayments, IRetrievalMarket {
         d.collateral = p.collateral;
         d.size = p.size;
         d.registeredAt = uint64(block.timestamp);
+        d.pricePerSample = p.pricePerSample;
+        d.pricePerItem = p.pricePerItem;
+        d.maxSamples = p.maxSamples;
         emit DatasetRegistered(
             datasetId,
             msg.sender,
@@ -182,10 +196,13 @@ contract RetrievalMarket is AuditCircuits, PullPayments, IRetrievalMarket {
         uint16 targetClass,
         uint16 fractionBps,
         uint16 confidenceBps,
+        uint32 maxReturned,
         bytes32 secretCommitment
     ) external payable override nonReentrant returns (uint256 requestId) {
         Dataset storage d = _checkRequest(datasetId, targetClass, secretCommitment);
-        uint256 samples = _sampleCount(fractionBps, confidenceBps, d.size); // reverts on a bad f or 1 − δ
+        // Reverts on a bad f, 1 − δ or maxReturned, or more samples than the data set accepts.
+        (uint256 samples, uint256 price) = _quote(d, fractionBps, confidenceBps, maxReturned);
+        if (msg.value < price) revert Retrieval__PaymentTooSmall(msg.value, price);
         uint256 batch = _auditCircuits[d.auditCircuitId].batchSize;
         uint128 locked = d.collateral;
 
@@ -204,9 +221,20 @@ contract RetrievalMarket is AuditCircuits, PullPayments, IRetrievalMarket {
         r.spotChunks = uint32((samples + batch - 1) / batch);
         r.escrow = uint128(msg.value); // all the ETH there is fits 2^128 wei
         r.collateralLocked = locked;
-        r.datasetId = datasetId;
+        r.datasetId = uint64(datasetId); // < _nextDatasetId: fits
+        r.maxReturned = maxReturned;
         r.secretCommitment = secretCommitment;
         _emitRequested(requestId, r);
+    }
+
+    /// @inheritdoc IRetrievalMarket
+    function declineRequest(uint256 requestId) external override nonReentrant {
+        Request storage r = _requireStatus(requestId, RequestStatus.Open);
+        uint256 datasetId = r.datasetId;
+        Dataset storage d = _datasets[datasetId];
+        _onlyProvider(d, datasetId);
+        _inTime(requestId, r.resultsDeadline);
+        emit RetrievalDeclined(requestId, r.consumer, _close(r, d, RequestStatus.Declined, 0));
     }
 
     /// @inheritdoc IRetrievalMarket
@@ -225,6 +253,7 @@ contract RetrievalMarket is AuditCircuits, PullPayments, IRetrievalMarket {
         // non-empty word). The loop is bounded by size <= 2^16 (strict increase).
         uint256 size = d.size;
         uint256 n = indices.length;
+        if (n > r.maxReturned) revert Retrieval__TooManyReturned(requestId, n, r.maxReturned);
         mapping(uint256 => uint256) storage bits = _returned[requestId];
         uint256 word;
         uint256 wordIndex;
@@ -398,6 +427,16 @@ contract RetrievalMarket is AuditCircuits, PullPayments, IRetrievalMarket {
     }
 
     /// @inheritdoc IRetrievalMarket
+    function quote(
+        uint256 datasetId,
+        uint16 fractionBps,
+        uint16 confidenceBps,
+        uint32 maxReturned
+    ) external view override returns (uint256 samples, uint256 price) {
+        return _quote(_requireDataset(datasetId), fractionBps, confidenceBps, maxReturned);
+    }
+
+    /// @inheritdoc IRetrievalMarket
     function sampleCountFor(
         uint256 fractionBps,
         uint256 confidenceBps,
@@ -439,6 +478,7 @@ contract RetrievalMarket is AuditCircuits, PullPayments, IRetrievalMarket {
         if (p.price == 0) revert Retrieval__ZeroPrice();
         if (p.collateral == 0) revert Retrieval__ZeroCollateral();
         if (p.capacity == 0) revert Retrieval__ZeroCapacity();
+        if (p.maxSamples == 0) revert Retrieval__ZeroMaxSamples();
         if (p.responseWindow < MIN_RESPONSE_WINDOW || p.responseWindow > MAX_RESPONSE_WINDOW)
             revert Retrieval__ResponseWindowOutOfRange(
                 p.responseWindow,
@@ -447,8 +487,8 @@ contract RetrievalMarket is AuditCircuits, PullPayments, IRetrievalMarket {
             );
     }
 
-    /// @dev The checks of requestRetrieval (data set, model, circuit, class, commitment, payment,
-    ///      capacity, free collateral). The sample parameters are checked by the library.
+    /// @dev The checks of requestRetrieval (data set, model, circuit, class, commitment, capacity,
+    ///      free collateral). The work and its price are checked by _quote.
     function _checkRequest(
         uint256 datasetId,
         uint16 targetClass,
@@ -463,7 +503,6 @@ contract RetrievalMarket is AuditCircuits, PullPayments, IRetrievalMarket {
         if (secretCommitment == bytes32(0)) revert Retrieval__SecretCommitmentZero();
         if (_usedCommitments[keccak256(abi.encode(msg.sender, secretCommitment))])
             revert Retrieval__SecretCommitmentReused(secretCommitment);
-        if (msg.value < d.price) revert Retrieval__PaymentTooSmall(msg.value, d.price);
         if (d.openRequests >= d.capacity) revert Retrieval__DatasetAtCapacity(datasetId, d.capacity);
         Collateral storage col = _collateral[d.provider];
         uint256 free = col.total - col.locked;
@@ -477,6 +516,7 @@ contract RetrievalMarket is AuditCircuits, PullPayments, IRetrievalMarket {
             r.consumer,
             r.targetClass,
             r.samples,
+            r.maxReturned,
             r.escrow,
             r.resultsDeadline,
             r.secretCommitment
@@ -588,6 +628,24 @@ contract RetrievalMarket is AuditCircuits, PullPayments, IRetrievalMarket {
         );
     }
 
+    /// @dev The samples a request fixes and its price: price + pricePerSample · samples +
+    ///      pricePerItem · maxReturned (each term < 2^128 · 2^32: no overflow in 256 bits).
+    function _quote(
+        Dataset storage d,
+        uint256 fractionBps,
+        uint256 confidenceBps,
+        uint32 maxReturned
+    ) private view returns (uint256 samples, uint256 price) {
+        uint256 size = d.size;
+        samples = _sampleCount(fractionBps, confidenceBps, size); // reverts on a bad f or 1 − δ
+        if (samples > d.maxSamples) revert Retrieval__TooManySamples(samples, d.maxSamples);
+        if (maxReturned > size) revert Retrieval__MaxReturnedOutOfRange(maxReturned, size);
+        price =
+            uint256(d.price) +
+            uint256(d.pricePerSample) * samples +
+            uint256(d.pricePerItem) * maxReturned;
+    }
+
     /// @dev min(spotCheckSampleSize(f, 1 − δ), size) (the library reverts on unsupported values).
     function _sampleCount(
         uint256 fractionBps,
@@ -634,12 +692,17 @@ contract RetrievalMarket is AuditCircuits, PullPayments, IRetrievalMarket {
         ) _pay(requestId, r, d, false);
     }
 
+    /// @dev The provider gets the escrow less the price of the items paid for and not returned
+    ///      (returnedCount <= maxReturned, and escrow >= pricePerItem · maxReturned: no underflow);
+    ///      that part goes back to the consumer.
     function _pay(uint256 requestId, Request storage r, Dataset storage d, bool waived) private {
         address provider = d.provider;
-        uint256 payout = r.escrow;
+        uint256 unused = uint256(d.pricePerItem) * (r.maxReturned - r.returnedCount);
+        uint256 payout = r.escrow - unused;
         _close(r, d, RequestStatus.Paid, 0);
         _balances[provider] += payout;
-        emit RetrievalPaid(requestId, provider, payout, waived);
+        if (unused != 0) _balances[r.consumer] += unused;
+        emit RetrievalPaid(requestId, provider, payout, unused, waived);
     }
 
     /// @dev Terminal bookkeeping: status, open count, collateral unlocked (and `slashed` of it

@@ -33,7 +33,8 @@ interface IRetrievalMarket is IAuditCircuits, IPullPayments {
         Revealed, // seed known: the spot-check sample is fixed; waiting for the remaining proofs
         Paid, // terminal: every required proof accepted (or the consumer never revealed); provider paid
         Slashed, // terminal: results or proofs missing at a deadline; consumer refunded + collateral
-        Cancelled // terminal: the audit circuit was revoked; consumer refunded, no slash
+        Cancelled, // terminal: the audit circuit was revoked; consumer refunded, no slash
+        Declined // terminal: the provider declined before committing; consumer refunded, no slash
     }
 
     /// @notice What a provider supplies to register a data set.
@@ -42,10 +43,13 @@ interface IRetrievalMarket is IAuditCircuits, IPullPayments {
         bytes32 auditCircuitId; // approved audit circuit with the model's architecture
         uint256 root; // Poseidon Merkle root (depth = the audit circuit's depth), 0 < root < r
         uint32 size; // number of items N, 1 <= N <= 2^depth; leaves >= N are 0
-        uint128 price; // minimum escrow of a retrieval request, > 0
+        uint128 price; // base price of a retrieval request, > 0
         uint128 collateral; // provider collateral locked per request, slashed to the consumer, > 0
         uint64 responseWindow; // seconds to commit results, and to prove after the reveal window
         uint32 capacity; // most open requests at once (bounds the proving work owed), > 0
+        uint96 pricePerSample; // added per spot-check sample the request fixes (its f and 1 − δ)
+        uint96 pricePerItem; // added per item the consumer may receive (its maxReturned)
+        uint32 maxSamples; // most spot-check samples the provider accepts in one request, > 0
         string metadataURI; // where consumers find the items (their order defines the indices)
     }
 
@@ -70,6 +74,10 @@ interface IRetrievalMarket is IAuditCircuits, IPullPayments {
         uint32 openRequests;
         uint64 registeredAt;
         bool retired;
+        // slot 7: the price of the work a request fixes, and the provider's bound on it
+        uint96 pricePerSample;
+        uint96 pricePerItem;
+        uint32 maxSamples;
     }
 
     struct Request {
@@ -92,7 +100,8 @@ interface IRetrievalMarket is IAuditCircuits, IPullPayments {
         uint128 escrow;
         uint128 collateralLocked;
         // slot 3
-        uint256 datasetId;
+        uint64 datasetId;
+        uint32 maxReturned; // most items the consumer pays for; the unused ones are refunded
         // slot 4
         bytes32 secretCommitment; // keccak256(abi.encode(secret)), fresh per request
         // slot 5
@@ -133,6 +142,7 @@ interface IRetrievalMarket is IAuditCircuits, IPullPayments {
         address indexed consumer,
         uint16 targetClass,
         uint32 samples,
+        uint32 maxReturned,
         uint256 escrow,
         uint64 resultsDeadline,
         bytes32 secretCommitment
@@ -163,10 +173,13 @@ interface IRetrievalMarket is IAuditCircuits, IPullPayments {
         uint256[] indices,
         uint256 expectedCount
     );
+    /// @notice `refunded` is the price of the items the consumer paid for and did not receive
+    ///         (pricePerItem · (maxReturned − returned)), credited back to the consumer.
     event RetrievalPaid(
         uint256 indexed requestId,
         address indexed provider,
         uint256 payout,
+        uint256 refunded,
         bool spotChecksWaived
     );
     event RetrievalSlashed(
@@ -177,6 +190,8 @@ interface IRetrievalMarket is IAuditCircuits, IPullPayments {
         RequestStatus failedIn
     );
     event RetrievalCancelled(uint256 indexed requestId, address indexed consumer, uint256 refunded);
+    /// @notice The provider declined an open request before committing results: full refund, no slash.
+    event RetrievalDeclined(uint256 indexed requestId, address indexed consumer, uint256 refunded);
 
     // ─────────────────────────────────────────── Errors ────────────────────────────────────────────
 
@@ -216,6 +231,13 @@ interface IRetrievalMarket is IAuditCircuits, IPullPayments {
     error Retrieval__ChunkOutOfRange(uint256 requestId, uint256 chunk, uint256 chunks);
     error Retrieval__ChunkAlreadyProven(uint256 requestId, uint256 chunk);
     error Retrieval__ZeroAmount();
+    error Retrieval__ZeroMaxSamples();
+    /// @notice The request's f and 1 − δ fix more spot-check samples than the data set accepts.
+    error Retrieval__TooManySamples(uint256 samples, uint256 maxSamples);
+    /// @notice The consumer may pay for at most `size` items.
+    error Retrieval__MaxReturnedOutOfRange(uint256 maxReturned, uint256 size);
+    /// @notice The provider's answer has more items than the consumer paid for (it should decline).
+    error Retrieval__TooManyReturned(uint256 requestId, uint256 returned, uint256 maxReturned);
 
     // ───────────────────────────────────────── Functions ───────────────────────────────────────────
 
@@ -224,7 +246,9 @@ interface IRetrievalMarket is IAuditCircuits, IPullPayments {
     /// @dev Rules: the model exists, is the caller's and is not retired; the audit circuit is
     ///      approved, not revoked, and has the architecture of the model's inference circuit;
     ///      0 < root < r; 1 <= size <= 2^depth; price > 0; collateral > 0; capacity > 0;
-    ///      MIN_RESPONSE_WINDOW <= responseWindow <= MAX_RESPONSE_WINDOW. Ids are sequential from 1.
+    ///      maxSamples > 0; MIN_RESPONSE_WINDOW <= responseWindow <= MAX_RESPONSE_WINDOW. Ids are
+    ///      sequential from 1. A request costs price + pricePerSample · samples + pricePerItem ·
+    ///      maxReturned (see quote): the consumer pays for the work it chooses.
     /// @dev invariant a data set's provider, model, circuit, root, size and terms never change.
     function registerDataset(DatasetParams calldata params) external payable returns (uint256 datasetId);
 
@@ -238,10 +262,12 @@ interface IRetrievalMarket is IAuditCircuits, IPullPayments {
     /// @dev invariant locked <= total for every provider.
     function withdrawCollateral(uint256 amount) external;
 
-    /// @notice Consumer: escrows `msg.value` (>= price) for the items of `datasetId` the model
-    ///         classifies as `targetClass`, with completeness checked on a sample that catches a
-    ///         provider omitting a fraction `fractionBps` of the data set with probability
-    ///         `confidenceBps`.
+    /// @notice Consumer: escrows `msg.value` (>= quote(...)) for at most `maxReturned` items of
+    ///         `datasetId` the model classifies as `targetClass`, with completeness checked on a
+    ///         sample that catches a provider omitting a fraction `fractionBps` of the data set with
+    ///         probability `confidenceBps`. The price of items not returned is refunded at payment.
+    /// @param maxReturned the most items the consumer pays for (<= size); a provider with more
+    ///        matches declines (an answer cannot leave matches out: the spot check catches it).
     /// @param secretCommitment keccak256(abi.encode(secret)) for a fresh random 32-byte secret, kept
     ///        until the provider has committed its results; never reuse a secret.
     /// @dev Locks the data set's collateral from the provider's free collateral. samples =
@@ -253,13 +279,18 @@ interface IRetrievalMarket is IAuditCircuits, IPullPayments {
         uint16 targetClass,
         uint16 fractionBps,
         uint16 confidenceBps,
+        uint32 maxReturned,
         bytes32 secretCommitment
     ) external payable returns (uint256 requestId);
+
+    /// @notice Provider: declines an open request before committing results (it cannot or will
+    ///         not do the work asked): the consumer is refunded in full, the collateral unlocked.
+    function declineRequest(uint256 requestId) external;
 
     /// @notice Provider: commits the answer: `indices`, strictly increasing, each < size (the items
     ///         it claims are class c), and its share of the sampling randomness. Before the seed
     ///         exists, so the answer cannot depend on the sample.
-    /// @dev Sets revealDeadline = now + REVEAL_WINDOW and proofDeadline = revealDeadline +
+    /// @dev At most the request's maxReturned indices. Sets revealDeadline = now + REVEAL_WINDOW and proofDeadline = revealDeadline +
     ///      responseWindow. The indices are stored as a bitmap and emitted in full.
     function submitResults(
         uint256 requestId,
@@ -314,6 +345,16 @@ interface IRetrievalMarket is IAuditCircuits, IPullPayments {
         uint256 requestId,
         uint256 chunk
     ) external view returns (uint256[] memory indices, uint256 expectedCount);
+
+    /// @notice What a request with these parameters fixes and costs: its spot-check samples and
+    ///         its price (price + pricePerSample · samples + pricePerItem · maxReturned). Reverts as
+    ///         requestRetrieval would on a bad f, 1 − δ, maxReturned, or more samples than maxSamples.
+    function quote(
+        uint256 datasetId,
+        uint16 fractionBps,
+        uint16 confidenceBps,
+        uint32 maxReturned
+    ) external view returns (uint256 samples, uint256 price);
 
     /// @notice min(spotCheckSampleSize(fractionBps, confidenceBps), size): the samples a request gets.
     function sampleCountFor(

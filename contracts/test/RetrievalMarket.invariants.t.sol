@@ -55,6 +55,9 @@ contract RetrievalHandler {
     uint32 internal constant SIZE = 16;
     uint128 internal constant PRICE = 0.01 ether;
     uint128 internal constant COLLATERAL = 0.3 ether;
+    uint96 internal constant PER_SAMPLE = 0.001 ether; // data set 0 prices the work; data set 1 is flat
+    uint96 internal constant PER_ITEM = 0.002 ether;
+    uint32 internal constant MAX_SAMPLES = 8; // data set 0 refuses the exhaustive check (16 samples)
     bytes32 internal constant AUDIT = keccak256("audit circuit");
 
     RetrievalMarket public market;
@@ -108,6 +111,9 @@ contract RetrievalHandler {
                         collateral: COLLATERAL,
                         responseWindow: 1 hours,
                         capacity: 3,
+                        pricePerSample: i == 0 ? PER_SAMPLE : 0,
+                        pricePerItem: i == 0 ? PER_ITEM : 0,
+                        maxSamples: i == 0 ? MAX_SAMPLES : SIZE,
                         metadataURI: "items"
                     })
                 )
@@ -141,13 +147,26 @@ contract RetrievalHandler {
         (uint16 f, uint16 conf) = sampleSeed % 2 == 0
             ? (uint16(1000), uint16(9900))
             : (uint16(5000), uint16(9000));
-        uint256 value = PRICE + bound(extra, 0, 0.01 ether) - (sampleSeed % 7 == 0 ? PRICE : 0); // some too small
+        uint32 maxReturned = uint32(bound(sampleSeed >> 8, 0, SIZE + 1)); // SIZE + 1: refused
+        uint256 price = PRICE;
+        try market.quote(datasetId, f, conf, maxReturned) returns (uint256, uint256 quoted) {
+            price = quoted;
+        } catch {}
+        uint256 value = price + bound(extra, 0, 0.01 ether) - (sampleSeed % 7 == 0 ? PRICE : 0); // some too small
         bytes32 secret = keccak256(abi.encode("secret", requestCount, sampleSeed));
         vm.deal(c, c.balance + value);
         vm.prank(c);
         try
-            market.requestRetrieval{value: value}(datasetId, 7, f, conf, keccak256(abi.encode(secret)))
+            market.requestRetrieval{value: value}(
+                datasetId,
+                7,
+                f,
+                conf,
+                maxReturned,
+                keccak256(abi.encode(secret))
+            )
         returns (uint256 id) {
+            if (value < price) _violate("a request paid less than its quote");
             ghostIn += value;
             requestCount += 1;
             _secrets[id] = secret;
@@ -165,6 +184,21 @@ contract RetrievalHandler {
         for (uint256 i = 0; i < SIZE; ++i) if (mask & (1 << i) != 0) indices[n++] = i;
         vm.prank(_providerOf(id));
         try market.submitResults(id, indices, keccak256(abi.encode("rho", id))) {} catch {}
+    }
+
+    function decline(uint256 requestSeed, bool asOther) external {
+        uint256 id = _request(requestSeed);
+        if (id == 0) return;
+        IRetrievalMarket.Request memory r = market.getRequest(id);
+        uint256 consumerBefore = market.withdrawable(r.consumer);
+        vm.prank(asOther ? r.consumer : _providerOf(id));
+        try market.declineRequest(id) {
+            if (asOther) _violate("a decline by someone other than the provider was accepted");
+            if (r.status != IRetrievalMarket.RequestStatus.Open) _violate("a committed request was declined");
+            if (market.withdrawable(r.consumer) != consumerBefore + r.escrow)
+                _violate("a declined request was not refunded in full");
+            _maybeTerminal(id);
+        } catch {}
     }
 
     function revealSecret(uint256 requestSeed, bool wrong) external {
@@ -193,9 +227,11 @@ contract RetrievalHandler {
         bool valid = verdict % 4 != 0;
         _proveWith(valid);
         uint256[8] memory proof;
+        uint256 consumerBefore = market.withdrawable(market.getRequest(id).consumer);
         try market.proveReturned(id, chunk, proof) {
             if (!valid) _violate("an invalid returned proof was accepted");
             _maybeTerminal(id);
+            _checkPaid(id, consumerBefore);
         } catch {}
         verifier.setMode(FaultyVerifier.Mode.ReturnFalse);
     }
@@ -213,9 +249,11 @@ contract RetrievalHandler {
         bool valid = verdict % 4 != 0;
         _proveWith(valid);
         uint256[8] memory proof;
+        uint256 consumerBefore = market.withdrawable(r.consumer);
         try market.proveSpotCheck(id, chunk, proof) {
             if (!valid) _violate("an invalid spot-check proof was accepted");
             _maybeTerminal(id);
+            _checkPaid(id, consumerBefore);
         } catch {}
         verifier.setMode(FaultyVerifier.Mode.ReturnFalse);
     }
@@ -238,6 +276,7 @@ contract RetrievalHandler {
             } else if (slashed != 0) {
                 _violate("collateral taken without a slash");
             }
+            _checkPaid(id, consumerBefore);
         } catch {}
     }
 
@@ -270,7 +309,7 @@ contract RetrievalHandler {
     }
 
     function actions() external pure returns (bytes4[] memory s) {
-        s = new bytes4[](11);
+        s = new bytes4[](12);
         s[0] = this.depositCollateral.selector;
         s[1] = this.withdrawCollateral.selector;
         s[2] = this.request.selector;
@@ -282,6 +321,7 @@ contract RetrievalHandler {
         s[8] = this.revoke.selector;
         s[9] = this.withdraw.selector;
         s[10] = this.warp.selector;
+        s[11] = this.decline.selector;
     }
 
     // ──────────────────────────────────────────── Views ────────────────────────────────────────────
@@ -305,6 +345,17 @@ contract RetrievalHandler {
         if (ghostTerminal[id] != IRetrievalMarket.RequestStatus.None) _violate("a request settled twice");
         ghostTerminal[id] = s;
         terminalCount[s] += 1;
+    }
+
+    /// @dev On payment the consumer gets back the price of the items it paid for and did not get.
+    function _checkPaid(uint256 id, uint256 consumerBefore) private {
+        IRetrievalMarket.Request memory r = market.getRequest(id);
+        if (r.status != IRetrievalMarket.RequestStatus.Paid) return;
+        if (r.returnedCount > r.maxReturned) _violate("more items returned than paid for");
+        uint256 unused = uint256(market.getDataset(r.datasetId).pricePerItem) *
+            (r.maxReturned - r.returnedCount);
+        if (market.withdrawable(r.consumer) != consumerBefore + unused)
+            _violate("the unused item price was not refunded on payment");
     }
 
     function _paidOut(address to, uint256 before, uint256 amount) private {
@@ -342,7 +393,11 @@ contract RetrievalHandler {
 ///           2. a provider's locked collateral == Σ collateralLocked of its live requests ≤ its total;
 ///           3. every request reaches at most one terminal state, once; a slash equals the
 ///              collateral the request locked (never more) and goes to its consumer with the
-///              escrow; an invalid proof or a wrong secret is never accepted.
+///              escrow; an invalid proof or a wrong secret is never accepted;
+///           4. pricing by work (issue 14 item 9, case 51): no request escrows less than its
+///              quote, a provider never returns more items than were paid for, a payment refunds
+///              the unused item price, and only the provider declines, only an open request,
+///              refunding it in full.
 contract RetrievalMarketInvariantsTest {
     struct FuzzSelector {
         address addr;

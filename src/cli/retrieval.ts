@@ -191,7 +191,10 @@ export function registerRetrievalCommands(program: Command, env: CliEnv): void {
     .description("provider: commit to a data set file for one of your registered models (deposit collateral)")
     .requiredOption("--model-id <id>", "your model in the registry (0x…32 bytes)")
     .requiredOption("--audit-circuit <id>", "the approved audit circuit (from `retrieve circuit`)")
-    .option("--price <eth>", "price of a retrieval request", "0.02")
+    .option("--price <eth>", "base price of a retrieval request", "0.02")
+    .option("--price-per-sample <eth>", "added per spot-check sample the consumer's --fraction/--confidence fix", "0")
+    .option("--price-per-item <eth>", "added per item the consumer may receive (--max-returned)", "0")
+    .option("--max-samples <n>", "most spot-check samples one request may ask (default: the data set's size)")
     .option("--collateral <eth>", "collateral locked per request, slashed to the consumer on a failure", "0.2")
     .option("--window <seconds>", "time to answer, and to prove after the reveal window", "3600")
     .option("--capacity <n>", "most open requests", "4")
@@ -204,6 +207,9 @@ export function registerRetrievalCommands(program: Command, env: CliEnv): void {
           modelId: string;
           auditCircuit: string;
           price: string;
+          pricePerSample: string;
+          pricePerItem: string;
+          maxSamples?: string;
           collateral: string;
           window: string;
           capacity: string;
@@ -220,6 +226,9 @@ export function registerRetrievalCommands(program: Command, env: CliEnv): void {
           size: ds.size,
           terms: {
             price: parseEth(o.price, "--price", { positive: true }),
+            pricePerSample: parseEth(o.pricePerSample, "--price-per-sample"),
+            pricePerItem: parseEth(o.pricePerItem, "--price-per-item"),
+            ...(o.maxSamples !== undefined ? { maxSamples: parseUint(o.maxSamples, "--max-samples") } : {}),
             collateral: parseEth(o.collateral, "--collateral"),
             responseWindow: BigInt(parseUint(o.window, "--window")),
             capacity: parseUint(o.capacity, "--capacity"),
@@ -298,7 +307,8 @@ export function registerRetrievalCommands(program: Command, env: CliEnv): void {
     .requiredOption("--class <c>", "the class whose items you want (e.g. 7)")
     .option("--fraction <percent>", "omitted share of the items to catch, percent (0.1% … 50)", "5")
     .option("--confidence <percent>", "probability of catching it, percent: 90, 95, 99 or 99.9", "95")
-    .option("--amount <eth>", "escrow (default: the data set's price)")
+    .option("--max-returned <n>", "most items you pay for (default: every item; the unused ones are refunded)")
+    .option("--amount <eth>", "escrow (default: the request's price, by the work it fixes)")
     .option("--wait", "follow the request: reveal when the answer comes, settle after a missed deadline")
     .option("--timeout <seconds>", "with --wait: give up after this long", "3600")
     .action(
@@ -308,6 +318,7 @@ export function registerRetrievalCommands(program: Command, env: CliEnv): void {
           class: string;
           fraction: string;
           confidence: string;
+          maxReturned?: string;
           amount?: string;
           wait?: boolean;
           timeout: string;
@@ -318,12 +329,13 @@ export function registerRetrievalCommands(program: Command, env: CliEnv): void {
           targetClass: parseUint(o.class, "--class"),
           fractionBps: parsePercent(o.fraction, "--fraction"),
           confidenceBps: parseConfidence(o.confidence),
+          ...(o.maxReturned !== undefined ? { maxReturned: parseUint(o.maxReturned, "--max-returned") } : {}),
           ...(o.amount ? { amount: parseEth(o.amount, "--amount", { positive: true }) } : {}),
         };
         const c = new RetrievalConsumer(await context(o));
         const posted = await c.request(args);
         say(
-          `retrieval request ${posted.requestId} posted (escrow ${formatEther(posted.escrow)} ETH, ${posted.samples} spot-check samples${posted.exhaustive ? ": every item is checked" : ""})`,
+          `retrieval request ${posted.requestId} posted (escrow ${formatEther(posted.escrow)} ETH for ${posted.samples} spot-check samples${posted.exhaustive ? ": every item is checked" : ""} and up to ${posted.maxReturned} items)`,
         );
         if (!o.wait) return print(posted);
         const outcome = await c.follow(posted.requestId, {

@@ -80,6 +80,13 @@ const SENTENCES: Record<string, (a: Args) => string> = {
     `data set ${String(a.datasetId)} already has ${String(a.capacity)} open requests (its capacity); try again later`,
   NotDatasetProvider: (a) => `${String(a.caller)} is not the provider of data set ${String(a.datasetId)}`,
   InvalidClass: (a) => `class ${String(a.targetClass)} is not one the model outputs`,
+  TooManySamples: (a) =>
+    `the chosen f and confidence need ${String(a.samples)} spot-check samples but the data set accepts at most ${String(a.maxSamples)}; raise --fraction or lower --confidence`,
+  MaxReturnedOutOfRange: (a) =>
+    `--max-returned ${String(a.maxReturned)} is more than the data set's ${String(a.size)} items`,
+  TooManyReturned: (a) =>
+    `request ${String(a.requestId)} paid for at most ${String(a.maxReturned)} items but the answer has ${String(a.returned)}; decline it instead`,
+  ZeroMaxSamples: () => `the most spot-check samples per request (--max-samples) must be at least 1`,
   ClaimNotFound: (a) => `there is no accuracy claim ${short(a.claimId)}`,
   ClaimExists: (a) => `claim ${short(a.claimId)} already exists`,
   ClaimRetired: (a) => `claim ${short(a.claimId)} is retired`,

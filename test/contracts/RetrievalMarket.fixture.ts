@@ -49,6 +49,7 @@ export enum Status {
   Paid,
   Slashed,
   Cancelled,
+  Declined,
 }
 export enum Bitmap {
   Returned,
@@ -89,6 +90,10 @@ export function datasetParams(
     collateral: COLLATERAL,
     responseWindow: WINDOW,
     capacity: CAPACITY,
+    // Flat price by default (the suites of pricing by work set these: case 51).
+    pricePerSample: 0n,
+    pricePerItem: 0n,
+    maxSamples: 1 << 16,
     metadataURI: "ipfs://digits",
     ...overrides,
   };
@@ -177,7 +182,7 @@ export async function request(
   await time.setNextBlockTimestamp(now);
   await f.market
     .connect(opts.from ?? f.consumer)
-    .requestRetrieval(f.datasetId, CLASS, sample.fractionBps, sample.confidenceBps, commitmentOf(secret), {
+    .requestRetrieval(f.datasetId, CLASS, sample.fractionBps, sample.confidenceBps, SIZE, commitmentOf(secret), {
       value: PRICE,
     });
   return { requestId, secret, resultsDeadline: now + WINDOW };

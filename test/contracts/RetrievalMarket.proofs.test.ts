@@ -207,7 +207,7 @@ describe("RetrievalMarket", () => {
       expect((await f.market.getRequest(r.requestId)).status).to.equal(BigInt(Status.Revealed));
       await expect(proveSpot(f, r.requestId, chunks - 1))
         .to.emit(f.market, "RetrievalPaid")
-        .withArgs(r.requestId, f.provider.address, PRICE, false);
+        .withArgs(r.requestId, f.provider.address, PRICE, 0n, false);
       expect((await f.market.getRequest(r.requestId)).status).to.equal(BigInt(Status.Paid));
       expect(await f.market.withdrawable(f.provider.address)).to.equal(PRICE);
       expect((await f.market.collateralOf(f.provider.address)).locked).to.equal(0n);

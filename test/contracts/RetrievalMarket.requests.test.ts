@@ -48,7 +48,7 @@ describe("RetrievalMarket", () => {
       await expect(
         f.market
           .connect(f.consumer)
-          .requestRetrieval(f.datasetId, CLASS, LIGHT.fractionBps, LIGHT.confidenceBps, commitmentOf(secret), {
+          .requestRetrieval(f.datasetId, CLASS, LIGHT.fractionBps, LIGHT.confidenceBps, SIZE, commitmentOf(secret), {
             value: PRICE + 1n,
           }),
       ).to.emit(f.market, "RetrievalRequested");
@@ -101,7 +101,7 @@ describe("RetrievalMarket", () => {
     it("should not accept an unknown data set, a retired model or a revoked audit circuit", async () => {
       const f = await fixture();
       const c = commitmentOf(ethers.id("x"));
-      await expect(f.market.connect(f.consumer).requestRetrieval(7n, CLASS, 1000, 9900, c, { value: PRICE }))
+      await expect(f.market.connect(f.consumer).requestRetrieval(7n, CLASS, 1000, 9900, SIZE, c, { value: PRICE }))
         .to.be.revertedWithCustomError(f.market, "Retrieval__UnknownDataset")
         .withArgs(7n);
       await f.market.revokeAuditCircuit(AUDIT_ID);
@@ -114,13 +114,13 @@ describe("RetrievalMarket", () => {
     it("should not accept class 65535 (the label mode), a zero commitment or a payment under the price", async () => {
       const f = await fixture();
       const c = commitmentOf(ethers.id("x"));
-      await expect(f.market.connect(f.consumer).requestRetrieval(1n, 65535, 1000, 9900, c, { value: PRICE }))
+      await expect(f.market.connect(f.consumer).requestRetrieval(1n, 65535, 1000, 9900, SIZE, c, { value: PRICE }))
         .to.be.revertedWithCustomError(f.market, "Retrieval__InvalidClass")
         .withArgs(65535);
       await expect(
-        f.market.connect(f.consumer).requestRetrieval(1n, CLASS, 1000, 9900, ethers.ZeroHash, { value: PRICE }),
+        f.market.connect(f.consumer).requestRetrieval(1n, CLASS, 1000, 9900, SIZE, ethers.ZeroHash, { value: PRICE }),
       ).to.be.revertedWithCustomError(f.market, "Retrieval__SecretCommitmentZero");
-      await expect(f.market.connect(f.consumer).requestRetrieval(1n, CLASS, 1000, 9900, c, { value: PRICE - 1n }))
+      await expect(f.market.connect(f.consumer).requestRetrieval(1n, CLASS, 1000, 9900, SIZE, c, { value: PRICE - 1n }))
         .to.be.revertedWithCustomError(f.market, "Retrieval__PaymentTooSmall")
         .withArgs(PRICE - 1n, PRICE);
     });
@@ -146,7 +146,7 @@ describe("RetrievalMarket", () => {
       // A second data set of the same provider shares the (now fully locked) collateral.
       await f.market.connect(f.provider).registerDataset(datasetParams(f.modelId));
       await expect(
-        f.market.connect(f.consumer).requestRetrieval(2n, CLASS, 1000, 9900, commitmentOf(ethers.id("y")), {
+        f.market.connect(f.consumer).requestRetrieval(2n, CLASS, 1000, 9900, SIZE, commitmentOf(ethers.id("y")), {
           value: PRICE,
         }),
       )
@@ -179,7 +179,7 @@ describe("RetrievalMarket", () => {
       await f.market.connect(f.provider).registerDataset(datasetParams(f.modelId, { auditCircuitId: id, size: 1000 }));
       await f.market
         .connect(f.consumer)
-        .requestRetrieval(2n, CLASS, 1000, 9900, commitmentOf(ethers.id("big")), { value: PRICE });
+        .requestRetrieval(2n, CLASS, 1000, 9900, SIZE, commitmentOf(ethers.id("big")), { value: PRICE });
       const picks = [0, 255, 256, 700, 999];
       await commit(f, 1n, picks);
       for (const i of picks) {

@@ -13,6 +13,7 @@ import { ethers, networkHelpers } from "./fixtures.js";
 
 import {
   CLASS,
+  SIZE,
   MATCHES,
   AUDIT_ID,
   PRICE,
@@ -51,7 +52,7 @@ describe("RetrievalMarket", () => {
       await time.setNextBlockTimestamp(req.revealDeadline + 1n);
       await expect(f.market.connect(f.other).settle(r.requestId))
         .to.emit(f.market, "RetrievalPaid")
-        .withArgs(r.requestId, f.provider.address, PRICE, true);
+        .withArgs(r.requestId, f.provider.address, PRICE, 0n, true);
       await expectNothingLost(f);
     });
 
@@ -118,7 +119,7 @@ describe("RetrievalMarket", () => {
         .withArgs(silent.requestId, f.consumer.address, PRICE, COLLATERAL, Status.Open);
       await expect(f.market.settle(unrevealed.requestId))
         .to.emit(f.market, "RetrievalPaid")
-        .withArgs(unrevealed.requestId, f.provider.address, PRICE, true);
+        .withArgs(unrevealed.requestId, f.provider.address, PRICE, 0n, true);
       await expect(f.market.settle(late.requestId))
         .to.emit(f.market, "RetrievalSlashed")
         .withArgs(late.requestId, f.consumer.address, PRICE, COLLATERAL, Status.Revealed);
@@ -160,6 +161,7 @@ describe("RetrievalMarket", () => {
         CLASS,
         1000,
         9900,
+        SIZE,
         commitmentOf(ethers.id("relay")),
       ]);
       await relay.exec(f.marketAddress, PRICE, data, { value: PRICE });

@@ -237,6 +237,40 @@ describe("retrieval SDK (real audit proofs)", function () {
     expect(w.amount).to.equal(before + PRICE + COLLATERAL);
   });
 
+  it("should decline, refunding in full, a request that pays for fewer items than there are matches (case 51)", async () => {
+    const consumer = new RetrievalConsumer(await ctxOf(signersList[3]!));
+    const matches = predictions.filter((p) => p === CLASS).length;
+    expect(matches).to.be.greaterThan(1);
+    const e = (await thrown(() =>
+      consumer.request({ datasetId, targetClass: CLASS, fractionBps: 5000, confidenceBps: 9000, maxReturned: 99 }),
+    )) as MarketError;
+    expect(e).to.include({ parameter: "maxReturned" });
+    const events: RetrievalAgentEvent[] = [];
+    const agent = new RetrievalAgent(providerCtx, served, { pollMs: 50, prover, onEvent: (ev) => events.push(ev) });
+    await agent.start();
+    try {
+      const posted = await consumer.request({
+        datasetId,
+        targetClass: CLASS,
+        fractionBps: 5000,
+        confidenceBps: 9000,
+        maxReturned: matches - 1,
+      });
+      expect(posted.maxReturned).to.equal(matches - 1);
+      const outcome = await consumer.follow(posted.requestId, { timeoutMs: 60_000, pollMs: 50 });
+      expect(outcome.status).to.equal("Declined");
+      expect(outcome.refunded).to.equal(posted.escrow);
+      expect(events.find((ev) => ev.type === "declined")).to.deep.include({
+        requestId: posted.requestId,
+        matches,
+        maxReturned: matches - 1,
+      });
+      expect(agent.stats.proved).to.equal(0);
+    } finally {
+      await agent.stop();
+    }
+  });
+
   it("should refund and slash when no answer comes by the deadline (late answer)", async () => {
     const consumer = new RetrievalConsumer(await ctxOf(signersList[3]!));
     const posted = await consumer.request({ datasetId, targetClass: 3, fractionBps: 5000, confidenceBps: 9000 });

@@ -53,6 +53,7 @@ export interface ServedDataset {
 export type RetrievalAgentEvent =
   | { type: "queued"; requestId: bigint; datasetId: bigint; targetClass: number }
   | { type: "committed"; requestId: bigint; returned: number; matches: number; txHash: string }
+  | { type: "declined"; requestId: bigint; matches: number; maxReturned: number; txHash: string }
   | { type: "proved"; requestId: bigint; kind: "returned" | "spot"; chunk: number; proveMs: number; cached: boolean }
   | { type: "submitted"; requestId: bigint; kind: "returned" | "spot"; chunk: number; gasUsed: bigint }
   | {
@@ -243,7 +244,7 @@ export class RetrievalAgent {
     const r = await getRetrievalRequest(this.ctx, requestId);
     const s = this.datasets.get(r.datasetId.toString());
     if (!s) return;
-    if (r.status === "Paid" || r.status === "Slashed" || r.status === "Cancelled") {
+    if (r.status === "Paid" || r.status === "Slashed" || r.status === "Cancelled" || r.status === "Declined") {
       this.open.delete(requestId.toString());
       this.emit({ type: "done", requestId, status: r.status });
       return;
@@ -299,6 +300,12 @@ export class RetrievalAgent {
           ),
         ].sort((a, b) => a - b)
       : matches;
+    // More matches than the consumer paid for: an answer cannot leave matches out (the spot check
+    // would catch it and slash), so decline now, before committing: full refund, no slash (case 51).
+    if (chosen.length > r.maxReturned) {
+      await this.decline(r, matches.length);
+      return;
+    }
     const rho = "0x" + randomBytes(32).toString("hex");
     try {
       const receipt = await (await this.ctx.market.submitResults(r.requestId, chosen, rho)).wait();
@@ -316,6 +323,27 @@ export class RetrievalAgent {
     } catch (err) {
       const e = txError(`committing results of request ${r.requestId}`, err);
       if (e.code === "WRONG_STATUS") return; // committed before a restart
+      throw e;
+    }
+  }
+
+  private async decline(r: RetrievalRequestInfo, matches: number): Promise<void> {
+    try {
+      const receipt = await (await this.ctx.market.declineRequest(r.requestId)).wait();
+      this.open.delete(r.requestId.toString());
+      this.ctx.say(
+        `retrieval request ${r.requestId}: declined (${matches} item(s) of class ${r.targetClass}, the consumer paid for at most ${r.maxReturned}); refunded in full`,
+      );
+      this.emit({
+        type: "declined",
+        requestId: r.requestId,
+        matches,
+        maxReturned: r.maxReturned,
+        txHash: receipt!.hash,
+      });
+    } catch (err) {
+      const e = txError(`declining request ${r.requestId}`, err);
+      if (e.code === "WRONG_STATUS") return; // declined before a restart
       throw e;
     }
   }

@@ -13,7 +13,13 @@ import { writeJsonAtomic } from "../../util/fs.js";
 import { chainNow, requireSigner } from "../context.js";
 import { MarketError, badArgument, txError } from "../errors.js";
 import type { RetrievalContext } from "./market.js";
-import { TERMINAL_STATUSES, sampleCount, secretCommitmentOf, type RetrievalStatus } from "./protocol.js";
+import {
+  TERMINAL_STATUSES,
+  retrievalPrice,
+  sampleCount,
+  secretCommitmentOf,
+  type RetrievalStatus,
+} from "./protocol.js";
 import {
   getDatasetInfo,
   getReturnedIndices,
@@ -33,7 +39,12 @@ export interface RetrievalRequestOptions {
   fractionBps: number;
   /** 1 − δ in basis points: 9000, 9500, 9900 or 9990. */
   confidenceBps: number;
-  /** Escrow in wei (default the data set's price). */
+  /**
+   * Most items the consumer pays for (default: every item of the data set). A provider with more
+   * matches declines; the price of items not returned is refunded when the provider is paid.
+   */
+  maxReturned?: number;
+  /** Escrow in wei (default the request's price: see retrievalPrice). */
   amount?: bigint;
 }
 
@@ -42,6 +53,7 @@ export interface PostedRetrieval {
   secretCommitment: string;
   samples: number;
   exhaustive: boolean;
+  maxReturned: number;
   escrow: bigint;
   resultsDeadline: bigint;
   txHash: string;
@@ -52,7 +64,7 @@ export interface RetrievalOutcome {
   status: RetrievalStatus;
   /** The returned indices (null if the provider never answered). */
   indices: number[] | null;
-  /** What the consumer received back (refund + slash) on Slashed/Cancelled. */
+  /** What the consumer received back: refund + slash on Slashed/Cancelled/Declined; on Paid, the price of the items paid for and not returned. */
   refunded: bigint;
   slashed: bigint;
 }
@@ -84,9 +96,24 @@ export class RetrievalConsumer {
     const info = await getDatasetInfo(this.ctx, opts.datasetId);
     if (info.retired) throw new MarketError("WRONG_STATUS", `data set ${info.datasetId} is retired`, "datasetId");
     const samples = sampleCount(opts.fractionBps, opts.confidenceBps, info.size); // validates f and 1 − δ
-    const amount = opts.amount ?? info.price;
-    if (typeof amount !== "bigint" || amount < info.price)
-      throw badArgument("amount", `expected at least the data set's price ${info.price} wei`);
+    if (samples > info.maxSamples)
+      throw badArgument(
+        "fractionBps",
+        `f = ${opts.fractionBps / 100} % at ${opts.confidenceBps / 100} % confidence needs ${samples} spot-check samples; data set ${info.datasetId} accepts at most ${info.maxSamples} (raise f or lower the confidence)`,
+      );
+    const maxReturned = opts.maxReturned ?? info.size;
+    if (!Number.isInteger(maxReturned) || maxReturned < 0 || maxReturned > info.size)
+      throw badArgument(
+        "maxReturned",
+        `expected an integer in [0, ${info.size}] (the data set's size), got ${String(maxReturned)}`,
+      );
+    const price = retrievalPrice(info, samples, maxReturned);
+    const amount = opts.amount ?? price;
+    if (typeof amount !== "bigint" || amount < price)
+      throw badArgument(
+        "amount",
+        `expected at least the request's price ${price} wei (${info.price} + ${info.pricePerSample} × ${samples} samples + ${info.pricePerItem} × ${maxReturned} items)`,
+      );
     const secret = "0x" + randomBytes(32).toString("hex");
     const commitment = secretCommitmentOf(secret);
     const file = path.join(this.secretsDir(), `${commitment}.json`);
@@ -102,6 +129,7 @@ export class RetrievalConsumer {
         cls,
         opts.fractionBps,
         opts.confidenceBps,
+        maxReturned,
         commitment,
         { value: amount },
       );
@@ -127,6 +155,7 @@ export class RetrievalConsumer {
       secretCommitment: commitment,
       samples,
       exhaustive: samples === info.size,
+      maxReturned,
       escrow: amount,
       resultsDeadline: BigInt(ev.args.resultsDeadline),
       txHash: receipt!.hash,
@@ -217,11 +246,15 @@ export class RetrievalConsumer {
     const indices = await getReturnedIndices(this.ctx, requestId);
     let refunded = 0n;
     let slashed = 0n;
-    if (r.status === "Slashed" || r.status === "Cancelled") {
+    if (r.status === "Slashed" || r.status === "Cancelled" || r.status === "Declined" || r.status === "Paid") {
       const filter =
         r.status === "Slashed"
           ? this.ctx.market.filters.RetrievalSlashed(requestId)
-          : this.ctx.market.filters.RetrievalCancelled(requestId);
+          : r.status === "Cancelled"
+            ? this.ctx.market.filters.RetrievalCancelled(requestId)
+            : r.status === "Declined"
+              ? this.ctx.market.filters.RetrievalDeclined(requestId)
+              : this.ctx.market.filters.RetrievalPaid(requestId);
       const logs = await this.ctx.market.queryFilter(filter, this.ctx.fromBlock);
       const ev = logs[0] ? this.ctx.market.interface.parseLog(logs[0] as unknown as Log) : null;
       refunded = BigInt(ev?.args.refunded ?? 0n);

@@ -21,6 +21,7 @@ export {
   RETRIEVAL_STATUS,
   TERMINAL_STATUSES,
   percentToBps,
+  retrievalPrice,
   returnedChunks,
   sampleCount,
   secretCommitmentOf,

@@ -9,9 +9,18 @@ import { badArgument } from "../errors.js";
 
 const coder = AbiCoder.defaultAbiCoder();
 
-export const RETRIEVAL_STATUS = ["None", "Open", "Committed", "Revealed", "Paid", "Slashed", "Cancelled"] as const;
+export const RETRIEVAL_STATUS = [
+  "None",
+  "Open",
+  "Committed",
+  "Revealed",
+  "Paid",
+  "Slashed",
+  "Cancelled",
+  "Declined",
+] as const;
 export type RetrievalStatus = (typeof RETRIEVAL_STATUS)[number];
-export const TERMINAL_STATUSES: readonly RetrievalStatus[] = ["Paid", "Slashed", "Cancelled"];
+export const TERMINAL_STATUSES: readonly RetrievalStatus[] = ["Paid", "Slashed", "Cancelled", "Declined"];
 
 /** keccak256(abi.encode(secret)): what the consumer posts. */
 export function secretCommitmentOf(secret: string): string {
@@ -37,6 +46,18 @@ export function seedOf(
 /** min(spotCheckSampleSize(f, 1 − δ), size): samples a request gets (size or more: exhaustive). */
 export function sampleCount(fractionBps: number, confidenceBps: number, size: number): number {
   return Math.min(spotCheckSampleSize(fractionBps, confidenceBps), size);
+}
+
+/**
+ * What a request costs (the contract's `quote`): price + pricePerSample · samples + pricePerItem ·
+ * maxReturned. The consumer pays for the work its f, 1 − δ and maxReturned fix (case 51).
+ */
+export function retrievalPrice(
+  terms: { price: bigint; pricePerSample: bigint; pricePerItem: bigint },
+  samples: number,
+  maxReturned: number,
+): bigint {
+  return terms.price + terms.pricePerSample * BigInt(samples) + terms.pricePerItem * BigInt(maxReturned);
 }
 
 /** The B indices of spot-check chunk j (the last padded with the last sample), as the contract. */

@@ -5,7 +5,14 @@ import type { RetrievalContext } from "./market.js";
 import { parseRetrievalLog, withdrawRetrievalBalance } from "./reads.js";
 
 export interface DatasetTerms {
+  /** Base price of a request. */
   price: bigint;
+  /** Added per spot-check sample a request fixes (default 0). */
+  pricePerSample?: bigint;
+  /** Added per item a request may receive (default 0). */
+  pricePerItem?: bigint;
+  /** Most spot-check samples one request may ask (default: the data set's size, i.e. no bound). */
+  maxSamples?: number;
   collateral: bigint;
   responseWindow: bigint;
   capacity: number;
@@ -37,6 +44,12 @@ export class RetrievalProvider {
     if (!Number.isInteger(t.capacity) || t.capacity < 1)
       throw badArgument("terms.capacity", "expected a positive integer");
     if (!Number.isInteger(opts.size) || opts.size < 1) throw badArgument("size", "expected a positive integer");
+    for (const k of ["pricePerSample", "pricePerItem"] as const)
+      if (t[k] !== undefined && (typeof t[k] !== "bigint" || t[k] < 0n || t[k] >= 1n << 96n))
+        throw badArgument(`terms.${k}`, "expected a non-negative bigint below 2^96 (wei)");
+    const maxSamples = t.maxSamples ?? opts.size;
+    if (!Number.isInteger(maxSamples) || maxSamples < 1 || maxSamples > 0xffffffff)
+      throw badArgument("terms.maxSamples", `expected a positive integer, got ${String(t.maxSamples)}`);
     let receipt;
     try {
       receipt = await (
@@ -50,6 +63,9 @@ export class RetrievalProvider {
             collateral: t.collateral,
             responseWindow: t.responseWindow,
             capacity: t.capacity,
+            pricePerSample: t.pricePerSample ?? 0n,
+            pricePerItem: t.pricePerItem ?? 0n,
+            maxSamples,
             metadataURI: opts.metadataURI,
           },
           { value: opts.deposit ?? 0n },

@@ -16,7 +16,12 @@ export interface DatasetInfo {
   root: bigint;
   size: number;
   weightsCommitment: bigint;
+  /** Base price of a request; it also pays pricePerSample per spot-check sample and pricePerItem per item it may receive. */
   price: bigint;
+  pricePerSample: bigint;
+  pricePerItem: bigint;
+  /** Most spot-check samples the provider accepts in one request. */
+  maxSamples: number;
   collateral: bigint;
   responseWindow: bigint;
   capacity: number;
@@ -44,6 +49,9 @@ export async function getDatasetInfo(ctx: RetrievalContext, datasetId: bigint | 
     size: Number(d.size),
     weightsCommitment: BigInt(d.weightsCommitment),
     price: BigInt(d.price),
+    pricePerSample: BigInt(d.pricePerSample),
+    pricePerItem: BigInt(d.pricePerItem),
+    maxSamples: Number(d.maxSamples),
     collateral: BigInt(d.collateral),
     responseWindow: BigInt(d.responseWindow),
     capacity: Number(d.capacity),
@@ -66,6 +74,8 @@ export interface RetrievalRequestInfo {
   samples: number;
   spotChunks: number;
   spotProven: number;
+  /** Most items the consumer paid for; the price of those not returned is refunded at payment. */
+  maxReturned: number;
   returnedCount: number;
   returnedProven: number;
   escrow: bigint;
@@ -97,6 +107,7 @@ export async function getRetrievalRequest(
     samples: Number(r.samples),
     spotChunks: Number(r.spotChunks),
     spotProven: Number(r.spotProven),
+    maxReturned: Number(r.maxReturned),
     returnedCount: Number(r.returnedCount),
     returnedProven: Number(r.returnedProven),
     escrow: BigInt(r.escrow),
