@@ -33,24 +33,27 @@ interface IInferenceMarket is IMarketCore, IStakeManager {
         Reclaimed // terminal: deadline passed (or primary circuit revoked), consumer refunded (+ slash)
     }
 
-    /// @notice A request as `getRequest` returns it (the market stores it in a packed layout of
-    ///         its own, see InferenceMarket).
+    /// @notice A request as it was posted. The market stores only a hash of it (one slot, see
+    ///         InferenceMarket); whoever settles, declines or reclaims passes it back in calldata,
+    ///         rebuilt from the `BountyPosted` event (every field is in it), and the market checks
+    ///         it against the stored hash.
     struct Request {
+        uint256 id; // sequential, from 1
         address consumer;
-        uint40 deadline;
-        RequestStatus status;
-        uint16 feeBps; // protocol fee snapshotted at posting
-        uint32 pauseEpoch; // number of pauses that had started before posting
-        uint128 escrow; // received amount (balance delta in token mode)
-        uint128 slashLocked; // provider stake locked for this request (the model's slashAmount)
         bytes32 modelId;
         uint256 inputCommitment;
-        uint256 output; // < 2^32; meaningful only when Fulfilled (0 before)
+        uint128 escrow; // received amount (balance delta in token mode)
+        uint64 deadline; // as posted; see deadlineOf for the pause-extended one
+        uint32 pauseEpoch; // number of pauses that had started before posting
+        uint16 feeBps; // protocol fee snapshotted at posting
     }
 
     // ─────────────────────────────────────────── Events ────────────────────────────────────────────
 
     /// @notice A bounty was escrowed. `input` (the input, or a URI to it) is only emitted, not stored.
+    ///         The fields (requestId, consumer, modelId, inputCommitment, escrow, deadline,
+    ///         pauseEpoch, feeBps) are the `Request` the market hashed and stored; `slashLocked` is
+    ///         the model's slash amount, locked for this request.
     event BountyPosted(
         uint256 indexed requestId,
         bytes32 indexed modelId,
@@ -59,6 +62,8 @@ interface IInferenceMarket is IMarketCore, IStakeManager {
         uint256 escrow,
         uint256 slashLocked,
         uint64 deadline,
+        uint32 pauseEpoch,
+        uint16 feeBps,
         bytes input
     );
     /// @notice A proof for this request was accepted. With the model's weightsCommitment and the
@@ -100,6 +105,8 @@ interface IInferenceMarket is IMarketCore, IStakeManager {
     error Market__RequestNotOpen(uint256 requestId, RequestStatus status);
     error Market__RequestNotFulfilled(uint256 requestId, RequestStatus status);
     error Market__UnknownRequest(uint256 requestId);
+    /// @notice The request passed in calldata is not the one posted under its id (hash mismatch).
+    error Market__RequestMismatch(uint256 requestId);
     /// @notice Too late to fulfill or decline: block.timestamp > deadline.
     error Market__DeadlinePassed(uint256 requestId, uint64 deadline);
     /// @notice Too early to reclaim: block.timestamp <= deadline.
@@ -144,14 +151,14 @@ interface IInferenceMarket is IMarketCore, IStakeManager {
     ///      Never slashes: a failing verifier call reverts the whole transaction.
     /// @dev invariant a request is paid at most once (Groth16 malleability is irrelevant: replay
     ///      protection is the request status, not the proof bytes).
-    function fulfill(uint256 requestId, uint256 output, uint256[8] calldata proof) external;
+    function fulfill(Request calldata request, uint256 output, uint256[8] calldata proof) external;
 
     /// @notice Answers k requests of one model with one proof from its batch-size-k circuit.
-    /// @param requestIds strictly increasing; all of one model; all open and in time.
+    /// @param requests ids strictly increasing; all of one model; all open and in time.
     /// @dev Same rules as `fulfill`; binding covers the whole ordered id list.
     /// @dev invariant either all k requests settle or none does.
     function fulfillBatch(
-        uint256[] calldata requestIds,
+        Request[] calldata requests,
         uint256[] calldata outputs,
         uint256[8] calldata proof
     ) external;
@@ -161,7 +168,7 @@ interface IInferenceMarket is IMarketCore, IStakeManager {
     /// @dev Slashing punishes silence, not refusal: without this a consumer could post an input
     ///      that does not match its commitment and collect the slash.
     /// @dev invariant a declined request refunds exactly its escrow and slashes nothing.
-    function decline(uint256 requestId) external;
+    function decline(Request calldata request) external;
 
     /// @notice After the deadline, refunds the escrow and pays the locked slash to the consumer.
     ///         Anyone may call; the money always goes to the consumer. Works while paused.
@@ -169,16 +176,21 @@ interface IInferenceMarket is IMarketCore, IStakeManager {
     ///      time spent paused), or at any time if the model's primary circuit was revoked. The
     ///      slash is waived (stake only unlocked) only if the primary circuit was revoked.
     /// @dev invariant slashed <= slashLocked of the request <= provider locked stake.
-    function reclaim(uint256 requestId) external;
+    function reclaim(Request calldata request) external;
 
     /// @notice The request's deadline extended by the time the market spent paused while it was
     ///         open (each pause that began no later than the deadline so far pushes it back by its
     ///         length; type(uint64).max while such a pause lasts). fulfill, fulfillBatch and
-    ///         decline are accepted up to it, reclaim only after it. Reverts for an unknown request.
-    function deadlineOf(uint256 requestId) external view returns (uint64);
+    ///         decline are accepted up to it, reclaim only after it. Reverts for an unknown request
+    ///         and, while it is open, for a request that is not the one posted under its id.
+    function deadlineOf(Request calldata request) external view returns (uint64);
 
-    /// @notice A request (status None if never posted). `output` is meaningful only when Fulfilled.
-    function getRequest(uint256 requestId) external view returns (Request memory);
+    /// @notice The status of a request (None if never posted).
+    function statusOf(uint256 requestId) external view returns (RequestStatus);
+
+    /// @notice keccak256(abi.encode(request)): what the market keeps of an open request (its
+    ///         high 248 bits, beside the status byte).
+    function hashRequest(Request calldata request) external pure returns (bytes32);
 
     /// @notice The registry of circuits and models this market settles against (immutable).
     function REGISTRY() external view returns (IModelRegistry);
@@ -195,11 +207,12 @@ interface IInferenceMarket is IMarketCore, IStakeManager {
     /// @notice binding = uint256(keccak256(abi.encode(block.chainid, address(this), requestIds))) mod 2^221.
     function bindingOf(uint256[] calldata requestIds) external view returns (uint256);
 
-    /// @notice The public signals a proof answering `requestIds` with `outputs` must have, as the
-    ///         market rebuilds them. The requests must exist, belong to one model and be given in
-    ///         strictly increasing order (as fulfillBatch requires); their status is not checked.
+    /// @notice The public signals a proof answering `requests` with `outputs` must have, as the
+    ///         market rebuilds them. The requests must belong to one model and be given in strictly
+    ///         increasing id order (as fulfillBatch requires); an open one must match its stored
+    ///         hash; a settled one is taken as given.
     function publicSignalsOf(
-        uint256[] calldata requestIds,
+        Request[] calldata requests,
         uint256[] calldata outputs
     ) external view returns (uint256[] memory);
 }

@@ -37,6 +37,8 @@ import {
   post,
   signers,
   type MarketFixture,
+  requestOf,
+  requestsOf,
 } from "./fixtures.js";
 
 const { time } = networkHelpers;
@@ -130,8 +132,8 @@ describe("# gas snapshot (real generated verifiers, real proofs)", function () {
         binding,
       );
       const tx = single
-        ? r.market.fulfill(ids[0]!, outputs[0]!, proof as never)
-        : r.market.fulfillBatch(ids, outputs, proof as never);
+        ? r.market.fulfill(await requestOf(r.market, ids[0]!), outputs[0]!, proof as never)
+        : r.market.fulfillBatch(await requestsOf(r.market, ids), outputs, proof as never);
       const g = await gasOf(tx);
       for (const [i, id] of ids.entries()) expect(await r.market.outputOf(id)).to.equal(outputs[i]);
       return g;
@@ -162,9 +164,9 @@ describe("# gas snapshot (real generated verifiers, real proofs)", function () {
 
     const late = await postDemo((await latest()) + WINDOW + 5n);
     const declined = await postDemo();
-    gas["decline"] = await gasOf(r.market.connect(r.provider).decline(declined.requestId));
+    gas["decline"] = await gasOf(r.market.connect(r.provider).decline(await requestOf(r.market, declined.requestId)));
     await time.increaseTo(late.deadline + 1n);
-    gas["reclaim"] = await gasOf(r.market.reclaim(late.requestId));
+    gas["reclaim"] = await gasOf(r.market.reclaim(await requestOf(r.market, late.requestId)));
     gas["withdraw (ETH)"] = await gasOf(r.market.connect(r.consumer).withdraw());
     gas["withdraw (provider earnings, ETH)"] = await gasOf(r.market.connect(r.provider).withdraw());
 
@@ -205,19 +207,17 @@ describe("# gas snapshot (real generated verifiers, real proofs)", function () {
     for (const x of xs)
       b.push((await post(f as unknown as MarketFixture, { inputCommitment: demoInputCommitment(x) })).requestId);
     const { proof, outputs, publicSignals } = await proveDemo(prover, xs, await r.market.bindingOf(a));
-    expect(await r.market.publicSignalsOf(a, outputs)).to.deep.equal(publicSignals);
+    expect(await r.market.publicSignalsOf(await requestsOf(r.market, a), outputs)).to.deep.equal(publicSignals);
     // Same inputs, other requests: the binding differs (case 16).
-    await expect(r.market.fulfillBatch(b, outputs, proof as never)).to.be.revertedWithCustomError(
-      r.market,
-      "Market__InvalidProof",
-    );
+    await expect(
+      r.market.fulfillBatch(await requestsOf(r.market, b), outputs, proof as never),
+    ).to.be.revertedWithCustomError(r.market, "Market__InvalidProof");
     // One output changed (case 12).
     const changed = outputs.map((o, i) => (i === 2 ? o + 1n : o));
-    await expect(r.market.fulfillBatch(a, changed, proof as never)).to.be.revertedWithCustomError(
-      r.market,
-      "Market__InvalidProof",
-    );
-    await r.market.fulfillBatch(a, outputs, proof as never);
+    await expect(
+      r.market.fulfillBatch(await requestsOf(r.market, a), changed, proof as never),
+    ).to.be.revertedWithCustomError(r.market, "Market__InvalidProof");
+    await r.market.fulfillBatch(await requestsOf(r.market, a), outputs, proof as never);
     for (const [i, id] of a.entries()) expect(await r.market.outputOf(id)).to.equal(outputs[i]);
   });
 });

@@ -13,8 +13,15 @@ import { keccak256, type Log } from "ethers";
 import { compileVerifier, withRetry } from "../../chain/index.js";
 import { checkSetupArtifacts, type SetupArtifacts, type SetupManifest } from "../../zk/index.js";
 import type { MarketContext } from "../context.js";
+import { describeRevert } from "../errors.js";
 import { circuitIdOf } from "../model.js";
-import { REQUEST_STATUS, settlementFromLog, verifySettlement } from "./requests.js";
+import {
+  REQUEST_STATUS,
+  requestFromEvent,
+  settlementFromLog,
+  verifySettlement,
+  type PostedRequest,
+} from "./requests.js";
 
 export interface AuditOptions {
   fromBlock?: number;
@@ -243,9 +250,11 @@ export async function audit(ctx: MarketContext, opts: AuditOptions = {}): Promis
     q("reading Withdrawn", () => mk.queryFilter(mk.filters.Withdrawn(), from, to)),
   ]);
   const requests = new Map<string, RequestAudit>();
+  const postedRequests = new Map<string, PostedRequest>();
   let escrowed = 0n;
   for (const log of posted) {
     const a = log.args;
+    postedRequests.set(BigInt(a.requestId).toString(), requestFromEvent(a));
     const receipt = await q("reading a receipt", () => ctx.provider.getTransactionReceipt(log.transactionHash));
     escrowed += BigInt(a.escrow);
     requests.set(BigInt(a.requestId).toString(), {
@@ -320,11 +329,23 @@ export async function audit(ctx: MarketContext, opts: AuditOptions = {}): Promis
       });
   }
   // Cross-check each request's final status with the contract.
+  // An open request must also match the hash the market stored (deadlineOf checks it): the
+  // request rebuilt from its event is what settling, declining or reclaiming it will pass.
   for (const r of requests.values()) {
-    const onChain =
-      REQUEST_STATUS[Number((await q("reading a request", () => mk.getRequest(BigInt(r.requestId)))).status)];
-    if (onChain !== r.status && to >= (await ctx.provider.getBlockNumber())) {
+    const onChain = REQUEST_STATUS[Number(await q("reading a request", () => mk.statusOf(BigInt(r.requestId))))];
+    const current = to >= (await ctx.provider.getBlockNumber());
+    if (onChain !== r.status && current) {
       problems.push(`request ${r.requestId}: events say ${r.status}, the contract says ${onChain}`);
+    }
+    const rebuilt = postedRequests.get(r.requestId);
+    if (current && onChain === "Open" && rebuilt) {
+      try {
+        await mk.deadlineOf(rebuilt);
+      } catch (err) {
+        problems.push(
+          `request ${r.requestId}: the request rebuilt from its BountyPosted event is refused by the market (${describeRevert(err)})`,
+        );
+      }
     }
   }
   const list = [...requests.values()].sort((a, b) => Number(BigInt(a.requestId) - BigInt(b.requestId)));

@@ -14,13 +14,15 @@ import { nextBlockTime, type MarketContext } from "../context.js";
 import { MarketError, txError } from "../errors.js";
 import type { ProvingModel } from "../model.js";
 import type { CachedProof } from "./proofCache.js";
-import { getRequestInfo } from "./requests.js";
+import { getRequestInfo, type PostedRequest } from "./requests.js";
 import type { AgentEvent } from "./types.js";
 
 export interface SubmitJob {
   requestId: bigint;
   inputCommitment: bigint;
   deadline: bigint;
+  /** The request as posted (rebuilt from its BountyPosted event): the market checks its hash. */
+  request: PostedRequest;
 }
 
 /** What the submitter reports to its agent. */
@@ -111,8 +113,12 @@ export class Submitter {
     const outputs = c.outputs.map(BigInt);
     const tx =
       jobs.length === 1
-        ? await ctx.market.fulfill.populateTransaction(ids[0]!, outputs[0]!, proof as never)
-        : await ctx.market.fulfillBatch.populateTransaction(ids, outputs, proof as never);
+        ? await ctx.market.fulfill.populateTransaction(jobs[0]!.request, outputs[0]!, proof as never)
+        : await ctx.market.fulfillBatch.populateTransaction(
+            jobs.map((j) => j.request),
+            outputs,
+            proof as never,
+          );
     let journal: JournalEntry;
     try {
       journal = await this.send("fulfill", jobs, tx);
@@ -155,7 +161,7 @@ export class Submitter {
     if ((await nextBlockTime(ctx)) > info.deadline) return this.hooks.skip(job, `${reason}; too late to decline`);
     let journal: JournalEntry;
     try {
-      journal = await this.send("decline", [job], await ctx.market.decline.populateTransaction(job.requestId));
+      journal = await this.send("decline", [job], await ctx.market.decline.populateTransaction(job.request));
     } catch (err) {
       const e = txError(`declining request ${job.requestId}`, err);
       if (e.code === "ALREADY_SETTLED") return this.hooks.skip(job, "already settled");
