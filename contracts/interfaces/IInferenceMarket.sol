@@ -79,6 +79,8 @@ interface IInferenceMarket is IMarketCore, IStakeManager {
         uint256 payout,
         uint256 fee
     );
+    /// @notice Fees accrued per model were moved into the protocol-fee accumulator.
+    event ProtocolFeesSwept(address indexed caller, uint256 amount);
     event RequestDeclined(
         uint256 indexed requestId,
         bytes32 indexed modelId,
@@ -177,6 +179,18 @@ interface IInferenceMarket is IMarketCore, IStakeManager {
     ///      slash is waived (stake only unlocked) only if the primary circuit was revoked.
     /// @dev invariant slashed <= slashLocked of the request <= provider locked stake.
     function reclaim(Request calldata request) external;
+
+    /// @notice Moves the protocol fees accrued by these models' settlements into the accumulator
+    ///         that `protocolFees` reports and `claimProtocolFees` pays out. Anyone may call; no
+    ///         value leaves the market.
+    /// @dev Fees accrue lazily: a settlement adds its fee to its model's slot, which it writes
+    ///      anyway, instead of the market-wide accumulator.
+    /// @dev invariant balance == Σ open escrow + Σ stake + Σ pull balances + protocolFees
+    ///      + Σ accruedFeesOf over every model.
+    function sweepProtocolFees(bytes32[] calldata modelIds) external returns (uint256 swept);
+
+    /// @notice Protocol fees accrued by a model's settlements and not yet swept.
+    function accruedFeesOf(bytes32 modelId) external view returns (uint256);
 
     /// @notice The request's deadline extended by the time the market spent paused while it was
     ///         open (each pause that began no later than the deadline so far pushes it back by its

@@ -54,7 +54,7 @@ function shouldBehaveLikeSettlement(fixture: () => Promise<MarketFixture>) {
       expect(await f.market.statusOf(requestId)).to.equal(RequestStatus.Fulfilled);
       expect(await f.market.outputOf(requestId)).to.equal(7n);
       expect(await f.market.withdrawable(f.provider.address)).to.equal(PRICE - FEE);
-      expect(await f.market.protocolFees()).to.equal(FEE);
+      expect(await f.market.accruedFeesOf(f.modelId)).to.equal(FEE);
       const s = await f.market.stakeOf(f.provider.address);
       expect([s.total, s.locked]).to.deep.equal([STAKE, 0n]);
       expect(await f.market.openRequestsOf(f.modelId)).to.equal(0n);
@@ -355,10 +355,10 @@ function shouldBehaveLikeSettlement(fixture: () => Promise<MarketFixture>) {
       const { requestId } = await post(f);
       await f.market.setProtocolFeeBps(0);
       await f.market.fulfill(await requestOf(f.market, requestId), 7n, PROOF);
-      expect(await f.market.protocolFees()).to.equal(FEE);
+      expect(await f.market.accruedFeesOf(f.modelId)).to.equal(FEE);
       const { requestId: second } = await post(f);
       await f.market.fulfill(await requestOf(f.market, second), 7n, PROOF);
-      expect(await f.market.protocolFees()).to.equal(FEE);
+      expect(await f.market.accruedFeesOf(f.modelId)).to.equal(FEE);
       expect(await f.market.withdrawable(f.provider.address)).to.equal(2n * PRICE - FEE);
     });
   });
@@ -380,7 +380,7 @@ function shouldBehaveLikeSettlement(fixture: () => Promise<MarketFixture>) {
       }
       for (const [i, id] of ids.entries()) expect(await f.market.outputOf(id)).to.equal(outputs[i]);
       expect(await f.market.withdrawable(f.provider.address)).to.equal(4n * (PRICE - FEE));
-      expect(await f.market.protocolFees()).to.equal(4n * FEE);
+      expect(await f.market.accruedFeesOf(f.modelId)).to.equal(4n * FEE);
       expect((await f.market.stakeOf(f.provider.address)).locked).to.equal(0n);
       expect(await f.market.openRequestsOf(f.modelId)).to.equal(0n);
       expect(await accounted(f, [f.provider, f.consumer])).to.equal(await assetBalance(f, f.market));

@@ -133,6 +133,14 @@ describe("InferenceMarket: core", () => {
       const f = await loadFixture(marketFixture);
       const { requestId } = await post(f);
       await f.market.fulfill(await requestOf(f.market, requestId), 1n, PROOF);
+      // Fees accrue lazily in the model's slot; anyone may sweep them into the accumulator.
+      expect(await f.market.protocolFees()).to.equal(0n);
+      expect(await f.market.accruedFeesOf(f.modelId)).to.equal(FEE);
+      await expect(f.market.connect(f.other).sweepProtocolFees([f.modelId]))
+        .to.emit(f.market, "ProtocolFeesSwept")
+        .withArgs(f.other.address, FEE);
+      expect(await f.market.accruedFeesOf(f.modelId)).to.equal(0n);
+      expect(await f.market.protocolFees()).to.equal(FEE);
       await expect(f.market.connect(f.other).claimProtocolFees(f.other.address)).to.be.revertedWithCustomError(
         f.market,
         "OwnableUnauthorizedAccount",

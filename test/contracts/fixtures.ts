@@ -357,16 +357,20 @@ export async function assetBalance(f: MarketFixture, address: AddressLike): Prom
 }
 
 /**
- * Σ escrow of open requests + Σ stake.total + Σ pull balances + protocol fees, over the given
+ * Σ escrow of open requests + Σ stake.total + Σ pull balances + protocol fees (swept, and
+ * accrued per model), over the given
  * accounts (every account that ever held money in the test).
  */
 export async function accounted(f: MarketFixture, accounts: AddressLike[]): Promise<bigint> {
   let sum = await f.market.protocolFees();
   const next = await f.market.nextRequestId();
+  const models = new Set<string>();
   for (let id = 1n; id < next; id++) {
-    if (Number(await f.market.statusOf(id)) === RequestStatus.Open)
-      sum += BigInt((await requestOf(f.market, id)).escrow);
+    const r = await requestOf(f.market, id);
+    models.add(String(r.modelId));
+    if (Number(await f.market.statusOf(id)) === RequestStatus.Open) sum += BigInt(r.escrow);
   }
+  for (const m of models) sum += await f.market.accruedFeesOf(m); // fees accrue lazily per model
   for (const a of accounts) {
     const address = await ethers.resolveAddress(a);
     sum += (await f.market.stakeOf(address)).total;
