@@ -17,7 +17,9 @@ import {Groth16Call} from "./libraries/Groth16Call.sol";
 ///
 ///      Request life cycle (exactly one terminal state, reached exactly once):
 ///        None ─postBounty→ Open ─fulfill/fulfillBatch (t <= deadline)→ Fulfilled
-///                               ─decline (provider, t <= deadline)→ Declined
+///                               ─decline (provider, t <= deadline)→ Declined (full refund)
+///                               ─rejectInput (provider, t <= deadline)→ Declined (the provider
+///                                 keeps the request's reject share; case 50)
 ///                               ─reclaim (t > deadline, or primary circuit revoked)→ Reclaimed
 ///      "deadline" is the posted deadline extended by the time the market spent paused while the
 ///      request was open (deadlineOf): a pause postpones the provider's obligation, it never
@@ -62,8 +64,12 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
     /// @notice Bits of the binding (the high bits of a claim): 253 - OUTPUT_BITS.
     uint256 public constant BINDING_BITS = 221;
     uint256 internal constant BINDING_MASK = (1 << BINDING_BITS) - 1;
-    /// @dev Size of an ABI-encoded `Request` (8 static words).
-    uint256 internal constant REQUEST_SIZE = 0x100;
+    /// @dev Size of an ABI-encoded `Request` (9 static words).
+    uint256 internal constant REQUEST_SIZE = 0x120;
+    /// @notice The reject share can never exceed half the escrow.
+    uint16 public constant MAX_REJECT_SHARE_BPS = 5_000;
+    /// @notice The reject share a market starts with (10%); the owner may change it.
+    uint16 public constant INITIAL_REJECT_SHARE_BPS = 1_000;
     uint256 internal constant STATUS_MASK = 0xff;
 
     /// @inheritdoc IInferenceMarket
@@ -84,7 +90,9 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
         address provider;
     }
 
-    uint256 internal _nextRequestId = 1;
+    /// @dev One slot, read and written by every posting.
+    uint64 internal _nextRequestId = 1;
+    uint16 internal _rejectShareBps = INITIAL_REJECT_SHARE_BPS;
     /// @dev requestId => Open: high 248 bits of keccak256(abi.encode(Request)) | status;
     ///      Fulfilled: output << 8 | status; Declined, Reclaimed: status. None: 0.
     mapping(uint256 requestId => uint256 word) internal _requests;
@@ -233,6 +241,39 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
         address consumer = q.consumer;
         _balances[consumer] += refunded;
         emit RequestDeclined(requestId, modelId, consumer, refunded);
+    }
+
+    /// @inheritdoc IInferenceMarket
+    function rejectInput(Request calldata q) external override nonReentrant {
+        uint256 requestId = q.id;
+        _requireOpen(q);
+        bytes32 modelId = q.modelId;
+        (address provider, ) = REGISTRY.reclaimTerms(modelId);
+        if (msg.sender != provider) revert IModelRegistry.Registry__NotModelProvider(modelId, msg.sender);
+        _checkDeadline(q);
+
+        _requests[requestId] = uint256(RequestStatus.Declined);
+        uint128 locked = _closeOne(modelId);
+        uint256 escrow = q.escrow;
+        uint256 kept = (escrow * q.rejectBps) / BPS; // rejectBps <= MAX_REJECT_SHARE_BPS at posting
+        uint256 refunded = escrow - kept;
+        _unlockAndCredit(_stakes[provider], locked, kept);
+        address consumer = q.consumer;
+        _balances[consumer] += refunded;
+        emit InputRejected(requestId, modelId, consumer, refunded, kept);
+    }
+
+    /// @inheritdoc IInferenceMarket
+    function setRejectShareBps(uint16 newBps) external override onlyOwner {
+        if (newBps > MAX_REJECT_SHARE_BPS) revert Market__RejectShareTooHigh(newBps, MAX_REJECT_SHARE_BPS);
+        uint16 oldBps = _rejectShareBps;
+        _rejectShareBps = newBps;
+        emit RejectShareUpdated(oldBps, newBps);
+    }
+
+    /// @inheritdoc IInferenceMarket
+    function rejectShareBps() external view override returns (uint16) {
+        return _rejectShareBps;
     }
 
     /// @inheritdoc IInferenceMarket
@@ -388,7 +429,8 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
             escrow: escrow,
             deadline: deadline,
             pauseEpoch: _pauseCount,
-            feeBps: _params.protocolFeeBps
+            feeBps: _params.protocolFeeBps,
+            rejectBps: _rejectShareBps
         });
         _lock(_stakes[terms.provider], terms.slashAmount);
         ModelState storage m = _modelStates[modelId];
@@ -408,6 +450,7 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
             q.deadline,
             q.pauseEpoch,
             q.feeBps,
+            q.rejectBps,
             input
         );
     }

@@ -46,13 +46,14 @@ interface IInferenceMarket is IMarketCore, IStakeManager {
         uint64 deadline; // as posted; see deadlineOf for the pause-extended one
         uint32 pauseEpoch; // number of pauses that had started before posting
         uint16 feeBps; // protocol fee snapshotted at posting
+        uint16 rejectBps; // share of the escrow the provider keeps if it rejects the input (snapshot)
     }
 
     // ─────────────────────────────────────────── Events ────────────────────────────────────────────
 
     /// @notice A bounty was escrowed. `input` (the input, or a URI to it) is only emitted, not stored.
     ///         The fields (requestId, consumer, modelId, inputCommitment, escrow, deadline,
-    ///         pauseEpoch, feeBps) are the `Request` the market hashed and stored; `slashLocked` is
+    ///         pauseEpoch, feeBps, rejectBps) are the `Request` the market hashed and stored; `slashLocked` is
     ///         the model's slash amount, locked for this request.
     event BountyPosted(
         uint256 indexed requestId,
@@ -64,6 +65,7 @@ interface IInferenceMarket is IMarketCore, IStakeManager {
         uint64 deadline,
         uint32 pauseEpoch,
         uint16 feeBps,
+        uint16 rejectBps,
         bytes input
     );
     /// @notice A proof for this request was accepted. With the model's weightsCommitment and the
@@ -79,6 +81,18 @@ interface IInferenceMarket is IMarketCore, IStakeManager {
         uint256 payout,
         uint256 fee
     );
+    /// @notice The provider refused the request's input as not matching its commitment
+    ///         (`rejectInput`): the consumer got `refunded`, the provider kept `kept` (the snapshotted
+    ///         reject share of the escrow); refunded + kept == escrow. Status: Declined.
+    event InputRejected(
+        uint256 indexed requestId,
+        bytes32 indexed modelId,
+        address indexed consumer,
+        uint256 refunded,
+        uint256 kept
+    );
+    /// @notice The owner changed the reject share (applies to requests posted from now on).
+    event RejectShareUpdated(uint16 oldBps, uint16 newBps);
     /// @notice Fees accrued per model were moved into the protocol-fee accumulator.
     event ProtocolFeesSwept(address indexed caller, uint256 amount);
     event RequestDeclined(
@@ -109,6 +123,8 @@ interface IInferenceMarket is IMarketCore, IStakeManager {
     error Market__UnknownRequest(uint256 requestId);
     /// @notice The request passed in calldata is not the one posted under its id (hash mismatch).
     error Market__RequestMismatch(uint256 requestId);
+    /// @notice A reject share above MAX_REJECT_SHARE_BPS.
+    error Market__RejectShareTooHigh(uint16 bps, uint16 max);
     /// @notice Too late to fulfill or decline: block.timestamp > deadline.
     error Market__DeadlinePassed(uint256 requestId, uint64 deadline);
     /// @notice Too early to reclaim: block.timestamp <= deadline.
@@ -179,6 +195,27 @@ interface IInferenceMarket is IMarketCore, IStakeManager {
     ///      slash is waived (stake only unlocked) only if the primary circuit was revoked.
     /// @dev invariant slashed <= slashLocked of the request <= provider locked stake.
     function reclaim(Request calldata request) external;
+
+    /// @notice Provider: refuses an open request whose input does not match its commitment, before
+    ///         its deadline, and keeps the request's `rejectBps` share of the escrow (snapshotted
+    ///         at posting from `rejectShareBps`); the consumer is refunded the rest. No slash.
+    ///         Works while paused. Status: Declined.
+    /// @dev The price of capacity griefing (threat model case 50): bounties on inputs that match
+    ///      no published input fill a model's capacity; `decline` refunds them in full, so the
+    ///      attacker paid only gas while the provider paid gas to decline each. With `rejectInput`
+    ///      each junk bounty costs the attacker its reject share, paid to the provider. An honest
+    ///      consumer is charged only if the provider claims its input is bad, which anyone can
+    ///      check (the input and the commitment are both in BountyPosted); a request the provider
+    ///      cannot finish in time is declined with `decline`, in full.
+    /// @dev invariant refunded + kept == escrow; kept <= escrow * MAX_REJECT_SHARE_BPS / 10_000.
+    function rejectInput(Request calldata request) external;
+
+    /// @notice Owner: the share of a bounty's escrow a provider keeps when it rejects the input,
+    ///         for requests posted from now on; at most MAX_REJECT_SHARE_BPS.
+    function setRejectShareBps(uint16 newBps) external;
+
+    /// @notice The current reject share (basis points) snapshotted into new requests.
+    function rejectShareBps() external view returns (uint16);
 
     /// @notice Moves the protocol fees accrued by these models' settlements into the accumulator
     ///         that `protocolFees` reports and `claimProtocolFees` pays out. Anyone may call; no

@@ -177,7 +177,8 @@ contract MarketHandler {
             escrow: 0, // what arrives
             deadline: deadline,
             pauseEpoch: uint32(market.pauseCount()),
-            feeBps: market.params().protocolFeeBps
+            feeBps: market.params().protocolFeeBps,
+            rejectBps: market.rejectShareBps()
         });
         vm.prank(c); // (the prank applies to the next external call: compute arguments first)
         try market.postBounty{value: value}(modelId, q.inputCommitment, "", deadline, amount) {

@@ -323,4 +323,82 @@ describe("InferenceMarket: attack contracts", () => {
       expect(await f.market.withdrawable(f.consumer.address)).to.equal(PRICE + SLASH);
     });
   });
+
+  describe("# capacity griefing with junk bounties (case 50)", () => {
+    it("should make each junk bounty cost the attacker its reject share, paid to the provider", async () => {
+      const f = await loadFixture(marketFixture);
+      const capacity = Number((await f.registry.getModel(f.modelId)).capacity);
+      const share = (PRICE * 1000n) / 10_000n; // INITIAL_REJECT_SHARE_BPS = 10%
+      // The attacker fills the model's capacity with inputs that match no commitment.
+      const junk: bigint[] = [];
+      for (let i = 0; i < capacity; i++)
+        junk.push((await post(f, { from: f.other, inputCommitment: 900n + BigInt(i), input: "0x00" })).requestId);
+      await expect(post(f)).to.be.revertedWithCustomError(f.market, "Market__ModelAtCapacity");
+      // The provider rejects each input: it keeps the share, the attacker gets the rest.
+      for (const id of junk) {
+        await expect(f.market.connect(f.provider).rejectInput(await requestOf(f.market, id)))
+          .to.emit(f.market, "InputRejected")
+          .withArgs(id, f.modelId, f.other.address, PRICE - share, share);
+        expect(await f.market.statusOf(id)).to.equal(3n); // Declined
+      }
+      expect(await f.market.withdrawable(f.other.address)).to.equal(BigInt(capacity) * (PRICE - share));
+      expect(await f.market.withdrawable(f.provider.address)).to.equal(BigInt(capacity) * share);
+      const s = await f.market.stakeOf(f.provider.address);
+      expect([s.total, s.locked]).to.deep.equal([STAKE, 0n]); // no slash, every lock released
+      expect(await ethBalance(f.marketAddress)).to.equal(await accounted(f, [f.provider, f.consumer, f.other]));
+      // Capacity is free again for honest consumers.
+      await post(f);
+    });
+
+    it("should refund in full when the provider declines for its own reasons (no time left)", async () => {
+      const f = await loadFixture(marketFixture);
+      const { requestId } = await post(f);
+      await expect(f.market.connect(f.provider).decline(await requestOf(f.market, requestId)))
+        .to.emit(f.market, "RequestDeclined")
+        .withArgs(requestId, f.modelId, f.consumer.address, PRICE);
+      expect(await f.market.withdrawable(f.provider.address)).to.equal(0n);
+    });
+
+    it("should let only the provider reject, only while open and in time, with the share snapshotted at posting", async () => {
+      const f = await loadFixture(marketFixture);
+      const { requestId, deadline } = await post(f);
+      const r = await requestOf(f.market, requestId);
+      await expect(f.market.connect(f.other).rejectInput(r)).to.be.revertedWithCustomError(
+        f.registry,
+        "Registry__NotModelProvider",
+      );
+      // The owner raising the share later does not change what this request's consumer risks.
+      await expect(f.market.setRejectShareBps(5000)).to.emit(f.market, "RejectShareUpdated").withArgs(1000, 5000);
+      await expect(f.market.connect(f.provider).rejectInput({ ...r, rejectBps: 5000n }))
+        .to.be.revertedWithCustomError(f.market, "Market__RequestMismatch")
+        .withArgs(requestId);
+      await time.increaseTo(deadline + 1n);
+      await expect(f.market.connect(f.provider).rejectInput(r)).to.be.revertedWithCustomError(
+        f.market,
+        "Market__DeadlinePassed",
+      );
+      await f.market.reclaim(r); // silence is still slashed
+      await expect(f.market.connect(f.provider).rejectInput(r)).to.be.revertedWithCustomError(
+        f.market,
+        "Market__RequestNotOpen",
+      );
+    });
+
+    it("should bound the reject share (owner only, at most 50%)", async () => {
+      const f = await loadFixture(marketFixture);
+      expect(await f.market.rejectShareBps()).to.equal(1000n);
+      await expect(f.market.setRejectShareBps(5001))
+        .to.be.revertedWithCustomError(f.market, "Market__RejectShareTooHigh")
+        .withArgs(5001, 5000);
+      await expect(f.market.connect(f.other).setRejectShareBps(0)).to.be.revertedWithCustomError(
+        f.market,
+        "OwnableUnauthorizedAccount",
+      );
+      await f.market.setRejectShareBps(0);
+      const { requestId } = await post(f);
+      await expect(f.market.connect(f.provider).rejectInput(await requestOf(f.market, requestId)))
+        .to.emit(f.market, "InputRejected")
+        .withArgs(requestId, f.modelId, f.consumer.address, PRICE, 0n);
+    });
+  });
 });

@@ -42,7 +42,7 @@ function shouldBehaveLikeBountyMarket(fixture: () => Promise<MarketFixture>) {
         }),
       )
         .to.emit(market, "BountyPosted")
-        .withArgs(1n, modelId, consumer.address, 42n, amount, SLASH, deadline, 0n, PARAMS.protocolFeeBps, "0xdeadbeef");
+        .withArgs(1n, modelId, consumer.address, 42n, amount, SLASH, deadline, 0n, PARAMS.protocolFeeBps, 1000n, "0xdeadbeef");
       expect(await assetBalance(f, market)).to.equal(before + amount);
       expect(await market.statusOf(1n)).to.equal(RequestStatus.Open);
       // The market stores only the hash of the request the event describes.
@@ -56,6 +56,7 @@ function shouldBehaveLikeBountyMarket(fixture: () => Promise<MarketFixture>) {
         deadline,
         pauseEpoch: 0n,
         feeBps: BigInt(PARAMS.protocolFeeBps),
+        rejectBps: 1000n, // INITIAL_REJECT_SHARE_BPS
       });
       expect(await market.deadlineOf(r)).to.equal(deadline); // accepted: the hash matches
       const s = await market.stakeOf(provider.address);

@@ -289,6 +289,7 @@ export async function requestOf(
       deadline: 0n,
       pauseEpoch: 0n,
       feeBps: 0n,
+      rejectBps: 0n,
     };
   return {
     id: a.requestId,
@@ -299,6 +300,7 @@ export async function requestOf(
     deadline: a.deadline,
     pauseEpoch: a.pauseEpoch,
     feeBps: a.feeBps,
+    rejectBps: a.rejectBps,
   };
 }
 

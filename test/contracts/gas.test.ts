@@ -91,6 +91,10 @@ describe("# gas snapshot (trivial verifier: market overhead only)", () => {
     const r = await post(f, { modelId, deadline: (await latest()) + WINDOW + 5n });
     const d = await post(f, { modelId });
     gas["decline"] = await gasOf(f.market.connect(f.provider).decline(await requestOf(f.market, d.requestId)));
+    const j = await post(f, { modelId });
+    gas["rejectInput (case 50)"] = await gasOf(
+      f.market.connect(f.provider).rejectInput(await requestOf(f.market, j.requestId)),
+    );
     await time.increaseTo(r.deadline + 1n);
     gas["reclaim"] = await gasOf(f.market.reclaim(await requestOf(f.market, r.requestId)));
     gas["withdraw (ETH)"] = await gasOf(f.market.connect(f.consumer).withdraw());

@@ -483,7 +483,7 @@ export class ProviderAgent {
       } catch (err) {
         const reason = `bad input: ${(err as Error).message}`;
         if (open.length > 1) this.requeue(open.filter((j) => j !== job));
-        if (this.opts.declineMismatched ?? true) await this.submitter!.decline(job, reason);
+        if (this.opts.declineMismatched ?? true) await this.submitter!.decline(job, reason, true);
         else this.skip(job, reason);
         return null;
       }

@@ -74,6 +74,8 @@ export interface RequestAudit {
   /** true/false: re-verified off-chain; null: no verification key known. */
   proofVerified?: boolean | null;
   refunded?: string;
+  /** Reject share the provider kept when it rejected the input (`rejectInput`, case 50). */
+  kept?: string;
   slashed?: string;
   problem?: string;
 }
@@ -99,6 +101,8 @@ export interface AuditReport {
     paidOut: string;
     fees: string;
     refunded: string;
+    /** Reject shares kept by providers (`rejectInput`). */
+    kept: string;
     slashed: string;
     stakeDeposited: string;
     withdrawn: string;
@@ -241,10 +245,11 @@ export async function audit(ctx: MarketContext, opts: AuditOptions = {}): Promis
   }
 
   const mk = ctx.market;
-  const [posted, fulfilled, declined, reclaimed, deposits, withdrawals] = await Promise.all([
+  const [posted, fulfilled, declined, rejected, reclaimed, deposits, withdrawals] = await Promise.all([
     q("reading BountyPosted", () => mk.queryFilter(mk.filters.BountyPosted(), from, to)),
     q("reading RequestFulfilled", () => mk.queryFilter(mk.filters.RequestFulfilled(), from, to)),
     q("reading RequestDeclined", () => mk.queryFilter(mk.filters.RequestDeclined(), from, to)),
+    q("reading InputRejected", () => mk.queryFilter(mk.filters.InputRejected(), from, to)),
     q("reading RequestReclaimed", () => mk.queryFilter(mk.filters.RequestReclaimed(), from, to)),
     q("reading StakeDeposited", () => mk.queryFilter(mk.filters.StakeDeposited(), from, to)),
     q("reading Withdrawn", () => mk.queryFilter(mk.filters.Withdrawn(), from, to)),
@@ -317,6 +322,18 @@ export async function audit(ctx: MarketContext, opts: AuditOptions = {}): Promis
     refunded += BigInt(log.args.refunded);
     if (r) Object.assign(r, { status: "Declined", refunded: BigInt(log.args.refunded).toString() });
   }
+  let kept = 0n;
+  for (const log of rejected) {
+    const r = requests.get(BigInt(log.args.requestId).toString());
+    refunded += BigInt(log.args.refunded);
+    kept += BigInt(log.args.kept);
+    if (r)
+      Object.assign(r, {
+        status: "Declined",
+        refunded: BigInt(log.args.refunded).toString(),
+        kept: BigInt(log.args.kept).toString(),
+      });
+  }
   for (const log of reclaimed) {
     const r = requests.get(BigInt(log.args.requestId).toString());
     refunded += BigInt(log.args.refunded);
@@ -351,9 +368,9 @@ export async function audit(ctx: MarketContext, opts: AuditOptions = {}): Promis
   const list = [...requests.values()].sort((a, b) => Number(BigInt(a.requestId) - BigInt(b.requestId)));
   const count = (s: string) => list.filter((r) => r.status === s).length;
   const openEscrow = list.filter((r) => r.status === "Open").reduce((acc, r) => acc + BigInt(r.escrow), 0n);
-  if (escrowed !== paidOut + fees + refunded + openEscrow) {
+  if (escrowed !== paidOut + fees + refunded + kept + openEscrow) {
     problems.push(
-      `escrow does not balance: ${escrowed} posted ≠ ${paidOut} paid + ${fees} fees + ${refunded} refunded + ${openEscrow} open`,
+      `escrow does not balance: ${escrowed} posted ≠ ${paidOut} paid + ${fees} fees + ${refunded} refunded + ${kept} kept on rejection + ${openEscrow} open`,
     );
   }
   const report: AuditReport = {
@@ -377,6 +394,7 @@ export async function audit(ctx: MarketContext, opts: AuditOptions = {}): Promis
       paidOut: paidOut.toString(),
       fees: fees.toString(),
       refunded: refunded.toString(),
+      kept: kept.toString(),
       slashed: slashed.toString(),
       stakeDeposited: deposits.reduce((acc, l) => acc + BigInt(l.args.amount), 0n).toString(),
       withdrawn: withdrawals.reduce((acc, l) => acc + BigInt(l.args.amount), 0n).toString(),

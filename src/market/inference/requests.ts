@@ -28,6 +28,8 @@ export interface PostedRequest {
   deadline: bigint;
   pauseEpoch: bigint;
   feeBps: bigint;
+  /** Share of the escrow (bps) the provider keeps if it rejects the input (snapshot). */
+  rejectBps: bigint;
 }
 
 export interface RequestInfo {
@@ -68,6 +70,7 @@ interface BountyPostedArgs {
   deadline: bigint;
   pauseEpoch: bigint;
   feeBps: bigint;
+  rejectBps: bigint;
 }
 
 /** The posted request a `BountyPosted` event describes. */
@@ -81,6 +84,7 @@ export function requestFromEvent(args: BountyPostedArgs): PostedRequest {
     deadline: BigInt(args.deadline),
     pauseEpoch: BigInt(args.pauseEpoch),
     feeBps: BigInt(args.feeBps),
+    rejectBps: BigInt(args.rejectBps),
   };
 }
 

@@ -152,8 +152,12 @@ export class Submitter {
     );
   }
 
-  /** Declines a request (refund, no slash) before its deadline; never after it. */
-  async decline(job: SubmitJob, reason: string): Promise<void> {
+  /**
+   * Declines a request (no slash) before its deadline; never after it. `badInput`: the input does
+   * not match its commitment, so `rejectInput` keeps the request's reject share of the escrow
+   * (threat model case 50); otherwise (e.g. no time left) `decline` refunds the consumer in full.
+   */
+  async decline(job: SubmitJob, reason: string, badInput = false): Promise<void> {
     const { ctx } = this;
     const info = await getRequestInfo(ctx, job.requestId);
     if (info.status !== "Open") return this.hooks.skip(job, `already ${info.status}`);
@@ -161,7 +165,10 @@ export class Submitter {
     if ((await nextBlockTime(ctx)) > info.deadline) return this.hooks.skip(job, `${reason}; too late to decline`);
     let journal: JournalEntry;
     try {
-      journal = await this.send("decline", [job], await ctx.market.decline.populateTransaction(job.request));
+      const tx = badInput
+        ? await ctx.market.rejectInput.populateTransaction(job.request)
+        : await ctx.market.decline.populateTransaction(job.request);
+      journal = await this.send("decline", [job], tx);
     } catch (err) {
       const e = txError(`declining request ${job.requestId}`, err);
       if (e.code === "ALREADY_SETTLED") return this.hooks.skip(job, "already settled");
@@ -175,7 +182,10 @@ export class Submitter {
         `declining request ${job.requestId}: transaction ${journal.txHash} reverted`,
       );
     this.hooks.stats.declined++;
-    ctx.say(`agent: declined request ${job.requestId} (${reason}); the consumer is refunded, no slash`);
+    const refund = badInput
+      ? `the consumer is refunded all but the reject share (${job.request.rejectBps} bps)`
+      : "the consumer is refunded in full";
+    ctx.say(`agent: declined request ${job.requestId} (${reason}); ${refund}, no slash`);
     this.hooks.emit({ type: "declined", requestId: job.requestId, reason });
   }
 }
