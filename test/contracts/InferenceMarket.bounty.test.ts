@@ -42,7 +42,19 @@ function shouldBehaveLikeBountyMarket(fixture: () => Promise<MarketFixture>) {
         }),
       )
         .to.emit(market, "BountyPosted")
-        .withArgs(1n, modelId, consumer.address, 42n, amount, SLASH, deadline, 0n, PARAMS.protocolFeeBps, 1000n, "0xdeadbeef");
+        .withArgs(
+          1n,
+          modelId,
+          consumer.address,
+          42n,
+          amount,
+          SLASH,
+          deadline,
+          0n,
+          PARAMS.protocolFeeBps,
+          1000n,
+          "0xdeadbeef",
+        );
       expect(await assetBalance(f, market)).to.equal(before + amount);
       expect(await market.statusOf(1n)).to.equal(RequestStatus.Open);
       // The market stores only the hash of the request the event describes.
@@ -360,11 +372,21 @@ function shouldBehaveLikeBountyMarket(fixture: () => Promise<MarketFixture>) {
     });
   });
 
-  describe("# getRequest / outputOf", () => {
+  describe("# statusOf / hashRequest / outputOf", () => {
     it("should report None for an unknown request and refuse outputOf before fulfillment", async () => {
       const f = await loadFixture(fixture);
       expect(await f.market.statusOf(5n)).to.equal(RequestStatus.None);
+      await expect(f.market.deadlineOf(await requestOf(f.market, 5n)))
+        .to.be.revertedWithCustomError(f.market, "Market__UnknownRequest")
+        .withArgs(5n);
       const { requestId } = await post(f);
+      // What the market keeps of an open request: keccak256(abi.encode(Request)).
+      const r = await requestOf(f.market, requestId);
+      const encoded = ethers.AbiCoder.defaultAbiCoder().encode(
+        ["uint256", "address", "bytes32", "uint256", "uint128", "uint64", "uint32", "uint16", "uint16"],
+        [r.id, r.consumer, r.modelId, r.inputCommitment, r.escrow, r.deadline, r.pauseEpoch, r.feeBps, r.rejectBps],
+      );
+      expect(await f.market.hashRequest(r)).to.equal(ethers.keccak256(encoded));
       await expect(f.market.outputOf(requestId))
         .to.be.revertedWithCustomError(f.market, "Market__RequestNotFulfilled")
         .withArgs(requestId, RequestStatus.Open);
