@@ -10,15 +10,17 @@ import {IStakeManager} from "./IStakeManager.sol";
 ///         an input; the model's provider answers with the output and a Groth16 proof before the
 ///         deadline and is paid; otherwise the consumer reclaims the escrow plus the provider's
 ///         locked slash amount.
-/// @dev Public signals of a circuit of batch size k (N = 1 + 2k), rebuilt on-chain from stored
-///      state plus the claimed outputs — the caller never passes public signals:
+/// @dev Public signals of a circuit of batch size k (N = 1 + 2k), rebuilt on-chain from the
+///      registry (weights commitment), the requests (their input commitments; each request is
+///      passed in calldata and must match the hash stored at posting) and the claimed outputs —
+///      the caller never passes public signals:
 ///        [weightsCommitment, claim_0, inputCommitment_0, …, claim_{k-1}, inputCommitment_{k-1}]
 ///        claim_i = binding << 32 | output_i            (output_i < 2^32, so claim_i < 2^253 < r)
 ///        binding = uint256(keccak256(abi.encode(block.chainid, address(market), requestIds))) mod 2^221
 ///      requestIds being the uint256[] answered, in the (strictly increasing) order given. The
 ///      circuit splits each claim uniquely (circuits/lib/Claim.circom) and pins its low 32 bits to
 ///      the output it computed; the binding ties the proof to these requests on this market.
-///      Time edges: fulfill and decline while block.timestamp <= deadline; reclaim once
+///      Time edges: fulfill, decline and rejectInput while block.timestamp <= deadline; reclaim once
 ///      block.timestamp > deadline. At `timestamp == deadline` the provider is still in time.
 ///      Models and circuits live in the `ModelRegistry` given at deployment (`REGISTRY`); its errors
 ///      (e.g. Market__ModelRetired, Market__CircuitRevoked) bubble up through the market's calls.

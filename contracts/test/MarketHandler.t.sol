@@ -292,6 +292,39 @@ contract MarketHandler {
         }
     }
 
+    /// @dev rejectInput (case 50): the provider keeps the request's reject share, the consumer gets
+    ///      the rest; both must add up to the escrow, the share within its snapshot.
+    function rejectInput(uint256 requestSeed, uint256 callerSeed) external {
+        if (requestIds.length == 0) return;
+        uint256 id = requestSeed % 8 == 0
+            ? requestIds[requestSeed % requestIds.length]
+            : _openRequest(requestSeed);
+        IInferenceMarket.Request memory q = _posted[id];
+        address provider = registry.getModel(q.modelId).provider;
+        address caller = callerSeed % 4 == 0 ? consumers[callerSeed % consumers.length] : provider;
+        Seen memory before = _get(id);
+        uint256 consumerBefore = market.withdrawable(q.consumer);
+        uint256 providerBefore = market.withdrawable(provider);
+        vm.prank(caller);
+        try market.rejectInput(q) {
+            uint256 refunded = market.withdrawable(q.consumer) - consumerBefore;
+            uint256 kept = market.withdrawable(provider) - providerBefore;
+            if (caller != provider) _violate("rejected by someone other than the provider");
+            if (refunded + kept != q.escrow) _violate("refunded + kept != escrow");
+            if (kept != (uint256(q.escrow) * q.rejectBps) / 10_000) _violate("kept != snapshotted share");
+            if (q.rejectBps > market.MAX_REJECT_SHARE_BPS()) _violate("reject share above its maximum");
+            _settled(id, before, IInferenceMarket.RequestStatus.Declined);
+            calls[msg.sig]++;
+        } catch {
+            _unchanged(id, before);
+        }
+    }
+
+    function setRejectShare(uint256 bps) external {
+        market.setRejectShareBps(uint16(_bound(bps, 0, market.MAX_REJECT_SHARE_BPS())));
+        calls[msg.sig]++;
+    }
+
     function reclaim(uint256 requestSeed, uint256 callerSeed) external {
         if (requestIds.length == 0) return;
         uint256 id = requestSeed % 8 == 0
@@ -367,7 +400,7 @@ contract MarketHandler {
 
     /// @notice Selectors the invariant fuzzer calls.
     function actions() external pure returns (bytes4[] memory s) {
-        s = new bytes4[](15);
+        s = new bytes4[](17);
         s[0] = this.depositStake.selector;
         s[1] = this.requestUnbond.selector;
         s[2] = this.withdrawStake.selector;
@@ -383,6 +416,8 @@ contract MarketHandler {
         s[12] = this.setProtocolFee.selector;
         s[13] = this.claimProtocolFees.selector;
         s[14] = this.revokeCircuit.selector;
+        s[15] = this.rejectInput.selector;
+        s[16] = this.setRejectShare.selector;
     }
 
     // ───────────────────────────────────────── views for invariants ─────────────────────────────────
@@ -425,11 +460,7 @@ contract MarketHandler {
     }
 
     /// @dev Books a successful transition of `id` from Open to `status`.
-    function _settled(
-        uint256 id,
-        Seen memory before,
-        IInferenceMarket.RequestStatus status
-    ) private {
+    function _settled(uint256 id, Seen memory before, IInferenceMarket.RequestStatus status) private {
         terminalTransitions[id]++;
         if (terminalTransitions[id] != 1) _violate("request settled twice");
         if (before.status != IInferenceMarket.RequestStatus.Open)
