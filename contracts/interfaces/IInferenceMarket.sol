@@ -10,15 +10,17 @@ import {IStakeManager} from "./IStakeManager.sol";
 ///         an input; the model's provider answers with the output and a Groth16 proof before the
 ///         deadline and is paid; otherwise the consumer reclaims the escrow plus the provider's
 ///         locked slash amount.
-/// @dev Public signals of a circuit of batch size k (N = 1 + 2k), rebuilt on-chain from stored
-///      state plus the claimed outputs — the caller never passes public signals:
+/// @dev Public signals of a circuit of batch size k (N = 1 + 2k), rebuilt on-chain from the
+///      registry (weights commitment), the requests (their input commitments; each request is
+///      passed in calldata and must match the hash stored at posting) and the claimed outputs —
+///      the caller never passes public signals:
 ///        [weightsCommitment, claim_0, inputCommitment_0, …, claim_{k-1}, inputCommitment_{k-1}]
 ///        claim_i = binding << 32 | output_i            (output_i < 2^32, so claim_i < 2^253 < r)
 ///        binding = uint256(keccak256(abi.encode(block.chainid, address(market), requestIds))) mod 2^221
 ///      requestIds being the uint256[] answered, in the (strictly increasing) order given. The
 ///      circuit splits each claim uniquely (circuits/lib/Claim.circom) and pins its low 32 bits to
 ///      the output it computed; the binding ties the proof to these requests on this market.
-///      Time edges: fulfill and decline while block.timestamp <= deadline; reclaim once
+///      Time edges: fulfill, decline and rejectInput while block.timestamp <= deadline; reclaim once
 ///      block.timestamp > deadline. At `timestamp == deadline` the provider is still in time.
 ///      Models and circuits live in the `ModelRegistry` given at deployment (`REGISTRY`); its errors
 ///      (e.g. Market__ModelRetired, Market__CircuitRevoked) bubble up through the market's calls.
@@ -33,24 +35,28 @@ interface IInferenceMarket is IMarketCore, IStakeManager {
         Reclaimed // terminal: deadline passed (or primary circuit revoked), consumer refunded (+ slash)
     }
 
-    /// @notice A request as `getRequest` returns it (the market stores it in a packed layout of
-    ///         its own, see InferenceMarket).
+    /// @notice A request as it was posted. The market stores only a hash of it (one slot, see
+    ///         InferenceMarket); whoever settles, declines or reclaims passes it back in calldata,
+    ///         rebuilt from the `BountyPosted` event (every field is in it), and the market checks
+    ///         it against the stored hash.
     struct Request {
+        uint256 id; // sequential, from 1
         address consumer;
-        uint40 deadline;
-        RequestStatus status;
-        uint16 feeBps; // protocol fee snapshotted at posting
-        uint32 pauseEpoch; // number of pauses that had started before posting
-        uint128 escrow; // received amount (balance delta in token mode)
-        uint128 slashLocked; // provider stake locked for this request (the model's slashAmount)
         bytes32 modelId;
         uint256 inputCommitment;
-        uint256 output; // < 2^32; meaningful only when Fulfilled (0 before)
+        uint128 escrow; // received amount (balance delta in token mode)
+        uint64 deadline; // as posted; see deadlineOf for the pause-extended one
+        uint32 pauseEpoch; // number of pauses that had started before posting
+        uint16 feeBps; // protocol fee snapshotted at posting
+        uint16 rejectBps; // share of the escrow the provider keeps if it rejects the input (snapshot)
     }
 
     // ─────────────────────────────────────────── Events ────────────────────────────────────────────
 
     /// @notice A bounty was escrowed. `input` (the input, or a URI to it) is only emitted, not stored.
+    ///         The fields (requestId, consumer, modelId, inputCommitment, escrow, deadline,
+    ///         pauseEpoch, feeBps, rejectBps) are the `Request` the market hashed and stored; `slashLocked` is
+    ///         the model's slash amount, locked for this request.
     event BountyPosted(
         uint256 indexed requestId,
         bytes32 indexed modelId,
@@ -59,6 +65,9 @@ interface IInferenceMarket is IMarketCore, IStakeManager {
         uint256 escrow,
         uint256 slashLocked,
         uint64 deadline,
+        uint32 pauseEpoch,
+        uint16 feeBps,
+        uint16 rejectBps,
         bytes input
     );
     /// @notice A proof for this request was accepted. With the model's weightsCommitment and the
@@ -74,6 +83,20 @@ interface IInferenceMarket is IMarketCore, IStakeManager {
         uint256 payout,
         uint256 fee
     );
+    /// @notice The provider refused the request's input as not matching its commitment
+    ///         (`rejectInput`): the consumer got `refunded`, the provider kept `kept` (the snapshotted
+    ///         reject share of the escrow); refunded + kept == escrow. Status: Declined.
+    event InputRejected(
+        uint256 indexed requestId,
+        bytes32 indexed modelId,
+        address indexed consumer,
+        uint256 refunded,
+        uint256 kept
+    );
+    /// @notice The owner changed the reject share (applies to requests posted from now on).
+    event RejectShareUpdated(uint16 oldBps, uint16 newBps);
+    /// @notice Fees accrued per model were moved into the protocol-fee accumulator.
+    event ProtocolFeesSwept(address indexed caller, uint256 amount);
     event RequestDeclined(
         uint256 indexed requestId,
         bytes32 indexed modelId,
@@ -100,6 +123,10 @@ interface IInferenceMarket is IMarketCore, IStakeManager {
     error Market__RequestNotOpen(uint256 requestId, RequestStatus status);
     error Market__RequestNotFulfilled(uint256 requestId, RequestStatus status);
     error Market__UnknownRequest(uint256 requestId);
+    /// @notice The request passed in calldata is not the one posted under its id (hash mismatch).
+    error Market__RequestMismatch(uint256 requestId);
+    /// @notice A reject share above MAX_REJECT_SHARE_BPS.
+    error Market__RejectShareTooHigh(uint16 bps, uint16 max);
     /// @notice Too late to fulfill or decline: block.timestamp > deadline.
     error Market__DeadlinePassed(uint256 requestId, uint64 deadline);
     /// @notice Too early to reclaim: block.timestamp <= deadline.
@@ -144,14 +171,14 @@ interface IInferenceMarket is IMarketCore, IStakeManager {
     ///      Never slashes: a failing verifier call reverts the whole transaction.
     /// @dev invariant a request is paid at most once (Groth16 malleability is irrelevant: replay
     ///      protection is the request status, not the proof bytes).
-    function fulfill(uint256 requestId, uint256 output, uint256[8] calldata proof) external;
+    function fulfill(Request calldata request, uint256 output, uint256[8] calldata proof) external;
 
     /// @notice Answers k requests of one model with one proof from its batch-size-k circuit.
-    /// @param requestIds strictly increasing; all of one model; all open and in time.
+    /// @param requests ids strictly increasing; all of one model; all open and in time.
     /// @dev Same rules as `fulfill`; binding covers the whole ordered id list.
     /// @dev invariant either all k requests settle or none does.
     function fulfillBatch(
-        uint256[] calldata requestIds,
+        Request[] calldata requests,
         uint256[] calldata outputs,
         uint256[8] calldata proof
     ) external;
@@ -161,7 +188,7 @@ interface IInferenceMarket is IMarketCore, IStakeManager {
     /// @dev Slashing punishes silence, not refusal: without this a consumer could post an input
     ///      that does not match its commitment and collect the slash.
     /// @dev invariant a declined request refunds exactly its escrow and slashes nothing.
-    function decline(uint256 requestId) external;
+    function decline(Request calldata request) external;
 
     /// @notice After the deadline, refunds the escrow and pays the locked slash to the consumer.
     ///         Anyone may call; the money always goes to the consumer. Works while paused.
@@ -169,16 +196,54 @@ interface IInferenceMarket is IMarketCore, IStakeManager {
     ///      time spent paused), or at any time if the model's primary circuit was revoked. The
     ///      slash is waived (stake only unlocked) only if the primary circuit was revoked.
     /// @dev invariant slashed <= slashLocked of the request <= provider locked stake.
-    function reclaim(uint256 requestId) external;
+    function reclaim(Request calldata request) external;
+
+    /// @notice Provider: refuses an open request whose input does not match its commitment, before
+    ///         its deadline, and keeps the request's `rejectBps` share of the escrow (snapshotted
+    ///         at posting from `rejectShareBps`); the consumer is refunded the rest. No slash.
+    ///         Works while paused. Status: Declined.
+    /// @dev The price of capacity griefing (threat model case 50): bounties on inputs that match
+    ///      no published input fill a model's capacity; `decline` refunds them in full, so the
+    ///      attacker paid only gas while the provider paid gas to decline each. With `rejectInput`
+    ///      each junk bounty costs the attacker its reject share, paid to the provider. An honest
+    ///      consumer is charged only if the provider claims its input is bad, which anyone can
+    ///      check (the input and the commitment are both in BountyPosted); a request the provider
+    ///      cannot finish in time is declined with `decline`, in full.
+    /// @dev invariant refunded + kept == escrow; kept <= escrow * MAX_REJECT_SHARE_BPS / 10_000.
+    function rejectInput(Request calldata request) external;
+
+    /// @notice Owner: the share of a bounty's escrow a provider keeps when it rejects the input,
+    ///         for requests posted from now on; at most MAX_REJECT_SHARE_BPS.
+    function setRejectShareBps(uint16 newBps) external;
+
+    /// @notice The current reject share (basis points) snapshotted into new requests.
+    function rejectShareBps() external view returns (uint16);
+
+    /// @notice Moves the protocol fees accrued by these models' settlements into the accumulator
+    ///         that `protocolFees` reports and `claimProtocolFees` pays out. Anyone may call; no
+    ///         value leaves the market.
+    /// @dev Fees accrue lazily: a settlement adds its fee to its model's slot, which it writes
+    ///      anyway, instead of the market-wide accumulator.
+    /// @dev invariant balance == Σ open escrow + Σ stake + Σ pull balances + protocolFees
+    ///      + Σ accruedFeesOf over every model.
+    function sweepProtocolFees(bytes32[] calldata modelIds) external returns (uint256 swept);
+
+    /// @notice Protocol fees accrued by a model's settlements and not yet swept.
+    function accruedFeesOf(bytes32 modelId) external view returns (uint256);
 
     /// @notice The request's deadline extended by the time the market spent paused while it was
     ///         open (each pause that began no later than the deadline so far pushes it back by its
     ///         length; type(uint64).max while such a pause lasts). fulfill, fulfillBatch and
-    ///         decline are accepted up to it, reclaim only after it. Reverts for an unknown request.
-    function deadlineOf(uint256 requestId) external view returns (uint64);
+    ///         decline are accepted up to it, reclaim only after it. Reverts for an unknown request
+    ///         and, while it is open, for a request that is not the one posted under its id.
+    function deadlineOf(Request calldata request) external view returns (uint64);
 
-    /// @notice A request (status None if never posted). `output` is meaningful only when Fulfilled.
-    function getRequest(uint256 requestId) external view returns (Request memory);
+    /// @notice The status of a request (None if never posted).
+    function statusOf(uint256 requestId) external view returns (RequestStatus);
+
+    /// @notice keccak256(abi.encode(request)): what the market keeps of an open request (its
+    ///         high 248 bits, beside the status byte).
+    function hashRequest(Request calldata request) external pure returns (bytes32);
 
     /// @notice The registry of circuits and models this market settles against (immutable).
     function REGISTRY() external view returns (IModelRegistry);
@@ -195,11 +260,12 @@ interface IInferenceMarket is IMarketCore, IStakeManager {
     /// @notice binding = uint256(keccak256(abi.encode(block.chainid, address(this), requestIds))) mod 2^221.
     function bindingOf(uint256[] calldata requestIds) external view returns (uint256);
 
-    /// @notice The public signals a proof answering `requestIds` with `outputs` must have, as the
-    ///         market rebuilds them. The requests must exist, belong to one model and be given in
-    ///         strictly increasing order (as fulfillBatch requires); their status is not checked.
+    /// @notice The public signals a proof answering `requests` with `outputs` must have, as the
+    ///         market rebuilds them. The requests must belong to one model and be given in strictly
+    ///         increasing id order (as fulfillBatch requires); an open one must match its stored
+    ///         hash; a settled one is taken as given.
     function publicSignalsOf(
-        uint256[] calldata requestIds,
+        Request[] calldata requests,
         uint256[] calldata outputs
     ) external view returns (uint256[] memory);
 }

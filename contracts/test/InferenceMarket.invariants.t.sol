@@ -64,6 +64,7 @@ abstract contract MarketInvariantsBase {
 
     function _checkBalanceIsConserved() internal view {
         uint256 sum = handler.ghostOpenEscrow() + market.protocolFees();
+        for (uint256 i = 0; i < handler.modelCount(); ++i) sum += market.accruedFeesOf(handler.models(i));
         address[] memory actors = handler.actors();
         for (uint256 i = 0; i < actors.length; ++i) {
             sum += market.stakeOf(actors[i]).total;

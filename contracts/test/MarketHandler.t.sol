@@ -42,6 +42,18 @@ contract MarketHandler {
     bytes32[] public models; // models[i] is served by providers[i % providers.length]
     bytes32 public revocableCircuit;
     uint256[] public requestIds;
+    /// @dev Each posted request as the handler rebuilt it (the market keeps only its hash).
+    mapping(uint256 requestId => IInferenceMarket.Request) internal _posted;
+
+    /// @dev What the handler observes of a request: status and output from the market, the rest
+    ///      from the posted request.
+    struct Seen {
+        IInferenceMarket.RequestStatus status;
+        uint128 escrow;
+        uint256 slashLocked;
+        bytes32 modelId;
+        uint256 output;
+    }
 
     // ── ghost books: kept from what the handler did, independently of the market's storage ──
     uint256 public ghostIn; // value that arrived in the market (balance delta)
@@ -157,24 +169,44 @@ contract MarketHandler {
         uint64 deadline = uint64(block.timestamp) + WINDOW + extraWindow;
         uint256 before = _marketBalance();
         uint256 value = _fund(c, amount);
-        uint256 id = market.nextRequestId();
-        commitment = commitment % (market.SNARK_SCALAR_FIELD() + 1); // sometimes == r
+        IInferenceMarket.Request memory q = IInferenceMarket.Request({
+            id: market.nextRequestId(),
+            consumer: c,
+            modelId: modelId,
+            inputCommitment: commitment % (market.SNARK_SCALAR_FIELD() + 1), // sometimes == r
+            escrow: 0, // what arrives
+            deadline: deadline,
+            pauseEpoch: uint32(market.pauseCount()),
+            feeBps: market.params().protocolFeeBps,
+            rejectBps: market.rejectShareBps()
+        });
         vm.prank(c); // (the prank applies to the next external call: compute arguments first)
-        try market.postBounty{value: value}(modelId, commitment, "", deadline, amount) {
-            uint256 received = _marketBalance() - before;
-            ghostIn += received;
-            requestIds.push(id);
-            posted[id] = true;
-            IInferenceMarket.Request memory r = market.getRequest(id);
-            address provider = registry.getModel(modelId).provider;
-            if (r.status != IInferenceMarket.RequestStatus.Open) _violate("posted request not open");
-            if (r.escrow != received) _violate("escrow != amount received");
-            ghostOpenEscrow += r.escrow;
-            ghostOpenLocked[provider] += r.slashLocked;
-            ghostLocked[provider] += r.slashLocked;
-            ghostOpenCount[modelId]++;
-            calls[msg.sig]++;
+        try market.postBounty{value: value}(modelId, q.inputCommitment, "", deadline, amount) {
+            _booked(q, _marketBalance() - before);
         } catch {}
+    }
+
+    /// @dev Books a successful posting of `q` (escrow: what arrived).
+    function _booked(IInferenceMarket.Request memory q, uint256 received) private {
+        uint256 id = q.id;
+        ghostIn += received;
+        requestIds.push(id);
+        posted[id] = true;
+        q.escrow = uint128(received);
+        _posted[id] = q;
+        // deadlineOf checks an open request against its stored hash.
+        try market.deadlineOf(q) {} catch {
+            _violate("rebuilt request does not match its hash");
+        }
+        Seen memory r = _get(id);
+        address provider = registry.getModel(q.modelId).provider;
+        if (r.status != IInferenceMarket.RequestStatus.Open) _violate("posted request not open");
+        if (r.escrow != received) _violate("escrow != amount received");
+        ghostOpenEscrow += r.escrow;
+        ghostOpenLocked[provider] += r.slashLocked;
+        ghostLocked[provider] += r.slashLocked;
+        ghostOpenCount[q.modelId]++;
+        calls[this.postBounty.selector]++;
     }
 
     function fulfill(uint256 requestSeed, uint256 acceptSeed, uint256 output, uint256 senderSeed) external {
@@ -186,9 +218,9 @@ contract MarketHandler {
         bool accept = acceptSeed % 4 != 0; // 1 in 4 proofs is rejected
         verifier1.setAnswer(accept);
         output = output % 8 == 0 ? output : output % (2 ** 32 + 1); // sometimes 2^32 or >= r: refused
-        IInferenceMarket.Request memory before = market.getRequest(id);
+        Seen memory before = _get(id);
         vm.prank(consumers[senderSeed % consumers.length]); // anyone may submit
-        try market.fulfill(id, output, _proof()) {
+        try market.fulfill(_posted[id], output, _proof()) {
             if (!accept) _violate("rejected proof settled");
             _settled(id, before, IInferenceMarket.RequestStatus.Fulfilled);
             if (market.outputOf(id) != output) _violate("stored output != proven output");
@@ -213,7 +245,7 @@ contract MarketHandler {
         uint256 found;
         for (uint256 j = 0; j < n && found < 2; ++j) {
             uint256 id = requestIds[(requestSeed + j) % n];
-            IInferenceMarket.Request memory r = market.getRequest(id);
+            Seen memory r = _get(id);
             if (r.status == IInferenceMarket.RequestStatus.Open && r.modelId == models[0]) ids[found++] = id;
         }
         if (found < 2) return;
@@ -223,9 +255,12 @@ contract MarketHandler {
         outputs[0] = output % 1000;
         outputs[1] = (output / 1000) % 1000;
         verifier2.setAnswer(accept);
-        IInferenceMarket.Request memory before0 = market.getRequest(ids[0]);
-        IInferenceMarket.Request memory before1 = market.getRequest(ids[1]);
-        try market.fulfillBatch(ids, outputs, _proof()) {
+        Seen memory before0 = _get(ids[0]);
+        Seen memory before1 = _get(ids[1]);
+        IInferenceMarket.Request[] memory reqs = new IInferenceMarket.Request[](2);
+        reqs[0] = _posted[ids[0]];
+        reqs[1] = _posted[ids[1]];
+        try market.fulfillBatch(reqs, outputs, _proof()) {
             if (!accept || duplicate) _violate("rejected or duplicate batch settled");
             _settled(ids[0], before0, IInferenceMarket.RequestStatus.Fulfilled);
             _settled(ids[1], before1, IInferenceMarket.RequestStatus.Fulfilled);
@@ -246,10 +281,10 @@ contract MarketHandler {
         // Usually the right provider, sometimes someone else.
         address caller = callerSeed % 4 == 0
             ? consumers[callerSeed % consumers.length]
-            : registry.getModel(market.getRequest(id).modelId).provider;
-        IInferenceMarket.Request memory before = market.getRequest(id);
+            : registry.getModel(_get(id).modelId).provider;
+        Seen memory before = _get(id);
         vm.prank(caller);
-        try market.decline(id) {
+        try market.decline(_posted[id]) {
             _settled(id, before, IInferenceMarket.RequestStatus.Declined);
             calls[msg.sig]++;
         } catch {
@@ -257,16 +292,54 @@ contract MarketHandler {
         }
     }
 
+    /// @dev rejectInput (case 50): the provider keeps the request's reject share, the consumer gets
+    ///      the rest; both must add up to the escrow, the share within its snapshot.
+    function rejectInput(uint256 requestSeed, uint256 callerSeed) external {
+        if (requestIds.length == 0) return;
+        uint256 id = requestSeed % 8 == 0
+            ? requestIds[requestSeed % requestIds.length]
+            : _openRequest(requestSeed);
+        IInferenceMarket.Request memory q = _posted[id];
+        address provider = registry.getModel(q.modelId).provider;
+        address caller = callerSeed % 4 == 0 ? consumers[callerSeed % consumers.length] : provider;
+        Seen memory before = _get(id);
+        uint256 consumerBefore = market.withdrawable(q.consumer);
+        uint256 providerBefore = market.withdrawable(provider);
+        vm.prank(caller);
+        try market.rejectInput(q) {
+            uint256 refunded = market.withdrawable(q.consumer) - consumerBefore;
+            uint256 kept = market.withdrawable(provider) - providerBefore;
+            if (caller != provider) _violate("rejected by someone other than the provider");
+            if (refunded + kept != q.escrow) _violate("refunded + kept != escrow");
+            if (kept != (uint256(q.escrow) * q.rejectBps) / 10_000) _violate("kept != snapshotted share");
+            if (q.rejectBps > market.MAX_REJECT_SHARE_BPS()) _violate("reject share above its maximum");
+            _settled(id, before, IInferenceMarket.RequestStatus.Declined);
+            calls[msg.sig]++;
+        } catch {
+            _unchanged(id, before);
+        }
+    }
+
+    function setRejectShare(uint256 bps) external {
+        market.setRejectShareBps(uint16(_bound(bps, 0, market.MAX_REJECT_SHARE_BPS())));
+        calls[msg.sig]++;
+    }
+
     function reclaim(uint256 requestSeed, uint256 callerSeed) external {
         if (requestIds.length == 0) return;
         uint256 id = requestSeed % 8 == 0
             ? requestIds[requestSeed % requestIds.length]
             : _openRequest(requestSeed);
-        IInferenceMarket.Request memory r = market.getRequest(id);
+        Seen memory r = _get(id);
         address provider = registry.getModel(r.modelId).provider;
         uint256 totalBefore = market.stakeOf(provider).total;
+        // 1 in 8 claims a larger escrow than was posted: must be refused (hash mismatch).
+        bool tampered = callerSeed % 8 == 1;
+        IInferenceMarket.Request memory q = _posted[id];
+        if (tampered) q.escrow += 1;
         vm.prank(consumers[callerSeed % consumers.length]); // anyone may trigger it
-        try market.reclaim(id) {
+        try market.reclaim(q) {
+            if (tampered) _violate("a tampered request was reclaimed");
             uint256 slashed = totalBefore - market.stakeOf(provider).total;
             if (slashed > r.slashLocked) _violate("a reclaim slashed more than its request locked");
             ghostSlashed[provider] += slashed;
@@ -307,7 +380,11 @@ contract MarketHandler {
         calls[msg.sig]++;
     }
 
-    function claimProtocolFees() external {
+    function claimProtocolFees(uint256 seed) external {
+        // Sweep some models' lazily accrued fees first (anyone may), then claim.
+        bytes32[] memory some = new bytes32[](seed % (models.length + 1));
+        for (uint256 i = 0; i < some.length; ++i) some[i] = models[(seed / 7 + i) % models.length];
+        market.sweepProtocolFees(some);
         try market.claimProtocolFees(feeSink) {
             calls[msg.sig]++;
         } catch {}
@@ -323,7 +400,7 @@ contract MarketHandler {
 
     /// @notice Selectors the invariant fuzzer calls.
     function actions() external pure returns (bytes4[] memory s) {
-        s = new bytes4[](15);
+        s = new bytes4[](17);
         s[0] = this.depositStake.selector;
         s[1] = this.requestUnbond.selector;
         s[2] = this.withdrawStake.selector;
@@ -339,6 +416,8 @@ contract MarketHandler {
         s[12] = this.setProtocolFee.selector;
         s[13] = this.claimProtocolFees.selector;
         s[14] = this.revokeCircuit.selector;
+        s[15] = this.rejectInput.selector;
+        s[16] = this.setRejectShare.selector;
     }
 
     // ───────────────────────────────────────── views for invariants ─────────────────────────────────
@@ -375,32 +454,37 @@ contract MarketHandler {
         uint256 n = requestIds.length;
         for (uint256 j = 0; j < n; ++j) {
             uint256 id = requestIds[(seed + j) % n];
-            if (market.getRequest(id).status == IInferenceMarket.RequestStatus.Open) return id;
+            if (_get(id).status == IInferenceMarket.RequestStatus.Open) return id;
         }
         return requestIds[seed % n];
     }
 
     /// @dev Books a successful transition of `id` from Open to `status`.
-    function _settled(
-        uint256 id,
-        IInferenceMarket.Request memory before,
-        IInferenceMarket.RequestStatus status
-    ) private {
+    function _settled(uint256 id, Seen memory before, IInferenceMarket.RequestStatus status) private {
         terminalTransitions[id]++;
         if (terminalTransitions[id] != 1) _violate("request settled twice");
         if (before.status != IInferenceMarket.RequestStatus.Open)
             _violate("settled a request that was not open");
-        if (market.getRequest(id).status != status) _violate("wrong terminal state");
+        if (_get(id).status != status) _violate("wrong terminal state");
         ghostOpenEscrow -= before.escrow;
         ghostOpenLocked[registry.getModel(before.modelId).provider] -= before.slashLocked;
         ghostOpenCount[before.modelId]--;
     }
 
     /// @dev A reverted action must leave the request as it was.
-    function _unchanged(uint256 id, IInferenceMarket.Request memory before) private {
-        IInferenceMarket.Request memory nowR = market.getRequest(id);
+    function _unchanged(uint256 id, Seen memory before) private {
+        Seen memory nowR = _get(id);
         if (nowR.status != before.status || nowR.escrow != before.escrow || nowR.output != before.output)
             _violate("a reverted action changed a request");
+    }
+
+    function _get(uint256 id) private view returns (Seen memory r) {
+        IInferenceMarket.Request storage q = _posted[id];
+        r.status = market.statusOf(id);
+        r.escrow = q.escrow;
+        r.modelId = q.modelId;
+        r.slashLocked = q.modelId == bytes32(0) ? 0 : registry.getModel(q.modelId).slashAmount;
+        if (r.status == IInferenceMarket.RequestStatus.Fulfilled) r.output = market.outputOf(id);
     }
 
     function _violate(string memory what) private {

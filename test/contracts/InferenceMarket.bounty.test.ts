@@ -22,6 +22,7 @@ import {
   assetBalance,
   erc20MarketFixture,
   type MarketFixture,
+  requestOf,
 } from "./fixtures.js";
 
 const { loadFixture, time } = networkHelpers;
@@ -41,18 +42,35 @@ function shouldBehaveLikeBountyMarket(fixture: () => Promise<MarketFixture>) {
         }),
       )
         .to.emit(market, "BountyPosted")
-        .withArgs(1n, modelId, consumer.address, 42n, amount, SLASH, deadline, "0xdeadbeef");
+        .withArgs(
+          1n,
+          modelId,
+          consumer.address,
+          42n,
+          amount,
+          SLASH,
+          deadline,
+          0n,
+          PARAMS.protocolFeeBps,
+          1000n,
+          "0xdeadbeef",
+        );
       expect(await assetBalance(f, market)).to.equal(before + amount);
-      const r = await market.getRequest(1n);
-      expect(r.consumer).to.equal(consumer.address);
-      expect(r.status).to.equal(RequestStatus.Open);
-      expect(r.deadline).to.equal(deadline);
-      expect(r.escrow).to.equal(amount);
-      expect(r.slashLocked).to.equal(SLASH);
-      expect(r.modelId).to.equal(modelId);
-      expect(r.inputCommitment).to.equal(42n);
-      expect(r.feeBps).to.equal(PARAMS.protocolFeeBps);
-      expect(r.pauseEpoch).to.equal(0n);
+      expect(await market.statusOf(1n)).to.equal(RequestStatus.Open);
+      // The market stores only the hash of the request the event describes.
+      const r = await requestOf(market, 1n);
+      expect(r).to.deep.equal({
+        id: 1n,
+        consumer: consumer.address,
+        modelId,
+        inputCommitment: 42n,
+        escrow: amount,
+        deadline,
+        pauseEpoch: 0n,
+        feeBps: BigInt(PARAMS.protocolFeeBps),
+        rejectBps: 1000n, // INITIAL_REJECT_SHARE_BPS
+      });
+      expect(await market.deadlineOf(r)).to.equal(deadline); // accepted: the hash matches
       const s = await market.stakeOf(provider.address);
       expect(s.locked).to.equal(SLASH);
       expect(await market.freeStakeOf(provider.address)).to.equal(STAKE - SLASH);
@@ -148,7 +166,7 @@ function shouldBehaveLikeBountyMarket(fixture: () => Promise<MarketFixture>) {
       const f = await loadFixture(fixture);
       const ids = await postMany(f, 8);
       await expect(post(f)).to.be.revertedWithCustomError(f.market, "Market__ModelAtCapacity").withArgs(f.modelId, 8);
-      await f.market.connect(f.provider).decline(ids[0]!);
+      await f.market.connect(f.provider).decline(await requestOf(f.market, ids[0]!));
       await post(f);
     });
 
@@ -162,7 +180,12 @@ function shouldBehaveLikeBountyMarket(fixture: () => Promise<MarketFixture>) {
       const f = await loadFixture(fixture);
       const { requestId } = await post(f);
       await f.market.setProtocolFeeBps(500);
-      expect((await f.market.getRequest(requestId)).feeBps).to.equal(100n);
+      expect((await requestOf(f.market, requestId)).feeBps).to.equal(100n);
+      // and the request cannot be passed with the new fee: its hash would not match
+      const r = await requestOf(f.market, requestId);
+      await expect(f.market.connect(f.provider).decline({ ...r, feeBps: 500n }))
+        .to.be.revertedWithCustomError(f.market, "Market__RequestMismatch")
+        .withArgs(requestId);
     });
   });
 
@@ -170,10 +193,10 @@ function shouldBehaveLikeBountyMarket(fixture: () => Promise<MarketFixture>) {
     it("should refund the consumer in full and unlock the stake, without slash", async () => {
       const f = await loadFixture(fixture);
       const { requestId } = await post(f);
-      await expect(f.market.connect(f.provider).decline(requestId))
+      await expect(f.market.connect(f.provider).decline(await requestOf(f.market, requestId)))
         .to.emit(f.market, "RequestDeclined")
         .withArgs(requestId, f.modelId, f.consumer.address, PRICE);
-      expect((await f.market.getRequest(requestId)).status).to.equal(RequestStatus.Declined);
+      expect(await f.market.statusOf(requestId)).to.equal(RequestStatus.Declined);
       expect(await f.market.withdrawable(f.consumer.address)).to.equal(PRICE);
       const s = await f.market.stakeOf(f.provider.address);
       expect([s.total, s.locked]).to.deep.equal([STAKE, 0n]);
@@ -185,8 +208,8 @@ function shouldBehaveLikeBountyMarket(fixture: () => Promise<MarketFixture>) {
       const a = await post(f);
       const b = await post(f, { deadline: a.deadline });
       await time.setNextBlockTimestamp(a.deadline);
-      await f.market.connect(f.provider).decline(a.requestId);
-      await expect(f.market.connect(f.provider).decline(b.requestId))
+      await f.market.connect(f.provider).decline(await requestOf(f.market, a.requestId));
+      await expect(f.market.connect(f.provider).decline(await requestOf(f.market, b.requestId)))
         .to.be.revertedWithCustomError(f.market, "Market__DeadlinePassed")
         .withArgs(b.requestId, b.deadline);
     });
@@ -194,7 +217,7 @@ function shouldBehaveLikeBountyMarket(fixture: () => Promise<MarketFixture>) {
     it("should not decline if the caller is not the model's provider", async () => {
       const f = await loadFixture(fixture);
       const { requestId } = await post(f);
-      await expect(f.market.connect(f.consumer).decline(requestId))
+      await expect(f.market.connect(f.consumer).decline(await requestOf(f.market, requestId)))
         .to.be.revertedWithCustomError(f.market, "Registry__NotModelProvider")
         .withArgs(f.modelId, f.consumer.address);
     });
@@ -202,11 +225,11 @@ function shouldBehaveLikeBountyMarket(fixture: () => Promise<MarketFixture>) {
     it("should not decline a request twice or one that is not open (case 24)", async () => {
       const f = await loadFixture(fixture);
       const { requestId } = await post(f);
-      await f.market.connect(f.provider).decline(requestId);
-      await expect(f.market.connect(f.provider).decline(requestId))
+      await f.market.connect(f.provider).decline(await requestOf(f.market, requestId));
+      await expect(f.market.connect(f.provider).decline(await requestOf(f.market, requestId)))
         .to.be.revertedWithCustomError(f.market, "Market__RequestNotOpen")
         .withArgs(requestId, RequestStatus.Declined);
-      await expect(f.market.connect(f.provider).decline(999n))
+      await expect(f.market.connect(f.provider).decline(await requestOf(f.market, 999n)))
         .to.be.revertedWithCustomError(f.market, "Market__RequestNotOpen")
         .withArgs(999n, RequestStatus.None);
     });
@@ -215,7 +238,7 @@ function shouldBehaveLikeBountyMarket(fixture: () => Promise<MarketFixture>) {
       const f = await loadFixture(fixture);
       const { requestId } = await post(f);
       await f.market.pause();
-      await f.market.connect(f.provider).decline(requestId);
+      await f.market.connect(f.provider).decline(await requestOf(f.market, requestId));
     });
   });
 
@@ -225,10 +248,10 @@ function shouldBehaveLikeBountyMarket(fixture: () => Promise<MarketFixture>) {
       const { requestId, deadline } = await post(f);
       await time.increaseTo(deadline + 1n);
       // Anyone may trigger it; the money goes to the consumer (case 26).
-      await expect(f.market.connect(f.other).reclaim(requestId))
+      await expect(f.market.connect(f.other).reclaim(await requestOf(f.market, requestId)))
         .to.emit(f.market, "RequestReclaimed")
         .withArgs(requestId, f.modelId, f.consumer.address, PRICE, SLASH, false);
-      expect((await f.market.getRequest(requestId)).status).to.equal(RequestStatus.Reclaimed);
+      expect(await f.market.statusOf(requestId)).to.equal(RequestStatus.Reclaimed);
       expect(await f.market.withdrawable(f.consumer.address)).to.equal(PRICE + SLASH);
       expect(await f.market.withdrawable(f.other.address)).to.equal(0n);
       const s = await f.market.stakeOf(f.provider.address);
@@ -240,24 +263,24 @@ function shouldBehaveLikeBountyMarket(fixture: () => Promise<MarketFixture>) {
       const f = await loadFixture(fixture);
       const { requestId, deadline } = await post(f);
       await time.setNextBlockTimestamp(deadline);
-      await expect(f.market.reclaim(requestId))
+      await expect(f.market.reclaim(await requestOf(f.market, requestId)))
         .to.be.revertedWithCustomError(f.market, "Market__DeadlineNotPassed")
         .withArgs(requestId, deadline);
       await time.setNextBlockTimestamp(deadline + 1n);
-      await f.market.reclaim(requestId);
+      await f.market.reclaim(await requestOf(f.market, requestId));
     });
 
     it("should not reclaim twice, nor a fulfilled or declined request (case 24)", async () => {
       const f = await loadFixture(fixture);
       const a = await post(f);
       const b = await post(f);
-      await f.market.connect(f.provider).decline(b.requestId);
+      await f.market.connect(f.provider).decline(await requestOf(f.market, b.requestId));
       await time.increaseTo(a.deadline + 1n);
-      await f.market.reclaim(a.requestId);
-      await expect(f.market.reclaim(a.requestId))
+      await f.market.reclaim(await requestOf(f.market, a.requestId));
+      await expect(f.market.reclaim(await requestOf(f.market, a.requestId)))
         .to.be.revertedWithCustomError(f.market, "Market__RequestNotOpen")
         .withArgs(a.requestId, RequestStatus.Reclaimed);
-      await expect(f.market.reclaim(b.requestId))
+      await expect(f.market.reclaim(await requestOf(f.market, b.requestId)))
         .to.be.revertedWithCustomError(f.market, "Market__RequestNotOpen")
         .withArgs(b.requestId, RequestStatus.Declined);
       expect(await f.market.withdrawable(f.consumer.address)).to.equal(2n * PRICE + SLASH);
@@ -269,7 +292,7 @@ function shouldBehaveLikeBountyMarket(fixture: () => Promise<MarketFixture>) {
       await post(f, { deadline: a.deadline + DAY }); // stays open and locked
       await f.market.connect(f.provider).requestUnbond(SLASH);
       await time.increaseTo(a.deadline + 1n);
-      await f.market.reclaim(a.requestId);
+      await f.market.reclaim(await requestOf(f.market, a.requestId));
       const s = await f.market.stakeOf(f.provider.address);
       expect(s.total).to.equal(STAKE - SLASH);
       expect(s.locked).to.equal(SLASH);
@@ -282,20 +305,20 @@ function shouldBehaveLikeBountyMarket(fixture: () => Promise<MarketFixture>) {
       await f.market.pause();
       const pausedAt = BigInt(await time.latest());
       await time.increaseTo(deadline + 1n);
-      await expect(f.market.reclaim(requestId))
+      await expect(f.market.reclaim(await requestOf(f.market, requestId)))
         .to.be.revertedWithCustomError(f.market, "Market__DeadlineNotPassed")
         .withArgs(requestId, 2n ** 64n - 1n);
       await f.market.unpause();
       const unpausedAt = BigInt(await time.latest());
       const extended = deadline + (unpausedAt - pausedAt);
-      expect(await f.market.deadlineOf(requestId)).to.equal(extended);
+      expect(await f.market.deadlineOf(await requestOf(f.market, requestId))).to.equal(extended);
       expect(await f.market.pauseEndedAt(0)).to.equal(unpausedAt);
       await time.setNextBlockTimestamp(extended);
-      await expect(f.market.reclaim(requestId))
+      await expect(f.market.reclaim(await requestOf(f.market, requestId)))
         .to.be.revertedWithCustomError(f.market, "Market__DeadlineNotPassed")
         .withArgs(requestId, extended);
       await time.setNextBlockTimestamp(extended + 1n); // a reverted call mines no block
-      await expect(f.market.reclaim(requestId))
+      await expect(f.market.reclaim(await requestOf(f.market, requestId)))
         .to.emit(f.market, "RequestReclaimed")
         .withArgs(requestId, f.modelId, f.consumer.address, PRICE, SLASH, false);
       const s = await f.market.stakeOf(f.provider.address);
@@ -307,13 +330,13 @@ function shouldBehaveLikeBountyMarket(fixture: () => Promise<MarketFixture>) {
       const { requestId, deadline } = await post(f);
       await f.market.pause();
       await f.market.unpause(); // the next block: paused for one second, days before the deadline
-      expect(await f.market.deadlineOf(requestId)).to.equal(deadline + 1n);
+      expect(await f.market.deadlineOf(await requestOf(f.market, requestId))).to.equal(deadline + 1n);
       await time.setNextBlockTimestamp(deadline + 1n);
-      await expect(f.market.reclaim(requestId))
+      await expect(f.market.reclaim(await requestOf(f.market, requestId)))
         .to.be.revertedWithCustomError(f.market, "Market__DeadlineNotPassed")
         .withArgs(requestId, deadline + 1n);
       await time.setNextBlockTimestamp(deadline + 2n);
-      await expect(f.market.reclaim(requestId))
+      await expect(f.market.reclaim(await requestOf(f.market, requestId)))
         .to.emit(f.market, "RequestReclaimed")
         .withArgs(requestId, f.modelId, f.consumer.address, PRICE, SLASH, false);
     });
@@ -325,7 +348,7 @@ function shouldBehaveLikeBountyMarket(fixture: () => Promise<MarketFixture>) {
       const { requestId, deadline } = await post(f); // posted after the first pause
       await time.increaseTo(deadline + 1n);
       await f.market.pause(); // starts after the deadline
-      await expect(f.market.reclaim(requestId))
+      await expect(f.market.reclaim(await requestOf(f.market, requestId)))
         .to.emit(f.market, "RequestReclaimed")
         .withArgs(requestId, f.modelId, f.consumer.address, PRICE, SLASH, false);
     });
@@ -334,7 +357,7 @@ function shouldBehaveLikeBountyMarket(fixture: () => Promise<MarketFixture>) {
       const f = await loadFixture(fixture);
       const { requestId } = await post(f);
       await f.registry.revokeCircuit(CIRCUIT_K1);
-      await expect(f.market.reclaim(requestId))
+      await expect(f.market.reclaim(await requestOf(f.market, requestId)))
         .to.emit(f.market, "RequestReclaimed")
         .withArgs(requestId, f.modelId, f.consumer.address, PRICE, 0n, true);
     });
@@ -344,16 +367,26 @@ function shouldBehaveLikeBountyMarket(fixture: () => Promise<MarketFixture>) {
       const { requestId, deadline } = await post(f);
       await f.registry.connect(f.provider).retireModel(f.modelId);
       await time.increaseTo(deadline + 1n);
-      await f.market.reclaim(requestId);
+      await f.market.reclaim(await requestOf(f.market, requestId));
       expect(await f.market.withdrawable(f.consumer.address)).to.equal(PRICE + SLASH);
     });
   });
 
-  describe("# getRequest / outputOf", () => {
+  describe("# statusOf / hashRequest / outputOf", () => {
     it("should report None for an unknown request and refuse outputOf before fulfillment", async () => {
       const f = await loadFixture(fixture);
-      expect((await f.market.getRequest(5n)).status).to.equal(RequestStatus.None);
+      expect(await f.market.statusOf(5n)).to.equal(RequestStatus.None);
+      await expect(f.market.deadlineOf(await requestOf(f.market, 5n)))
+        .to.be.revertedWithCustomError(f.market, "Market__UnknownRequest")
+        .withArgs(5n);
       const { requestId } = await post(f);
+      // What the market keeps of an open request: keccak256(abi.encode(Request)).
+      const r = await requestOf(f.market, requestId);
+      const encoded = ethers.AbiCoder.defaultAbiCoder().encode(
+        ["uint256", "address", "bytes32", "uint256", "uint128", "uint64", "uint32", "uint16", "uint16"],
+        [r.id, r.consumer, r.modelId, r.inputCommitment, r.escrow, r.deadline, r.pauseEpoch, r.feeBps, r.rejectBps],
+      );
+      expect(await f.market.hashRequest(r)).to.equal(ethers.keccak256(encoded));
       await expect(f.market.outputOf(requestId))
         .to.be.revertedWithCustomError(f.market, "Market__RequestNotFulfilled")
         .withArgs(requestId, RequestStatus.Open);

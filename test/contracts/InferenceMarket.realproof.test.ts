@@ -10,7 +10,18 @@ import { compileSolidity } from "../../src/chain/solc.js";
 import { demoInputCommitment, demoLinearInput, demoWeightsCommitment } from "../../src/circuit/demoLinear.js";
 import { BN254_Q, packProof, Prover, releaseSnarkjs, renderVerifier } from "../../src/zk/index.js";
 import { DEMO_REQUEST, demoFixture } from "../helpers/demoProof.js";
-import { CIRCUIT_K1, R, RequestStatus, buildMarketFixture, ethers, networkHelpers, post, signers } from "./fixtures.js";
+import {
+  CIRCUIT_K1,
+  R,
+  RequestStatus,
+  buildMarketFixture,
+  ethers,
+  networkHelpers,
+  post,
+  signers,
+  requestOf,
+  requestsOf,
+} from "./fixtures.js";
 import type { MarketFixture } from "./fixtures.js";
 
 const { loadFixture } = networkHelpers;
@@ -66,40 +77,40 @@ describe("InferenceMarket: real Groth16 proofs (demo circuit)", function () {
     const b = await post(f, { inputCommitment: demoInputCommitment(X_A) }); // same input, other id
     const { proof, output, publicSignals } = await prove(f, a.requestId, X_A);
     // The market rebuilds exactly the signals the circuit produced.
-    expect(await f.market.publicSignalsOf([a.requestId], [output])).to.deep.equal(publicSignals);
+    expect(await f.market.publicSignalsOf(await requestsOf(f.market, [a.requestId]), [output])).to.deep.equal(
+      publicSignals,
+    );
 
     // Case 16: a proof for request A submitted for request B.
-    await expect(f.market.fulfill(b.requestId, output, proof)).to.be.revertedWithCustomError(
+    await expect(f.market.fulfill(await requestOf(f.market, b.requestId), output, proof)).to.be.revertedWithCustomError(
       f.market,
       "Market__InvalidProof",
     );
     // Case 12: one public value changed (the output, i.e. the low bits of the claim).
-    await expect(f.market.fulfill(a.requestId, output + 1n, proof)).to.be.revertedWithCustomError(
-      f.market,
-      "Market__InvalidProof",
-    );
+    await expect(
+      f.market.fulfill(await requestOf(f.market, a.requestId), output + 1n, proof),
+    ).to.be.revertedWithCustomError(f.market, "Market__InvalidProof");
     // Case 13: the output given as output + r, or + 2^32 (the same claim modulo r, or the same
     // low 32 bits): refused before any verification.
     for (const forged of [output + R, output + 2n ** 32n]) {
-      await expect(f.market.fulfill(a.requestId, forged, proof))
+      await expect(f.market.fulfill(await requestOf(f.market, a.requestId), forged, proof))
         .to.be.revertedWithCustomError(f.market, "Market__OutputOutOfRange")
         .withArgs(forged);
     }
     // Case 14: a coordinate >= q, and the all-zero proof.
     const bad = [...proof];
     bad[0] = proof[0]! + BN254_Q;
-    await expect(f.market.fulfill(a.requestId, output, bad)).to.be.revertedWithCustomError(
+    await expect(f.market.fulfill(await requestOf(f.market, a.requestId), output, bad)).to.be.revertedWithCustomError(
       f.market,
       "Market__InvalidProof",
     );
-    await expect(f.market.fulfill(a.requestId, output, [0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n])).to.be.revertedWithCustomError(
-      f.market,
-      "Market__InvalidProof",
-    );
+    await expect(
+      f.market.fulfill(await requestOf(f.market, a.requestId), output, [0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n]),
+    ).to.be.revertedWithCustomError(f.market, "Market__InvalidProof");
 
-    const tx = await f.market.connect(f.other).fulfill(a.requestId, output, proof);
+    const tx = await f.market.connect(f.other).fulfill(await requestOf(f.market, a.requestId), output, proof);
     const first = (await tx.wait())?.gasUsed;
-    expect((await f.market.getRequest(a.requestId)).status).to.equal(RequestStatus.Fulfilled);
+    expect(await f.market.statusOf(a.requestId)).to.equal(RequestStatus.Fulfilled);
     expect(await f.market.outputOf(a.requestId)).to.equal(output);
     expect(await f.market.withdrawable(f.other.address)).to.equal(0n); // case 17
 
@@ -126,14 +137,16 @@ describe("InferenceMarket: real Groth16 proofs (demo circuit)", function () {
     ];
     expect(await verifier.getFunction("verifyProof").staticCall(...args)).to.equal(true);
     // …but the request is settled: replay protection is the request status, not the proof bytes.
-    await expect(f.market.fulfill(a.requestId, output, malleated))
+    await expect(f.market.fulfill(await requestOf(f.market, a.requestId), output, malleated))
       .to.be.revertedWithCustomError(f.market, "Market__RequestNotOpen")
       .withArgs(a.requestId, RequestStatus.Fulfilled);
 
     // Steady state (the provider's pull balance and the fee accumulator already exist).
     const c = await post(f, { inputCommitment: demoInputCommitment(X_B) });
     const next = await prove(f, c.requestId, X_B);
-    const steady = (await (await f.market.fulfill(c.requestId, next.output, next.proof)).wait())?.gasUsed;
+    const steady = (
+      await (await f.market.fulfill(await requestOf(f.market, c.requestId), next.output, next.proof)).wait()
+    )?.gasUsed;
     console.log(`      fulfill, real verifier (N = 3): ${steady} gas (first payout of a provider: ${first})`);
   });
 
@@ -143,7 +156,7 @@ describe("InferenceMarket: real Groth16 proofs (demo circuit)", function () {
     // A valid proof of the inference on X_A (bound to this request): its input commitment is
     // X_A's, while the market rebuilds the signals with the request's (X_B's).
     const { proof, output } = await prove(f, requestId, X_A);
-    await expect(f.market.fulfill(requestId, output, proof)).to.be.revertedWithCustomError(
+    await expect(f.market.fulfill(await requestOf(f.market, requestId), output, proof)).to.be.revertedWithCustomError(
       f.market,
       "Market__InvalidProof",
     );

@@ -12,6 +12,7 @@ import {
   marketFixture,
   networkHelpers,
   post,
+  requestOf,
 } from "./fixtures.js";
 
 const { loadFixture } = networkHelpers;
@@ -91,7 +92,7 @@ describe("InferenceMarket: core", () => {
     it("should pay the whole pull balance and zero it", async () => {
       const f = await loadFixture(marketFixture);
       const { requestId } = await post(f);
-      await f.market.fulfill(requestId, 1n, PROOF);
+      await f.market.fulfill(await requestOf(f.market, requestId), 1n, PROOF);
       const tx = await f.market.connect(f.provider).withdraw();
       await expect(tx)
         .to.emit(f.market, "Withdrawn")
@@ -106,7 +107,7 @@ describe("InferenceMarket: core", () => {
     it("should pay to another address with withdrawTo, and refuse address(0)", async () => {
       const f = await loadFixture(marketFixture);
       const { requestId } = await post(f);
-      await f.market.connect(f.provider).decline(requestId);
+      await f.market.connect(f.provider).decline(await requestOf(f.market, requestId));
       await expect(f.market.connect(f.consumer).withdrawTo(ZERO_ADDRESS)).to.be.revertedWithCustomError(
         f.market,
         "Payment__ZeroAddress",
@@ -121,7 +122,7 @@ describe("InferenceMarket: core", () => {
     it("should work while paused (case 31)", async () => {
       const f = await loadFixture(marketFixture);
       const { requestId } = await post(f);
-      await f.market.connect(f.provider).decline(requestId);
+      await f.market.connect(f.provider).decline(await requestOf(f.market, requestId));
       await f.market.pause();
       await f.market.connect(f.consumer).withdraw();
     });
@@ -131,7 +132,15 @@ describe("InferenceMarket: core", () => {
     it("should move accrued fees into the recipient's pull balance (owner only)", async () => {
       const f = await loadFixture(marketFixture);
       const { requestId } = await post(f);
-      await f.market.fulfill(requestId, 1n, PROOF);
+      await f.market.fulfill(await requestOf(f.market, requestId), 1n, PROOF);
+      // Fees accrue lazily in the model's slot; anyone may sweep them into the accumulator.
+      expect(await f.market.protocolFees()).to.equal(0n);
+      expect(await f.market.accruedFeesOf(f.modelId)).to.equal(FEE);
+      await expect(f.market.connect(f.other).sweepProtocolFees([f.modelId]))
+        .to.emit(f.market, "ProtocolFeesSwept")
+        .withArgs(f.other.address, FEE);
+      expect(await f.market.accruedFeesOf(f.modelId)).to.equal(0n);
+      expect(await f.market.protocolFees()).to.equal(FEE);
       await expect(f.market.connect(f.other).claimProtocolFees(f.other.address)).to.be.revertedWithCustomError(
         f.market,
         "OwnableUnauthorizedAccount",

@@ -10,6 +10,7 @@ import {
   marketFixture,
   networkHelpers,
   post,
+  requestOf,
 } from "./fixtures.js";
 
 const { loadFixture, time } = networkHelpers;
@@ -129,7 +130,7 @@ describe("InferenceMarket: stake", () => {
       await f.market.connect(f.provider).requestUnbond(STAKE - SLASH);
       await time.increaseTo(deadline + DELAY);
       await f.market.connect(f.provider).withdrawStake();
-      await f.market.reclaim(requestId);
+      await f.market.reclaim(await requestOf(f.market, requestId));
       const s = await f.market.stakeOf(f.provider.address);
       expect([s.total, s.locked, s.unbonding]).to.deep.equal([0n, 0n, 0n]);
       expect(await f.market.withdrawable(f.provider.address)).to.equal(STAKE - SLASH);

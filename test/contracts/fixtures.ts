@@ -17,7 +17,7 @@ import type {
   MockVerifier9,
   MockVerifier33,
 } from "../../types/ethers-contracts/index.js";
-import type { IMarketCore } from "../../types/ethers-contracts/InferenceMarket.js";
+import type { IInferenceMarket, IMarketCore } from "../../types/ethers-contracts/InferenceMarket.js";
 import type { ICircuitRegistry, IModelRegistry } from "../../types/ethers-contracts/ModelRegistry.js";
 
 export const { ethers, networkHelpers } = await network.getOrCreate();
@@ -266,6 +266,52 @@ export interface PostOptions {
   modelId?: string;
 }
 
+export type PostedRequest = IInferenceMarket.RequestStruct;
+
+/**
+ * The request posted under `id`, rebuilt from its BountyPosted event (the market stores only its
+ * hash and takes it back in calldata). For an id never posted: a request with that id and zero
+ * fields, which the market refuses with Market__RequestNotOpen(id, None).
+ */
+export async function requestOf(
+  market: Pick<InferenceMarket, "queryFilter" | "filters">,
+  id: BigNumberish,
+): Promise<PostedRequest> {
+  const logs = await market.queryFilter(market.filters.BountyPosted(id));
+  const a = logs[0]?.args;
+  if (!a)
+    return {
+      id,
+      consumer: ZERO_ADDRESS,
+      modelId: ethers.ZeroHash,
+      inputCommitment: 0n,
+      escrow: 0n,
+      deadline: 0n,
+      pauseEpoch: 0n,
+      feeBps: 0n,
+      rejectBps: 0n,
+    };
+  return {
+    id: a.requestId,
+    consumer: a.consumer,
+    modelId: a.modelId,
+    inputCommitment: a.inputCommitment,
+    escrow: a.escrow,
+    deadline: a.deadline,
+    pauseEpoch: a.pauseEpoch,
+    feeBps: a.feeBps,
+    rejectBps: a.rejectBps,
+  };
+}
+
+/** `requestOf` for each id, in order. */
+export function requestsOf(
+  market: Pick<InferenceMarket, "queryFilter" | "filters">,
+  ids: readonly BigNumberish[],
+): Promise<PostedRequest[]> {
+  return Promise.all(ids.map((id) => requestOf(market, id)));
+}
+
 /** Posts a bounty (ETH mode by default) and returns its id and deadline. */
 export async function post(
   f: MarketFixture,
@@ -313,16 +359,20 @@ export async function assetBalance(f: MarketFixture, address: AddressLike): Prom
 }
 
 /**
- * Σ escrow of open requests + Σ stake.total + Σ pull balances + protocol fees, over the given
+ * Σ escrow of open requests + Σ stake.total + Σ pull balances + protocol fees (swept, and
+ * accrued per model), over the given
  * accounts (every account that ever held money in the test).
  */
 export async function accounted(f: MarketFixture, accounts: AddressLike[]): Promise<bigint> {
   let sum = await f.market.protocolFees();
   const next = await f.market.nextRequestId();
+  const models = new Set<string>();
   for (let id = 1n; id < next; id++) {
-    const r = await f.market.getRequest(id);
-    if (Number(r.status) === RequestStatus.Open) sum += r.escrow;
+    const r = await requestOf(f.market, id);
+    models.add(String(r.modelId));
+    if (Number(await f.market.statusOf(id)) === RequestStatus.Open) sum += BigInt(r.escrow);
   }
+  for (const m of models) sum += await f.market.accruedFeesOf(m); // fees accrue lazily per model
   for (const a of accounts) {
     const address = await ethers.resolveAddress(a);
     sum += (await f.market.stakeOf(address)).total;

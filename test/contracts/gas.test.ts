@@ -24,6 +24,8 @@ import {
   postMany,
   WINDOW,
   PRICE,
+  requestOf,
+  requestsOf,
 } from "./fixtures.js";
 
 const { loadFixture, time } = networkHelpers;
@@ -72,23 +74,29 @@ describe("# gas snapshot (trivial verifier: market overhead only)", () => {
     const input = "0x" + "ab".repeat(784);
     gas["postBounty (784-byte input)"] = await gasOf((await post(f, { modelId, input })).tx);
 
-    // The first payout also makes the provider's earnings and the fee accumulator non-zero (2 × 17.1k).
-    gas["fulfill (first payout)"] = await gasOf(f.market.fulfill(first.requestId, 7n, PROOF));
-    gas["fulfill"] = await gasOf(f.market.fulfill(p.requestId, 7n, PROOF));
+    // The first payout: fees accrue lazily in the model slot (already non-zero), so it costs the same.
+    gas["fulfill (first payout)"] = await gasOf(
+      f.market.fulfill(await requestOf(f.market, first.requestId), 7n, PROOF),
+    );
+    gas["fulfill"] = await gasOf(f.market.fulfill(await requestOf(f.market, p.requestId), 7n, PROOF));
 
     for (const k of [1, 4, 16]) {
       const ids = await postMany(f, k, { modelId });
       const outputs = ids.map((_, i) => BigInt(i));
-      const g = await gasOf(f.market.fulfillBatch(ids, outputs, PROOF));
+      const g = await gasOf(f.market.fulfillBatch(await requestsOf(f.market, ids), outputs, PROOF));
       gas[`fulfillBatch k=${k}`] = g;
       gas[`fulfillBatch k=${k} per request`] = Math.round(g / k);
     }
 
     const r = await post(f, { modelId, deadline: (await latest()) + WINDOW + 5n });
     const d = await post(f, { modelId });
-    gas["decline"] = await gasOf(f.market.connect(f.provider).decline(d.requestId));
+    gas["decline"] = await gasOf(f.market.connect(f.provider).decline(await requestOf(f.market, d.requestId)));
+    const j = await post(f, { modelId });
+    gas["rejectInput (case 50)"] = await gasOf(
+      f.market.connect(f.provider).rejectInput(await requestOf(f.market, j.requestId)),
+    );
     await time.increaseTo(r.deadline + 1n);
-    gas["reclaim"] = await gasOf(f.market.reclaim(r.requestId));
+    gas["reclaim"] = await gasOf(f.market.reclaim(await requestOf(f.market, r.requestId)));
     gas["withdraw (ETH)"] = await gasOf(f.market.connect(f.consumer).withdraw());
     gas["requestUnbond"] = await gasOf(f.market.connect(f.provider).requestUnbond(1n));
 

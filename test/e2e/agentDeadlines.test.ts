@@ -10,6 +10,7 @@ import {
   Consumer,
   ModelProvider,
   connectMarket,
+  getRequestInfo,
   loadDemoLinearModel,
   type MarketContext,
   type ModelRecord,
@@ -103,13 +104,13 @@ describe("# provider agent and deadlines (hardhat node)", function () {
 
   it("should decline (refund, no slash) a request whose deadline is too close, without proving it", async () => {
     const id = await postWithSecondsLeft([1, 2, 3, 4], 5);
-    const escrow = BigInt((await consumer.market.getRequest(id)).escrow);
+    const escrow = (await getRequestInfo(consumer, id)).escrow;
     const stakeBefore = await provider.market.stakeOf(providerAddress);
     const refundBefore = await consumer.market.withdrawable(node.wallets[2]!.address);
     const events: AgentEvent[] = [];
     const agent = await runAgent({}, events);
 
-    expect((await consumer.market.getRequest(id)).status).to.equal(3n); // Declined
+    expect(await consumer.market.statusOf(id)).to.equal(3n); // Declined
     expect(events.some((e) => e.type === "proving")).to.equal(false);
     expect(agent.stats).to.include({ proved: 0, declined: 1 });
     const declined = events.find((e) => e.type === "declined") as { reason: string };
@@ -125,14 +126,14 @@ describe("# provider agent and deadlines (hardhat node)", function () {
     const first = await new Consumer(consumer).post({ model, modelId: record.modelId, input: [2, 2, 2, 2] });
     const events: AgentEvent[] = [];
     await runAgent({ prover: slowProver(6_000) }, events);
-    expect((await consumer.market.getRequest(first.requestId)).status).to.equal(2n); // Fulfilled
+    expect(await consumer.market.statusOf(first.requestId)).to.equal(2n); // Fulfilled
 
     // 16 s left: enough for the prior (1.5 × 1.1 + 10 ≈ 12 s), not for 1.5 × 6 s + 10 s ≈ 20 s.
     // A fresh agent (a restart) reads the measurement back from its state folder.
     const id = await postWithSecondsLeft([3, 3, 3, 3], 16);
     const again: AgentEvent[] = [];
     const agent = await runAgent({}, again);
-    expect((await consumer.market.getRequest(id)).status).to.equal(3n); // Declined
+    expect(await consumer.market.statusOf(id)).to.equal(3n); // Declined
     expect(agent.stats.proved).to.equal(0);
     const declined = again.find((e) => e.type === "declined") as { reason: string };
     expect(declined.reason).to.match(/^cannot finish before its deadline: 1\d s left, needs about (19|2\d) s$/);
@@ -151,6 +152,6 @@ describe("# provider agent and deadlines (hardhat node)", function () {
     expect(skipped?.reason).to.match(/passed before submission .*: not sent$/);
     expect(events.some((e) => e.type === "proved")).to.equal(true);
     expect(await node.provider.getTransactionCount(providerAddress)).to.equal(nonce); // nothing sent
-    expect((await consumer.market.getRequest(requestId)).status).to.equal(1n); // still Open: reclaimable
+    expect(await consumer.market.statusOf(requestId)).to.equal(1n); // still Open: reclaimable
   });
 });

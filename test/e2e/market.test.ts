@@ -116,6 +116,11 @@ describe("# market roles over JSON-RPC (hardhat node)", function () {
       const id = (await ctx.other!.market.nextRequestId()) - 1n;
       const r = await new Consumer(ctx.other!).waitForResult(id, { timeoutMs: 30_000, pollMs: 100 });
       expect(r.status).to.equal("Declined");
+      // Rejected as a bad input (case 50): the provider kept the reject share, the rest refunded.
+      const [log] = await ctx.other!.market.queryFilter(ctx.other!.market.filters.InputRejected(id));
+      const kept = (TERMS.price * r.request.rejectBps) / 10_000n;
+      expect(r.request.rejectBps).to.equal(1000n);
+      expect([log?.args.refunded, log?.args.kept]).to.deep.equal([TERMS.price - kept, kept]);
     } finally {
       await agent.stop();
     }

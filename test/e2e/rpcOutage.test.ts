@@ -9,6 +9,7 @@ import {
   Consumer,
   ModelProvider,
   connectMarket,
+  getRequestInfo,
   loadDemoLinearModel,
   type MarketContext,
   type ModelRecord,
@@ -145,7 +146,7 @@ describe("# RPC outage between the agent/CLI and the node (case 41)", function (
     const feeBps = BigInt((await consumer.market.params()).protocolFeeBps);
     let expected = 0n;
     for (const id of ids) {
-      const escrow = BigInt((await consumer.market.getRequest(id)).escrow);
+      const escrow = (await getRequestInfo(consumer, id)).escrow;
       expected += escrow - (escrow * feeBps) / 10_000n;
     }
     expect((await consumer.market.withdrawable(providerAddress)) - balanceBefore).to.equal(expected);

@@ -32,7 +32,7 @@ import { planProof, proofFileKey, readCachedProof, type CachedProof, type ProofP
 import { checkServed } from "./servedChecks.js";
 import { Submitter } from "./submitter.js";
 import { providerStateDir } from "./provider.js";
-import { bindingOf, getRequestInfo } from "./requests.js";
+import { bindingOf, getRequestInfo, requestFromEvent, type PostedRequest } from "./requests.js";
 import { ProveTimeEstimator, byDeadline, lateRequests, planNext, type PlanContext, type Work } from "./scheduler.js";
 import {
   checkAgentOptions,
@@ -52,6 +52,8 @@ interface Job {
   inputCommitment: bigint;
   input: string;
   deadline: bigint;
+  /** The request as posted: what fulfill and decline pass back (the market stores its hash). */
+  request: PostedRequest;
 }
 
 // @@ agent
@@ -268,6 +270,7 @@ export class ProviderAgent {
         inputCommitment: BigInt(ev.args.inputCommitment),
         input: ev.args.input as string,
         deadline: BigInt(ev.args.deadline),
+        request: requestFromEvent(ev.args as never),
       };
       const key = job.requestId.toString();
       if (this.known.has(key)) continue;
@@ -480,7 +483,7 @@ export class ProviderAgent {
       } catch (err) {
         const reason = `bad input: ${(err as Error).message}`;
         if (open.length > 1) this.requeue(open.filter((j) => j !== job));
-        if (this.opts.declineMismatched ?? true) await this.submitter!.decline(job, reason);
+        if (this.opts.declineMismatched ?? true) await this.submitter!.decline(job, reason, true);
         else this.skip(job, reason);
         return null;
       }

@@ -13,8 +13,15 @@ import { keccak256, type Log } from "ethers";
 import { compileVerifier, withRetry } from "../../chain/index.js";
 import { checkSetupArtifacts, type SetupArtifacts, type SetupManifest } from "../../zk/index.js";
 import type { MarketContext } from "../context.js";
+import { describeRevert } from "../errors.js";
 import { circuitIdOf } from "../model.js";
-import { REQUEST_STATUS, settlementFromLog, verifySettlement } from "./requests.js";
+import {
+  REQUEST_STATUS,
+  requestFromEvent,
+  settlementFromLog,
+  verifySettlement,
+  type PostedRequest,
+} from "./requests.js";
 
 export interface AuditOptions {
   fromBlock?: number;
@@ -67,6 +74,8 @@ export interface RequestAudit {
   /** true/false: re-verified off-chain; null: no verification key known. */
   proofVerified?: boolean | null;
   refunded?: string;
+  /** Reject share the provider kept when it rejected the input (`rejectInput`, case 50). */
+  kept?: string;
   slashed?: string;
   problem?: string;
 }
@@ -92,6 +101,8 @@ export interface AuditReport {
     paidOut: string;
     fees: string;
     refunded: string;
+    /** Reject shares kept by providers (`rejectInput`). */
+    kept: string;
     slashed: string;
     stakeDeposited: string;
     withdrawn: string;
@@ -234,18 +245,21 @@ export async function audit(ctx: MarketContext, opts: AuditOptions = {}): Promis
   }
 
   const mk = ctx.market;
-  const [posted, fulfilled, declined, reclaimed, deposits, withdrawals] = await Promise.all([
+  const [posted, fulfilled, declined, rejected, reclaimed, deposits, withdrawals] = await Promise.all([
     q("reading BountyPosted", () => mk.queryFilter(mk.filters.BountyPosted(), from, to)),
     q("reading RequestFulfilled", () => mk.queryFilter(mk.filters.RequestFulfilled(), from, to)),
     q("reading RequestDeclined", () => mk.queryFilter(mk.filters.RequestDeclined(), from, to)),
+    q("reading InputRejected", () => mk.queryFilter(mk.filters.InputRejected(), from, to)),
     q("reading RequestReclaimed", () => mk.queryFilter(mk.filters.RequestReclaimed(), from, to)),
     q("reading StakeDeposited", () => mk.queryFilter(mk.filters.StakeDeposited(), from, to)),
     q("reading Withdrawn", () => mk.queryFilter(mk.filters.Withdrawn(), from, to)),
   ]);
   const requests = new Map<string, RequestAudit>();
+  const postedRequests = new Map<string, PostedRequest>();
   let escrowed = 0n;
   for (const log of posted) {
     const a = log.args;
+    postedRequests.set(BigInt(a.requestId).toString(), requestFromEvent(a));
     const receipt = await q("reading a receipt", () => ctx.provider.getTransactionReceipt(log.transactionHash));
     escrowed += BigInt(a.escrow);
     requests.set(BigInt(a.requestId).toString(), {
@@ -308,6 +322,18 @@ export async function audit(ctx: MarketContext, opts: AuditOptions = {}): Promis
     refunded += BigInt(log.args.refunded);
     if (r) Object.assign(r, { status: "Declined", refunded: BigInt(log.args.refunded).toString() });
   }
+  let kept = 0n;
+  for (const log of rejected) {
+    const r = requests.get(BigInt(log.args.requestId).toString());
+    refunded += BigInt(log.args.refunded);
+    kept += BigInt(log.args.kept);
+    if (r)
+      Object.assign(r, {
+        status: "Declined",
+        refunded: BigInt(log.args.refunded).toString(),
+        kept: BigInt(log.args.kept).toString(),
+      });
+  }
   for (const log of reclaimed) {
     const r = requests.get(BigInt(log.args.requestId).toString());
     refunded += BigInt(log.args.refunded);
@@ -320,19 +346,31 @@ export async function audit(ctx: MarketContext, opts: AuditOptions = {}): Promis
       });
   }
   // Cross-check each request's final status with the contract.
+  // An open request must also match the hash the market stored (deadlineOf checks it): the
+  // request rebuilt from its event is what settling, declining or reclaiming it will pass.
   for (const r of requests.values()) {
-    const onChain =
-      REQUEST_STATUS[Number((await q("reading a request", () => mk.getRequest(BigInt(r.requestId)))).status)];
-    if (onChain !== r.status && to >= (await ctx.provider.getBlockNumber())) {
+    const onChain = REQUEST_STATUS[Number(await q("reading a request", () => mk.statusOf(BigInt(r.requestId))))];
+    const current = to >= (await ctx.provider.getBlockNumber());
+    if (onChain !== r.status && current) {
       problems.push(`request ${r.requestId}: events say ${r.status}, the contract says ${onChain}`);
+    }
+    const rebuilt = postedRequests.get(r.requestId);
+    if (current && onChain === "Open" && rebuilt) {
+      try {
+        await mk.deadlineOf(rebuilt);
+      } catch (err) {
+        problems.push(
+          `request ${r.requestId}: the request rebuilt from its BountyPosted event is refused by the market (${describeRevert(err)})`,
+        );
+      }
     }
   }
   const list = [...requests.values()].sort((a, b) => Number(BigInt(a.requestId) - BigInt(b.requestId)));
   const count = (s: string) => list.filter((r) => r.status === s).length;
   const openEscrow = list.filter((r) => r.status === "Open").reduce((acc, r) => acc + BigInt(r.escrow), 0n);
-  if (escrowed !== paidOut + fees + refunded + openEscrow) {
+  if (escrowed !== paidOut + fees + refunded + kept + openEscrow) {
     problems.push(
-      `escrow does not balance: ${escrowed} posted ≠ ${paidOut} paid + ${fees} fees + ${refunded} refunded + ${openEscrow} open`,
+      `escrow does not balance: ${escrowed} posted ≠ ${paidOut} paid + ${fees} fees + ${refunded} refunded + ${kept} kept on rejection + ${openEscrow} open`,
     );
   }
   const report: AuditReport = {
@@ -356,6 +394,7 @@ export async function audit(ctx: MarketContext, opts: AuditOptions = {}): Promis
       paidOut: paidOut.toString(),
       fees: fees.toString(),
       refunded: refunded.toString(),
+      kept: kept.toString(),
       slashed: slashed.toString(),
       stakeDeposited: deposits.reduce((acc, l) => acc + BigInt(l.args.amount), 0n).toString(),
       withdrawn: withdrawals.reduce((acc, l) => acc + BigInt(l.args.amount), 0n).toString(),

@@ -176,15 +176,17 @@ export class Consumer {
     if (info.status !== "Open")
       throw new MarketError("ALREADY_SETTLED", `request ${id} is ${info.status}: nothing to reclaim`, "requestId");
     const now = await chainNow(this.ctx);
-    if (now <= info.deadline) {
+    // The deadline extended by the time the market spent paused (the contract's rule).
+    const deadline = BigInt(await this.ctx.market.deadlineOf(info.request));
+    if (now <= deadline) {
       throw new MarketError(
         "BAD_ARGUMENT",
-        `request ${id} can be reclaimed after its deadline ${formatDeadline(info.deadline, now)} (chain time is ${formatTime(now)})`,
+        `request ${id} can be reclaimed after its deadline ${formatDeadline(deadline, now)} (chain time is ${formatTime(now)})`,
         "requestId",
       );
     }
     try {
-      const receipt = await (await this.ctx.market.reclaim(id)).wait();
+      const receipt = await (await this.ctx.market.reclaim(info.request)).wait();
       const ev = receipt!.logs.map((l) => safeParse(this.ctx, l)).find((e) => e?.name === "RequestReclaimed");
       return {
         refunded: BigInt(ev?.args.refunded ?? 0n),

@@ -14,15 +14,36 @@ import { MarketError, badArgument } from "../errors.js";
 export const REQUEST_STATUS = ["None", "Open", "Fulfilled", "Declined", "Reclaimed"] as const;
 export type RequestStatusName = (typeof REQUEST_STATUS)[number];
 
+/**
+ * A request as posted: the `Request` struct the market hashed and stored (IInferenceMarket). The
+ * market keeps only its hash; fulfill, fulfillBatch, decline and reclaim take it back in calldata,
+ * so every role rebuilds it from the `BountyPosted` event, which carries every field.
+ */
+export interface PostedRequest {
+  id: bigint;
+  consumer: string;
+  modelId: string;
+  inputCommitment: bigint;
+  escrow: bigint;
+  deadline: bigint;
+  pauseEpoch: bigint;
+  feeBps: bigint;
+  /** Share of the escrow (bps) the provider keeps if it rejects the input (snapshot). */
+  rejectBps: bigint;
+}
+
 export interface RequestInfo {
   requestId: bigint;
   status: RequestStatusName;
   consumer: string;
+  /** As posted (the market extends it by the time spent paused, see `deadlineOf`). */
   deadline: bigint;
   escrow: bigint;
   slashLocked: bigint;
   modelId: string;
   inputCommitment: bigint;
+  /** The struct to pass to fulfill/decline/reclaim. */
+  request: PostedRequest;
   /** Only when Fulfilled. */
   output?: bigint;
 }
@@ -39,22 +60,77 @@ export function checkRequestId(requestId: unknown, parameter = "requestId"): big
   return id;
 }
 
+/** The arguments of a parsed `BountyPosted` log (ethers' Result, read by name). */
+interface BountyPostedArgs {
+  requestId: bigint;
+  consumer: string;
+  modelId: string;
+  inputCommitment: bigint;
+  escrow: bigint;
+  deadline: bigint;
+  pauseEpoch: bigint;
+  feeBps: bigint;
+  rejectBps: bigint;
+}
+
+/** The posted request a `BountyPosted` event describes. */
+export function requestFromEvent(args: BountyPostedArgs): PostedRequest {
+  return {
+    id: BigInt(args.requestId),
+    consumer: args.consumer,
+    modelId: args.modelId,
+    inputCommitment: BigInt(args.inputCommitment),
+    escrow: BigInt(args.escrow),
+    deadline: BigInt(args.deadline),
+    pauseEpoch: BigInt(args.pauseEpoch),
+    feeBps: BigInt(args.feeBps),
+    rejectBps: BigInt(args.rejectBps),
+  };
+}
+
+/** Reads a request's `BountyPosted` event back: the request as posted and its locked slash. */
+export async function fetchPostedRequest(
+  ctx: MarketContext,
+  requestId: bigint,
+): Promise<{ request: PostedRequest; slashLocked: bigint }> {
+  const logs = await withRetry(
+    `reading the posting of request ${requestId}`,
+    () => ctx.market.queryFilter(ctx.market.filters.BountyPosted(requestId), ctx.addresses.fromBlock, "latest"),
+    ctx.retry,
+  );
+  const log = logs[0];
+  if (!log)
+    throw new MarketError(
+      "NOT_FOUND",
+      `request ${requestId} has no BountyPosted event on market ${ctx.addresses.market}`,
+      "requestId",
+    );
+  const args = log.args as unknown as BountyPostedArgs & { slashLocked: bigint };
+  return { request: requestFromEvent(args), slashLocked: BigInt(args.slashLocked) };
+}
+
 export async function getRequestInfo(ctx: MarketContext, requestId: bigint | number | string): Promise<RequestInfo> {
   const id = checkRequestId(requestId);
-  const r = await withRetry(`reading request ${id}`, () => ctx.market.getRequest(id), ctx.retry);
-  const status = REQUEST_STATUS[Number(r.status)] ?? "None";
+  const code = await withRetry(`reading request ${id}`, () => ctx.market.statusOf(id), ctx.retry);
+  const status = REQUEST_STATUS[Number(code)] ?? "None";
   if (status === "None")
     throw new MarketError("NOT_FOUND", `request ${id} does not exist on market ${ctx.addresses.market}`, "requestId");
+  const { request, slashLocked } = await fetchPostedRequest(ctx, id);
+  const output =
+    status === "Fulfilled"
+      ? BigInt(await withRetry(`reading the output of request ${id}`, () => ctx.market.outputOf(id), ctx.retry))
+      : undefined;
   return {
     requestId: id,
     status,
-    consumer: r.consumer,
-    deadline: BigInt(r.deadline),
-    escrow: BigInt(r.escrow),
-    slashLocked: BigInt(r.slashLocked),
-    modelId: r.modelId,
-    inputCommitment: BigInt(r.inputCommitment),
-    ...(status === "Fulfilled" ? { output: BigInt(r.output) } : {}),
+    consumer: request.consumer,
+    deadline: request.deadline,
+    escrow: request.escrow,
+    slashLocked,
+    modelId: request.modelId,
+    inputCommitment: request.inputCommitment,
+    request,
+    ...(output !== undefined ? { output } : {}),
   };
 }
 
@@ -112,7 +188,7 @@ export async function settlementFromLog(ctx: MarketContext, log: Log): Promise<S
       proof = [...(call.args[2] as bigint[])].map(BigInt);
     } else if (call?.name === "fulfillBatch") {
       method = "fulfillBatch";
-      requestIds = [...(call.args[0] as bigint[])].map(BigInt);
+      requestIds = [...(call.args[0] as { id: bigint }[])].map((q) => BigInt(q.id));
       outputs = [...(call.args[1] as bigint[])].map(BigInt);
       proof = [...(call.args[2] as bigint[])].map(BigInt);
     }

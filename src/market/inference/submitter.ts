@@ -14,13 +14,15 @@ import { nextBlockTime, type MarketContext } from "../context.js";
 import { MarketError, txError } from "../errors.js";
 import type { ProvingModel } from "../model.js";
 import type { CachedProof } from "./proofCache.js";
-import { getRequestInfo } from "./requests.js";
+import { getRequestInfo, type PostedRequest } from "./requests.js";
 import type { AgentEvent } from "./types.js";
 
 export interface SubmitJob {
   requestId: bigint;
   inputCommitment: bigint;
   deadline: bigint;
+  /** The request as posted (rebuilt from its BountyPosted event): the market checks its hash. */
+  request: PostedRequest;
 }
 
 /** What the submitter reports to its agent. */
@@ -111,8 +113,12 @@ export class Submitter {
     const outputs = c.outputs.map(BigInt);
     const tx =
       jobs.length === 1
-        ? await ctx.market.fulfill.populateTransaction(ids[0]!, outputs[0]!, proof as never)
-        : await ctx.market.fulfillBatch.populateTransaction(ids, outputs, proof as never);
+        ? await ctx.market.fulfill.populateTransaction(jobs[0]!.request, outputs[0]!, proof as never)
+        : await ctx.market.fulfillBatch.populateTransaction(
+            jobs.map((j) => j.request),
+            outputs,
+            proof as never,
+          );
     let journal: JournalEntry;
     try {
       journal = await this.send("fulfill", jobs, tx);
@@ -146,8 +152,12 @@ export class Submitter {
     );
   }
 
-  /** Declines a request (refund, no slash) before its deadline; never after it. */
-  async decline(job: SubmitJob, reason: string): Promise<void> {
+  /**
+   * Declines a request (no slash) before its deadline; never after it. `badInput`: the input does
+   * not match its commitment, so `rejectInput` keeps the request's reject share of the escrow
+   * (threat model case 50); otherwise (e.g. no time left) `decline` refunds the consumer in full.
+   */
+  async decline(job: SubmitJob, reason: string, badInput = false): Promise<void> {
     const { ctx } = this;
     const info = await getRequestInfo(ctx, job.requestId);
     if (info.status !== "Open") return this.hooks.skip(job, `already ${info.status}`);
@@ -155,7 +165,10 @@ export class Submitter {
     if ((await nextBlockTime(ctx)) > info.deadline) return this.hooks.skip(job, `${reason}; too late to decline`);
     let journal: JournalEntry;
     try {
-      journal = await this.send("decline", [job], await ctx.market.decline.populateTransaction(job.requestId));
+      const tx = badInput
+        ? await ctx.market.rejectInput.populateTransaction(job.request)
+        : await ctx.market.decline.populateTransaction(job.request);
+      journal = await this.send("decline", [job], tx);
     } catch (err) {
       const e = txError(`declining request ${job.requestId}`, err);
       if (e.code === "ALREADY_SETTLED") return this.hooks.skip(job, "already settled");
@@ -169,7 +182,10 @@ export class Submitter {
         `declining request ${job.requestId}: transaction ${journal.txHash} reverted`,
       );
     this.hooks.stats.declined++;
-    ctx.say(`agent: declined request ${job.requestId} (${reason}); the consumer is refunded, no slash`);
+    const refund = badInput
+      ? `the consumer is refunded all but the reject share (${job.request.rejectBps} bps)`
+      : "the consumer is refunded in full";
+    ctx.say(`agent: declined request ${job.requestId} (${reason}); ${refund}, no slash`);
     this.hooks.emit({ type: "declined", requestId: job.requestId, reason });
   }
 }
