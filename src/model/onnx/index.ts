@@ -25,3 +25,14 @@ export {
   type OnnxTensor,
 } from "./schema.js";
 export { floatTensor, int64Tensor, readTensor, type ConstTensor } from "./tensor.js";
+export {
+  MODEL_NAME_PATTERN,
+  defaultModelName,
+  describeImport,
+  findImportedModel,
+  importOnnxFile,
+  importedModelsDir,
+  type ImportFileOptions,
+  type ImportFileResult,
+  type ImportedModelEntry,
+} from "./register.js";
