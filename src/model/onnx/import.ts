@@ -42,8 +42,10 @@ export interface ImportOptions {
   name?: string;
   /** Float input = raw uint8 · inputScale (default: the file's zkinfer.inputScale, else 1/255). */
   inputScale?: number;
-  /** Overrides the gate on the running format's layer kinds (tests). */
+  /** Overrides the gate on the running format's layer kinds (tests of the mapping). */
   supports?: (kind: GatedKind) => boolean;
+  /** false: skip the final validateModel (with `supports`, to test a mapping the format lacks). Default true. */
+  validate?: boolean;
 }
 
 export type GatedKind = "relu6" | "depthwise" | "globalavgpool" | "residual";
@@ -206,7 +208,7 @@ class Importer {
       layers: this.layers,
       meta: { importedFrom: "onnx", onnxSha256: this.sha256, opset, notes: this.notes },
     };
-    validateModel(model);
+    if (this.opts.validate !== false) validateModel(model);
     return { model, opset, notes: this.notes };
   }
 
@@ -239,12 +241,15 @@ class Importer {
         "DYNAMIC_SHAPE",
         "has no static shape: export with a fixed input shape ([N, C, H, W] or [N, features])",
       );
-    if (dims.length !== 2 && dims.length !== 4)
-      this.fail("UNSUPPORTED_GRAPH", `has rank ${dims.length}: zkinfer imports [N, C, H, W] or [N, features] inputs`);
+    if (dims.length < 2 || dims.length > 4)
+      this.fail(
+        "UNSUPPORTED_GRAPH",
+        `has rank ${dims.length}: zkinfer imports [N, C, H, W], [N, H, W] (one channel) or [N, features] inputs`,
+      );
     const [batch, ...rest] = dims;
     if (batch?.dimValue !== undefined && Number(batch.dimValue) !== 1 && !batch.dimParam)
       this.fail("UNSUPPORTED_GRAPH", `has batch size ${batch.dimValue}: export with batch 1 or a dynamic batch axis`);
-    return rest.map((d, i) => {
+    const shape = rest.map((d, i) => {
       const v = Number(d.dimValue ?? 0);
       if (d.dimParam || !(v > 0))
         this.fail(
@@ -253,6 +258,8 @@ class Importer {
         );
       return v;
     });
+    // [N, H, W] (a Keras image input without a channel axis) is one channel: the same flat order.
+    return shape.length === 2 && dims.length === 3 ? [1, ...shape] : shape;
   }
 
   // ───────────────────────────────────── attributes and operands ─────────────────────────────────────
