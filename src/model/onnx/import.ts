@@ -23,10 +23,12 @@
 import { createHash } from "node:crypto";
 
 import { DEFAULT_INPUT_SCALE, MODEL_FORMAT, MODEL_VERSION, validateModel, type Layer, type Model } from "../format.js";
-import { ModelError } from "../errors.js";
+import { attr, floatAttr, intAttr, intsAttr, strAttr } from "./attributes.js";
 import { OnnxError, type OnnxErrorCode } from "./errors.js";
-import { DataType, decodeOnnx, type OnnxAttribute, type OnnxModel, type OnnxNode } from "./schema.js";
+import { GATED_LAYER, formatSupports, type GatedKind } from "./gate.js";
+import { DataType, decodeOnnx, type OnnxModel, type OnnxNode } from "./schema.js";
 import { readTensor, type ConstTensor } from "./tensor.js";
+import { convWeights, denseWeights, foldBatchNorm } from "./weights.js";
 
 export const MIN_OPSET = 13;
 
@@ -47,52 +49,6 @@ export interface ImportOptions {
   /** false: skip the final validateModel (with `supports`, to test a mapping the format lacks). Default true. */
   validate?: boolean;
 }
-
-export type GatedKind = "relu6" | "depthwise" | "globalavgpool" | "residual";
-
-// A probe model per gated kind: the running format supports the kind iff it validates.
-const PROBES: Record<GatedKind, () => unknown> = {
-  relu6: () => probe([1], [{ kind: "relu6" }]),
-  depthwise: () =>
-    probe(
-      [2, 1, 1],
-      [
-        { kind: "conv2d", weights: [[[[1]]], [[[1]]]], bias: [0, 0], stride: 1, padding: 0, groups: 2 },
-        { kind: "flatten" },
-      ],
-    ),
-  globalavgpool: () => probe([1, 2, 2], [{ kind: "globalavgpool" }, { kind: "flatten" }]),
-  residual: () => probe([1], [{ kind: "residual", layers: [{ kind: "relu" }] }]),
-};
-
-function probe(inputShape: number[], layers: unknown[]): unknown {
-  return { format: MODEL_FORMAT, version: MODEL_VERSION, name: "probe", inputShape, layers };
-}
-
-const supportCache = new Map<GatedKind, boolean>();
-
-/** Whether the running zkinfer format (format.ts) validates a layer of this kind. */
-export function formatSupports(kind: GatedKind): boolean {
-  let ok = supportCache.get(kind);
-  if (ok === undefined) {
-    try {
-      validateModel(PROBES[kind]());
-      ok = true;
-    } catch (err) {
-      if (!(err instanceof ModelError)) throw err;
-      ok = false;
-    }
-    supportCache.set(kind, ok);
-  }
-  return ok;
-}
-
-const GATED_LAYER: Record<GatedKind, string> = {
-  relu6: '{ "kind": "relu6" }',
-  depthwise: 'conv2d with "groups"',
-  globalavgpool: '{ "kind": "globalavgpool" }',
-  residual: '{ "kind": "residual" }',
-};
 
 /** A tensor computed from the graph input: its shape without the batch axis, and where it was made. */
 interface Activation {
@@ -264,26 +220,6 @@ class Importer {
 
   // ───────────────────────────────────── attributes and operands ─────────────────────────────────────
 
-  private attr(node: OnnxNode, name: string): OnnxAttribute | undefined {
-    return (node.attribute ?? []).find((a) => a.name === name);
-  }
-  private int(node: OnnxNode, name: string, dflt: number): number {
-    const a = this.attr(node, name);
-    return a ? Number(a.i ?? 0) : dflt;
-  }
-  private float(node: OnnxNode, name: string, dflt: number): number {
-    const a = this.attr(node, name);
-    return a ? Number(a.f ?? 0) : dflt;
-  }
-  private ints(node: OnnxNode, name: string): number[] | undefined {
-    const a = this.attr(node, name);
-    return a ? (a.ints ?? []).map(Number) : undefined;
-  }
-  private str(node: OnnxNode, name: string, dflt: string): string {
-    const a = this.attr(node, name);
-    return a?.s ? Buffer.from(a.s).toString("utf8") : dflt;
-  }
-
   /** The node's activation operand: must be the output of the previous layer. */
   private act(name: string | undefined): Activation {
     const a = this.acts.get(name ?? "");
@@ -378,7 +314,7 @@ class Importer {
       case "Softmax":
       case "LogSoftmax": {
         const a = this.act(ins[0]);
-        const axis = this.int(node, "axis", -1);
+        const axis = intAttr(node, "axis", -1);
         if (a.shape.length !== 1 || (axis !== -1 && axis !== 1))
           this.fail(
             "UNSUPPORTED_ATTRIBUTE",
@@ -417,7 +353,7 @@ class Importer {
       }
       case "Flatten": {
         const a = this.act(ins[0]);
-        const axis = this.int(node, "axis", 1);
+        const axis = intAttr(node, "axis", 1);
         const rank = a.shape.length + 1;
         if (axis !== 1 && axis !== 1 - rank)
           this.fail(
@@ -486,13 +422,13 @@ class Importer {
   private clip(node: OnnxNode): void {
     const ins = node.input ?? [];
     const a = this.act(ins[0]);
-    const bound = (i: number, attr: string): number | undefined => {
+    const bound = (i: number, which: string): number | undefined => {
       if (ins[i]) {
-        const c = this.constant(ins[i], attr);
-        if (c.data.length !== 1) this.fail("UNSUPPORTED_ATTRIBUTE", `${attr} must be a scalar`);
+        const c = this.constant(ins[i], which);
+        if (c.data.length !== 1) this.fail("UNSUPPORTED_ATTRIBUTE", `${which} must be a scalar`);
         return c.data[0];
       }
-      const at = this.attr(node, attr);
+      const at = attr(node, which);
       return at ? Number(at.f ?? 0) : undefined;
     };
     const lo = bound(1, "min");
@@ -518,12 +454,12 @@ class Importer {
     const a = this.act(ins[0]);
     if (a.shape.length !== 1)
       this.fail("UNSUPPORTED_GRAPH", `needs [N, features] data, got [N, ${a.shape.join(", ")}] (add a Flatten)`);
-    const transA = this.int(node, "transA", 0);
+    const transA = intAttr(node, "transA", 0);
     if (transA !== 0)
       this.fail("UNSUPPORTED_ATTRIBUTE", "attribute transA=1 transposes the batch axis: supported transA=0");
-    const transB = this.int(node, "transB", 0);
-    const alpha = this.float(node, "alpha", 1);
-    const beta = this.float(node, "beta", 1);
+    const transB = intAttr(node, "transB", 0);
+    const alpha = floatAttr(node, "alpha", 1);
+    const beta = floatAttr(node, "beta", 1);
     const b = this.constant(ins[1], "weight B");
     if (b.dims.length !== 2)
       this.fail("UNSUPPORTED_ATTRIBUTE", `weight B has dims [${b.dims.join(", ")}]: expected 2-D`);
@@ -532,9 +468,7 @@ class Importer {
     const outF = transB ? r : c;
     if (inF !== a.shape[0])
       this.fail("UNSUPPORTED_GRAPH", `weight B [${r}, ${c}] (transB=${transB}) does not take ${a.shape[0]} features`);
-    const weights = Array.from({ length: outF }, (_, o) =>
-      Array.from({ length: inF }, (_, i) => alpha * b.data[transB ? o * c + i : i * c + o]!),
-    );
+    const weights = denseWeights(b, transB !== 0, alpha);
     let bias = new Array<number>(outF).fill(0);
     if (ins[2]) {
       const cT = this.constant(ins[2], "bias C");
@@ -563,8 +497,8 @@ class Importer {
     const b = this.constant(ins[1], "weight");
     if (b.dims.length !== 2 || b.dims[0] !== a.shape[0])
       this.fail("UNSUPPORTED_GRAPH", `weight has dims [${b.dims.join(", ")}]: expected [${a.shape[0]}, outputs]`);
-    const [k, m] = b.dims as [number, number];
-    const weights = Array.from({ length: m }, (_, o) => Array.from({ length: k }, (_, i) => b.data[i * m + o]!));
+    const m = b.dims[1]!;
+    const weights = denseWeights(b, false, 1);
     this.dense(weights, new Array<number>(m).fill(0), this.onlyOutput(node, ""));
   }
 
@@ -642,13 +576,13 @@ class Importer {
   }
 
   private checkPads(node: OnnxNode, rank: number, allowPad: boolean): number {
-    const autoPad = this.str(node, "auto_pad", "NOTSET");
+    const autoPad = strAttr(node, "auto_pad", "NOTSET");
     if (autoPad !== "NOTSET" && autoPad !== "VALID")
       this.fail(
         "UNSUPPORTED_ATTRIBUTE",
         `attribute auto_pad=${autoPad}: supported NOTSET with explicit pads, or VALID`,
       );
-    const pads = this.ints(node, "pads") ?? new Array<number>(2 * rank).fill(0);
+    const pads = intsAttr(node, "pads") ?? new Array<number>(2 * rank).fill(0);
     if (autoPad === "VALID" || pads.every((p) => p === 0)) return 0;
     if (!allowPad || pads.some((p) => p !== pads[0]))
       this.fail(
@@ -659,13 +593,13 @@ class Importer {
   }
 
   private checkStrides(node: OnnxNode): number {
-    const strides = this.ints(node, "strides") ?? [1, 1];
+    const strides = intsAttr(node, "strides") ?? [1, 1];
     if (strides.length !== 2 || strides[0] !== strides[1] || !(strides[0]! >= 1))
       this.fail(
         "UNSUPPORTED_ATTRIBUTE",
         `attribute strides=[${strides.join(", ")}]: supported equal strides on both axes`,
       );
-    const dil = this.ints(node, "dilations");
+    const dil = intsAttr(node, "dilations");
     if (dil && dil.some((d) => d !== 1))
       this.fail("UNSUPPORTED_ATTRIBUTE", `attribute dilations=[${dil.join(", ")}]: supported dilation 1`);
     return strides[0]!;
@@ -679,7 +613,7 @@ class Importer {
     if (w.dims.length !== 4)
       this.fail("UNSUPPORTED_ATTRIBUTE", `weight W has dims [${w.dims.join(", ")}]: supported 2-D convolutions`);
     const [outC, inPerGroup, kH, kW] = w.dims as [number, number, number, number];
-    const ks = this.ints(node, "kernel_shape");
+    const ks = intsAttr(node, "kernel_shape");
     if (ks && (ks[0] !== kH || ks[1] !== kW))
       this.fail(
         "UNSUPPORTED_ATTRIBUTE",
@@ -687,7 +621,7 @@ class Importer {
       );
     const stride = this.checkStrides(node);
     const padding = this.checkPads(node, 2, true);
-    const group = this.int(node, "group", 1);
+    const group = intAttr(node, "group", 1);
     const [c, h, wd] = a.shape as [number, number, number];
     const depthwise = group !== 1 && group === c && outC === c && inPerGroup === 1;
     if (group !== 1 && !depthwise)
@@ -699,13 +633,7 @@ class Importer {
       this.fail("UNSUPPORTED_GRAPH", `weight W has ${inPerGroup} input channels, the data has ${c}`);
     if (depthwise) this.gate("depthwise", `depthwise Conv (group=${group})`);
     const bias = ins[2] ? [...this.constant(ins[2], "bias B").data] : new Array<number>(outC).fill(0);
-    const weights = Array.from({ length: outC }, (_, o) =>
-      Array.from({ length: inPerGroup }, (_, i) =>
-        Array.from({ length: kH }, (_, y) =>
-          Array.from({ length: kW }, (_, x) => w.data[((o * inPerGroup + i) * kH + y) * kW + x]!),
-        ),
-      ),
-    );
+    const weights = convWeights(w);
     const oh = Math.floor((h + 2 * padding - kH) / stride) + 1;
     const ow = Math.floor((wd + 2 * padding - kW) / stride) + 1;
     if (!(oh >= 1 && ow >= 1))
@@ -718,14 +646,14 @@ class Importer {
     const ins = node.input ?? [];
     const a = this.act(ins[0]);
     if (a.shape.length !== 3) this.fail("UNSUPPORTED_GRAPH", `needs [N, C, H, W] data, got [N, ${a.shape.join(", ")}]`);
-    const ks = this.ints(node, "kernel_shape") ?? [];
+    const ks = intsAttr(node, "kernel_shape") ?? [];
     if (ks.length !== 2 || ks[0] !== ks[1])
       this.fail("UNSUPPORTED_ATTRIBUTE", `attribute kernel_shape=[${ks.join(", ")}]: supported square windows`);
     const stride = this.checkStrides(node);
     this.checkPads(node, 2, false);
-    if (this.int(node, "ceil_mode", 0) !== 0)
+    if (intAttr(node, "ceil_mode", 0) !== 0)
       this.fail("UNSUPPORTED_ATTRIBUTE", "attribute ceil_mode=1: supported ceil_mode=0 (floor)");
-    if (this.int(node, "storage_order", 0) !== 0)
+    if (intAttr(node, "storage_order", 0) !== 0)
       this.fail("UNSUPPORTED_ATTRIBUTE", "attribute storage_order=1: supported 0");
     const size = ks[0]!;
     const [c, h, w] = a.shape as [number, number, number];
@@ -741,10 +669,10 @@ class Importer {
   private batchNorm(node: OnnxNode): void {
     const ins = node.input ?? [];
     this.act(ins[0]);
-    if (this.int(node, "training_mode", 0) !== 0)
+    if (intAttr(node, "training_mode", 0) !== 0)
       this.fail("UNSUPPORTED_ATTRIBUTE", "attribute training_mode=1: export the model in eval mode (model.eval())");
     const out = this.onlyOutput(node, "a training statistic");
-    const eps = this.float(node, "epsilon", 1e-5);
+    const eps = floatAttr(node, "epsilon", 1e-5);
     const [scale, shift, mean, variance] = [1, 2, 3, 4].map(
       (i) => this.constant(ins[i], ["scale", "B", "input_mean", "input_var"][i - 1]!).data,
     ) as [Float64Array, Float64Array, Float64Array, Float64Array];
@@ -762,10 +690,7 @@ class Importer {
     const n = last.bias.length;
     if ([scale, shift, mean, variance].some((t) => t.length !== n))
       this.fail("UNSUPPORTED_GRAPH", `its parameters do not have one value per channel (${n})`);
-    const k = Array.from({ length: n }, (_, i) => scale[i]! / Math.sqrt(variance[i]! + eps));
-    if (last.kind === "dense") last.weights = last.weights.map((row, o) => row.map((v) => v * k[o]!));
-    else last.weights = last.weights.map((f, o) => f.map((ch) => ch.map((row) => row.map((v) => v * k[o]!))));
-    last.bias = last.bias.map((b, o) => (b - mean[o]!) * k[o]! + shift[o]!);
+    foldBatchNorm(last, { scale, shift, mean, variance, eps });
     this.alias(ins[0]!, out);
     this.notes.push(`${this.label} folded into the layer before it`);
   }

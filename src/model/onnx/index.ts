@@ -8,13 +8,12 @@ export {
   INPUT_SCALE_KEY,
   MIN_OPSET,
   SUPPORTED_OPS,
-  formatSupports,
   importOnnx,
-  type GatedKind,
   type ImportOptions,
   type ImportResult,
 } from "./import.js";
 export { EXPORT_OPSET, exportOnnx } from "./export.js";
+export { formatSupports, type GatedKind } from "./gate.js";
 export {
   decodeOnnx,
   encodeOnnx,
