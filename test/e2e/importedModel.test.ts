@@ -19,9 +19,15 @@ import {
 } from "../../src/market/index.js";
 import { createRng, predictFloat, predictInt, readQuantizedArtifact, type Model } from "../../src/model/index.js";
 import { bundledModelFile } from "../../src/model/bundled.js";
-import { exportOnnx, findImportedModel, importOnnx } from "../../src/model/onnx/index.js";
+import {
+  exportOnnx,
+  findImportedModel,
+  formatSupports,
+  importOnnx,
+  importOnnxFile,
+} from "../../src/model/onnx/index.js";
 import { TEST_CACHE } from "../helpers/cache.js";
-import { GraphBuilder, float, int, ints } from "../model/onnxGraphs.js";
+import { GraphBuilder, float, int, ints, mobileBlock } from "../model/onnxGraphs.js";
 import { spawnZkinfer } from "./cliProcess.js";
 import { startHardhatNode, type RunningNode } from "./hardhatNode.js";
 
@@ -157,6 +163,37 @@ describe("# an imported ONNX model on the market (issue 16)", function () {
       expect(check.ok, check.problem).to.equal(true);
       const after = await ctx.provider!.market.withdrawable(await ctx.provider!.signer!.getAddress());
       expect(after - before).to.equal(TERMS.price - (TERMS.price * 100n) / 10_000n);
+    } finally {
+      await agent.stop();
+    }
+  });
+
+  it("should serve an imported MobileNet v2 block too (depthwise, ReLU6, residual, global average pool)", async function () {
+    // Runs once the model format has these layers (the "layers" branch); refused before (onnx.test.ts).
+    if (!(["relu6", "depthwise", "globalavgpool", "residual"] as const).every(formatSupports)) this.skip();
+    const file = path.join(scratch, "mobile.onnx");
+    await writeFile(file, mobileBlock().bytes());
+    const rng = createRng(8);
+    const inputs = Array.from({ length: 20 }, () => Array.from({ length: 64 }, () => rng.int(256)));
+    const cal = path.join(scratch, "mobile-calibration.json");
+    await writeFile(cal, JSON.stringify({ inputs }));
+    const imported = await importOnnxFile(file, { name: "onnx-e2e-mobile", calibration: cal, cacheDir: TEST_CACHE });
+    const mobile = await loadModelByName("onnx-e2e-mobile", { cacheDir: TEST_CACHE });
+    const p = new ModelProvider(ctx.provider!);
+    const v = await p.deployVerifier(mobile, { deploymentsDir: path.join(scratch, "deployments") });
+    await new ModelProvider(ctx.owner!).approveCircuit(mobile, v.address);
+    const rec = await p.registerModel(mobile, TERMS);
+    const agent = new ProviderAgent(ctx.provider!, [{ model: mobile, record: rec }], { pollMs: 100 });
+    await agent.start();
+    try {
+      const c = new Consumer(ctx.consumer!);
+      const input = inputs[3]!;
+      const posted = await c.post({ model: mobile, modelId: rec.modelId, input });
+      const r = await c.waitForResult(posted.requestId, { timeoutMs: 300_000, pollMs: 100 });
+      expect(r.status).to.equal("Fulfilled");
+      expect(r.output).to.equal(BigInt(predictInt(imported.artifact.model, input)));
+      const check = await c.verifyResult(posted.requestId, await loadVerificationKey(mobile.setup));
+      expect(check.ok, check.problem).to.equal(true);
     } finally {
       await agent.stop();
     }

@@ -15,6 +15,7 @@ import {
   type OnnxErrorCode,
 } from "../../src/model/onnx/index.js";
 import { bundledModelFile } from "../../src/model/bundled.js";
+import { expectModelError } from "./helpers.js";
 import { GraphBuilder, float, int, ints, kerasMlp, mobileBlock, pytorchCnn, pytorchMlp, str } from "./onnxGraphs.js";
 
 const BUNDLED = ["mnist-linear", "mnist-mlp", "mnist-cnn"];
@@ -298,6 +299,32 @@ describe("# ONNX import and export (issue 16 items 1, 4)", function () {
       const all = (["relu6", "depthwise", "globalavgpool", "residual"] as const).every(formatSupports);
       if (all) expect(() => validateModel(r.model)).not.to.throw();
       else refused(mobileBlock().bytes(), "UNSUPPORTED_LAYER", "does not support yet");
+    });
+  });
+
+  describe("# exportOnnx of the gated kinds", () => {
+    const all = (["relu6", "depthwise", "globalavgpool", "residual"] as const).every(formatSupports);
+    it(`should ${all ? "export the MobileNet block and import it back unchanged" : "refuse to export a layer kind the format lacks"}`, () => {
+      const mapped = importOnnx(mobileBlock().bytes(), { supports: () => true, validate: false }).model;
+      if (!all) {
+        expectModelError(() => exportOnnx(mapped), "UNKNOWN_LAYER", "unknown layer kind");
+        return;
+      }
+      const bytes = exportOnnx(mapped);
+      const ops = decodeOnnx(bytes).graph!.node!.map((n) => n.opType);
+      expect(ops).to.include.members(["Clip", "GlobalAveragePool", "Add"]);
+      expect(
+        decodeOnnx(bytes).graph!.node!.find(
+          (n) => n.opType === "Conv" && n.attribute?.some((a) => a.name === "group" && a.i === 4),
+        ),
+      ).to.not.equal(undefined);
+      const back = importOnnx(bytes).model;
+      // Weights come back float32-rounded (the folded BatchNormalization made float64 ones).
+      const f32 = (v: unknown): unknown =>
+        Array.isArray(v) ? v.map(f32) : typeof v === "number" && !Number.isInteger(v) ? Math.fround(v) : v;
+      expect(JSON.stringify(back.layers, (_k, v: unknown) => f32(v))).to.equal(
+        JSON.stringify(mapped.layers, (_k, v: unknown) => f32(v)),
+      );
     });
   });
 
