@@ -8,7 +8,7 @@ import type { Command } from "commander";
 
 import { BUNDLED_MODELS, modelEntryOf } from "../market/index.js";
 import { loadModel } from "../model/index.js";
-import { describeImport, exportOnnx, importOnnxFile } from "../model/onnx/index.js";
+import { defaultModelName, describeImport, exportOnnx, importOnnxFile } from "../model/onnx/index.js";
 import { CliError } from "./errors.js";
 import { print, type CliEnv } from "./market.js";
 
@@ -40,18 +40,17 @@ export function registerOnnxCommands(program: Command, env: CliEnv): void {
     )
     .option("-o, --out <json>", "also write the float model JSON here")
     .action(async (file: string, o: { calibration: string; name?: string; inputScale?: number; out?: string }) => {
-      if (o.name !== undefined && BUNDLED_MODELS.includes(o.name))
-        throw new CliError(`--name ${o.name} is a bundled model's name: choose another`);
+      const name = o.name ?? defaultModelName(file);
+      if (BUNDLED_MODELS.includes(name))
+        throw new CliError(`${name} is a bundled model's name: import it under another (--name my-${name})`);
       const r = await importOnnxFile(file, {
         calibration: o.calibration,
         cacheDir: env.cacheDir(),
         onProgress: say,
-        ...(o.name !== undefined ? { name: o.name } : {}),
+        name,
         ...(o.inputScale !== undefined ? { inputScale: o.inputScale } : {}),
         ...(o.out !== undefined ? { out: o.out } : {}),
       });
-      if (BUNDLED_MODELS.includes(r.entry.name))
-        throw new CliError(`the model's name ${r.entry.name} is a bundled model's: import it again with --name`);
       for (const line of describeImport(r)) say(line);
       say(`next: zkinfer model setup ${r.entry.name}, then zkinfer provider register ${r.entry.name}`);
       print({
