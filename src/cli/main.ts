@@ -13,6 +13,7 @@ import { registerMarketCommands } from "./market.js";
 import { registerRegistryCommands } from "./registry.js";
 import { registerRetrievalCommands } from "./retrieval.js";
 import { registerAccuracyCommands } from "./accuracy.js";
+import { registerOnnxCommands } from "./onnx.js";
 import {
   ceremonyContribute,
   ceremonyFinalize,
@@ -133,6 +134,7 @@ registerMarketCommands(program, { cacheDir, say });
 registerRegistryCommands(program, { cacheDir, say });
 registerRetrievalCommands(program, { cacheDir, say });
 registerAccuracyCommands(program, { cacheDir, say });
+registerOnnxCommands(program, { cacheDir, say });
 
 function packageVersion(): string {
   const file = new URL("../../package.json", import.meta.url);

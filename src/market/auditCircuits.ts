@@ -33,7 +33,7 @@ export async function loadAuditModel(opts: {
   cacheDir: string;
   onProgress?: (m: string) => void;
 }): Promise<AuditModel> {
-  const entry = modelEntryOf(opts.modelFile);
+  const entry = modelEntryOf(opts.modelFile, opts.cacheDir);
   if (!entry.modelFile)
     throw new MarketError(
       "BAD_ARGUMENT",

@@ -37,6 +37,7 @@ import {
 import { signedOutput32 } from "../circuit/layout.js";
 import { quantizeFile, readQuantizedArtifact, type QuantizedArtifact } from "../model/artifact.js";
 import { ModelError } from "../model/errors.js";
+import { findImportedModel } from "../model/onnx/index.js";
 import {
   checkSetupArtifacts,
   compileCircuit,
@@ -163,11 +164,21 @@ function checkLoadOptions(opts: LoadOptions): void {
 export const BUNDLED_MODELS: readonly string[] = REGISTERED_MODELS;
 
 /**
- * The registry entry of a model reference: a bundled name ("mnist-linear") or a model .json file.
+ * The registry entry of a model reference: a bundled name ("mnist-linear"), a model .json file or,
+ * with `cacheDir`, the name of a model imported into that cache (`zkinfer model import`).
  * A MarketError naming the known models otherwise.
  */
-export function modelEntryOf(ref: string | ModelEntry): ModelEntry {
+export function modelEntryOf(ref: string | ModelEntry, cacheDir?: string): ModelEntry {
   if (typeof ref === "object" && ref !== null) return ref;
+  // A name given to `zkinfer model import` (src/model/onnx/register.ts), registered in the cache.
+  const imported = cacheDir !== undefined && !registryEntry(ref) ? findImportedModel(cacheDir, ref) : undefined;
+  if (imported)
+    return {
+      ...modelFileEntry(imported.modelFile),
+      name: imported.name,
+      calibration: imported.calibration,
+      quantizedKey: imported.quantizedKey,
+    };
   try {
     return modelEntry(ref);
   } catch (err) {
@@ -323,7 +334,7 @@ export async function compileModelEntry(
   opts: LoadOptions & { batch?: number },
 ): Promise<{ model: string; compiled: CompiledCircuit }> {
   checkLoadOptions(opts);
-  const entry = modelEntryOf(ref);
+  const entry = modelEntryOf(ref, opts.cacheDir);
   const batch = opts.batch ?? 1;
   if (entry.circuit) {
     const file = handWrittenCircuit(entry, batch);
@@ -342,7 +353,7 @@ export async function loadProvingModel(
   opts: LoadOptions & { weights?: readonly bigint[] },
 ): Promise<ProvingModel> {
   checkLoadOptions(opts);
-  const entry = modelEntryOf(ref);
+  const entry = modelEntryOf(ref, opts.cacheDir);
   if (entry.circuit) {
     const ref = referenceOf(entry, opts.weights);
     const compiled = await compileCircuit({
@@ -398,7 +409,7 @@ export async function loadMnistModel(opts: LoadOptions & { file?: string }): Pro
 
 /** Loads a model by reference: a bundled name (circuits/circuits.json) or a model .json file. */
 export async function loadModelByName(name: string, opts: LoadOptions): Promise<ProvingModel> {
-  return loadProvingModel(modelEntryOf(name), opts);
+  return loadProvingModel(modelEntryOf(name, opts.cacheDir), opts);
 }
 
 /**
@@ -415,7 +426,7 @@ export async function loadBatchCircuit(
   checkLoadOptions(opts);
   if (!Number.isInteger(size) || size < 2 || size > 64)
     throw badArgument("batch", `expected a batch size in [2, 64], got ${String(size)}`);
-  const entry = modelEntryOf(ref);
+  const entry = modelEntryOf(ref, opts.cacheDir);
   if (!hasBatchSize(entry, size))
     throw badArgument("batch", `${entry.name} has batch circuits for ${describeBatchSizes(entry)}`);
   if (entry.circuit) {

@@ -1,3 +1,4 @@
+import { fileCalibration } from "./calibrationFile.js";
 import { ModelError } from "./errors.js";
 import { MNIST_CALIBRATION_SIZE, loadMnist, mnistCalibration, type MnistSplit } from "./mnist.js";
 
@@ -34,13 +35,17 @@ export const CALIBRATIONS: Readonly<Record<string, Calibration>> = {
   },
 };
 
-/** The calibration set called `name`; a ModelError naming the known ones otherwise. */
+/**
+ * The calibration set called `name`, or the JSON file of sample inputs at path `name` (ends in
+ * .json, calibrationFile.ts); a ModelError naming the known ones otherwise.
+ */
 export function calibrationByName(name: string): Calibration {
+  if (typeof name === "string" && name.endsWith(".json")) return fileCalibration(name);
   const c = Object.hasOwn(CALIBRATIONS, name) ? CALIBRATIONS[name] : undefined;
   if (!c)
     throw new ModelError(
       "BAD_ARGUMENT",
-      `invalid calibration: unknown calibration set "${name}" (known: ${Object.keys(CALIBRATIONS).join(", ")})`,
+      `invalid calibration: unknown calibration set "${name}" (known: ${Object.keys(CALIBRATIONS).join(", ")}, or a .json file of inputs)`,
       "calibration",
     );
   return c;
