@@ -121,7 +121,7 @@ describe("# MobileNet-style layer templates (circuits/layers)", function () {
         [0, 0],
         [3, 0],
         [0, 2],
-      ]) {
+      ] as [number, number][]) {
         const h = await harness(`HResidualAdd_${a}_${b}`, `ResidualAdd(4, ${a}, ${b})`, ["ResidualAdd"]);
         const x = [5, -7, 0, 200];
         const body = [-3, 11, 9, -250];

@@ -1,31 +1,20 @@
 import { expect } from "chai";
 
-import {
-  analyzeBitWidths,
-  intInference,
-  quantize,
-  type IntLayerTrace,
-  type QuantizedModel,
-} from "../../src/model/index.js";
+import { intInference, type IntLayerTrace, type QuantizedModel } from "../../src/model/index.js";
 import {
   buildCircuitInput,
   commitmentOfPacked,
-  compileModel,
-  createWitnessRunner,
   flattenPacked,
   inputCommitment,
   packClaim,
   toField,
   weightsCommitment,
-  type CompiledModel,
   type WeightVisibility,
-  type WitnessRunner,
 } from "../../src/circuit/index.js";
 import { BN254_R } from "../../src/zk/index.js";
-import { TEST_CACHE } from "../helpers/cache.js";
-import { mobileBlockModel, rawInputs } from "../model/mobileFixtures.js";
-import { failingConstraints, readR1cs, type R1cs } from "./helpers/r1cs.js";
-import { readSym, type SymMap } from "./helpers/sym.js";
+import { rawInputs } from "../model/mobileFixtures.js";
+import { mobileCircuit, type MobileKey } from "./helpers/mobile.js";
+import { failingConstraints } from "./helpers/r1cs.js";
 
 /**
  * Tiny MobileNet-style models (conv stem + ReLU6, a residual block depthwise 3×3 → pointwise 1×1 →
@@ -40,51 +29,6 @@ const SALT = 0x5eed_5a17n;
 const BINDING = 0x6d6fn;
 const signed = (v: bigint): bigint => (v > P / 2n ? v - P : v);
 
-interface Fixture {
-  qm: QuantizedModel;
-  compiled: CompiledModel;
-  runner: WitnessRunner;
-  r1cs: R1cs;
-  sym: SymMap;
-}
-
-const fixtures = new Map<string, Promise<Fixture>>();
-function fixture(key: string, make: () => QuantizedModel, weights: WeightVisibility): Promise<Fixture> {
-  const id = `${key}/${weights}`;
-  let f = fixtures.get(id);
-  if (!f) {
-    f = (async () => {
-      const qm = make();
-      const started = Date.now();
-      const compiled = await compileModel(qm, { weights, batch: 1, cacheDir: TEST_CACHE });
-      console.log(
-        `      [${compiled.name}: ${compiled.constraints} constraints, ${compiled.circuit.cached ? "from the cache" : `compiled in ${((Date.now() - started) / 1000).toFixed(1)} s`}]`,
-      );
-      return {
-        qm,
-        compiled,
-        runner: await createWitnessRunner(compiled.circuit.wasm),
-        r1cs: await readR1cs(compiled.circuit.r1cs),
-        sym: await readSym(compiled.circuit.sym),
-      };
-    })();
-    fixtures.set(id, f);
-  }
-  return f;
-}
-
-const mobile = (h: number, w: number) => (): QuantizedModel => {
-  const m = mobileBlockModel(h, w);
-  return quantize(m, { calibration: rawInputs(2 * h * w, 20) });
-};
-
-/** The 3×3 model with its residual re-aligned by hand: out = x · 2^2 + body (integer semantics). */
-const skipShifted = (): QuantizedModel => {
-  const qm = mobile(3, 3)();
-  const layers = qm.layers.map((l) => (l.kind === "residual" ? { ...l, skipShift: 2 } : l));
-  return { ...qm, name: "tiny-mobile-3x3-skip2", layers, bitWidths: analyzeBitWidths({ ...qm, layers }) };
-};
-
 /** Reference output of a layer by its circuit id: `<i>` top level, `<i>r<j>` inside a residual body. */
 function traceOf(layers: IntLayerTrace[], id: string): IntLayerTrace | undefined {
   const m = /^(\d+)(?:r(\d+))?$/.exec(id);
@@ -93,19 +37,19 @@ function traceOf(layers: IntLayerTrace[], id: string): IntLayerTrace | undefined
   return m[2] === undefined ? top : top?.body?.[Number(m[2])];
 }
 
-const CASES: [string, () => QuantizedModel, WeightVisibility][] = [
-  ["4x4", mobile(4, 4), "private"],
-  ["4x4", mobile(4, 4), "public"],
-  ["3x3", mobile(3, 3), "private"],
-  ["3x3-skip2", skipShifted, "public"],
+const CASES: [MobileKey, WeightVisibility][] = [
+  ["4x4", "private"],
+  ["4x4", "public"],
+  ["3x3", "private"],
+  ["3x3-skip2", "public"],
 ];
 
-for (const [key, make, weights] of CASES) {
+for (const [key, weights] of CASES) {
   describe(`# MobileNet block circuit (${key}, ${weights} weights)`, function () {
     this.timeout(600_000);
 
     it("should match the integer reference bit for bit (public signals and every kept layer output, residual body included)", async () => {
-      const { qm, compiled, runner, r1cs, sym } = await fixture(key, make, weights);
+      const { qm, compiled, runner, r1cs, sym } = await mobileCircuit(key, weights);
       const kinds = new Set(compiled.plan.layers.map((l) => l.kind));
       expect([...kinds].sort()).to.deep.equal(["conv2d", "dense", "flatten", "globalavgpool", "relu6", "residual"]);
       const res = qm.layers[2] as Extract<QuantizedModel["layers"][number], { kind: "residual" }>;
@@ -153,7 +97,7 @@ for (const [key, make, weights] of CASES) {
     if (weights !== "private") return;
 
     it("should not accept a hidden activation moved by ±1 or p − 1: ReLU6, depthwise, residual body, pooled mean (cases 2 and 4)", async () => {
-      const { compiled, runner, r1cs, sym } = await fixture(key, make, weights);
+      const { compiled, runner, r1cs, sym } = await mobileCircuit(key, weights);
       const x = rawInputs(compiled.plan.inputSize, 1, 5)[0]!;
       const { input } = buildCircuitInput(compiled, { pixels: [x], salt: SALT, binding: BINDING });
       const w = await runner.calculate(input);
@@ -183,7 +127,7 @@ for (const [key, make, weights] of CASES) {
     });
 
     it("should not accept changed depthwise weights under the registered weight commitment (case 5)", async () => {
-      const { compiled, runner, r1cs, sym } = await fixture(key, make, weights);
+      const { compiled, runner, r1cs, sym } = await mobileCircuit(key, weights);
       const x = rawInputs(compiled.plan.inputSize, 1, 5)[0]!;
       const { input } = buildCircuitInput(compiled, { pixels: [x], salt: SALT, binding: BINDING });
       const dw = compiled.packed.find((l) => l.id === "2r0")!;
