@@ -149,3 +149,32 @@ for (const [key, weights] of CASES) {
     });
   });
 }
+
+describe("# MobileNet block circuit (3x3, private weights, batch 2)", function () {
+  this.timeout(600_000);
+
+  it("should prove two inferences under one weight commitment, each equal to the integer reference", async () => {
+    const { qm, compiled, runner, r1cs, sym } = await mobileCircuit("3x3", "private", 2);
+    const [a, b] = rawInputs(compiled.plan.inputSize, 2, 21) as [number[], number[]];
+    const built = buildCircuitInput(compiled, { pixels: [a, b], salt: SALT, binding: BINDING });
+    const w = await runner.calculate(built.input);
+    expect(failingConstraints(r1cs, w)).to.deep.equal([]);
+    expect(w.slice(1, 6)).to.deep.equal([
+      weightsCommitment(qm, SALT),
+      packClaim(BINDING, BigInt(intInference(qm, a).predicted)),
+      inputCommitment(a),
+      packClaim(BINDING, BigInt(intInference(qm, b).predicted)),
+      inputCommitment(b),
+    ]);
+    // the second inference's pooled means, residual sums and depthwise outputs
+    const ref = intInference(qm, b);
+    let compared = 0;
+    for (const [name, wire] of sym.names) {
+      const m = /^main\.layer(\d+(?:r\d+)?)_1\.out\[(\d+)\]$/.exec(name);
+      if (!m) continue;
+      expect(w[wire], name).to.equal(toField(BigInt(traceOf(ref.layers, m[1]!)!.output[Number(m[2])]!)));
+      compared++;
+    }
+    expect(compared).to.be.greaterThan(40);
+  });
+});

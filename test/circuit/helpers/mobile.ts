@@ -43,14 +43,14 @@ const MAKE: Record<MobileKey, () => QuantizedModel> = {
 };
 
 const circuits = new Map<string, Promise<MobileCircuit>>();
-export function mobileCircuit(key: MobileKey, weights: WeightVisibility): Promise<MobileCircuit> {
-  const id = `${key}/${weights}`;
+export function mobileCircuit(key: MobileKey, weights: WeightVisibility, batch = 1): Promise<MobileCircuit> {
+  const id = `${key}/${weights}/${batch}`;
   let f = circuits.get(id);
   if (!f) {
     f = (async () => {
       const qm = MAKE[key]();
       const started = Date.now();
-      const compiled = await compileModel(qm, { weights, batch: 1, cacheDir: TEST_CACHE });
+      const compiled = await compileModel(qm, { weights, batch, cacheDir: TEST_CACHE });
       console.log(
         `      [${compiled.name}: ${compiled.constraints} constraints, ${compiled.circuit.cached ? "from the cache" : `compiled in ${((Date.now() - started) / 1000).toFixed(1)} s`}]`,
       );
