@@ -6,11 +6,11 @@
  * "survives" when every test still passes. Each file is restored after its mutant, also on
  * Ctrl-C or an error.
  *
- *   npm run mutate:circuits [-- [circuits/lib circuits/layers …] [--only Name] [--tests file …]
+ *   npm run mutate:circuits [-- [circuits/lib circuits/layers …] [--only Name[,Name…]] [--tests file …]
  *                               [--templates | --generated]]
  *
- * Tests: the fast subset test/circuit/gadgets.test.ts, datasetGadgets.test.ts and
- * freivalds.test.ts (they compile every template alone and forge every signal), run with
+ * Tests: the fast subset test/circuit/gadgets.test.ts, datasetGadgets.test.ts, freivalds.test.ts
+ * and mobileGadgets.test.ts (they compile every template alone and forge every signal), run with
  * `hardhat test mocha --bail --no-compile` in a scratch artifact cache (ZKINFER_CACHE), so the
  * project cache is not filled with mutants.
  *
@@ -30,26 +30,31 @@ const root = path.resolve(import.meta.dirname, "..");
 const argv = process.argv.slice(2);
 const dirs: string[] = [];
 const tests: string[] = [];
-let only: string | undefined;
+let only: string[] | undefined;
 let runTemplates = true;
 let runGenerated = true;
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i] as string;
-  if (a === "--only") only = argv[++i];
+  if (a === "--only") only = (argv[++i] ?? "").split(",");
   else if (a === "--templates") runGenerated = false;
   else if (a === "--generated") runTemplates = false;
   else if (a === "--tests") {
     while (argv[i + 1] && !(argv[i + 1] as string).startsWith("--")) tests.push(argv[++i] as string);
   } else if (a === "--help" || a === "-h") {
     console.log(
-      "usage: npm run mutate:circuits -- [dir …] [--only TemplateName] [--tests test-file …] [--templates | --generated]",
+      "usage: npm run mutate:circuits -- [dir …] [--only TemplateName[,Name…]] [--tests test-file …] [--templates | --generated]",
     );
     process.exit(0);
   } else dirs.push(a);
 }
 if (dirs.length === 0) dirs.push("circuits/lib", "circuits/layers");
 if (tests.length === 0)
-  tests.push("test/circuit/gadgets.test.ts", "test/circuit/datasetGadgets.test.ts", "test/circuit/freivalds.test.ts");
+  tests.push(
+    "test/circuit/gadgets.test.ts",
+    "test/circuit/datasetGadgets.test.ts",
+    "test/circuit/freivalds.test.ts",
+    "test/circuit/mobileGadgets.test.ts",
+  );
 
 interface Mutant {
   file: string;
@@ -134,7 +139,7 @@ const files = dirs
       .filter((f) => f.endsWith(".circom"))
       .map((f) => path.join(root, d, f)),
   )
-  .filter((f) => runTemplates && (!only || path.basename(f, ".circom") === only))
+  .filter((f) => runTemplates && (!only || only.includes(path.basename(f, ".circom"))))
   .sort();
 
 if (files.length > 0) {

@@ -2,7 +2,9 @@ import { INPUT_MAX, INPUT_MIN, type QuantizedModel } from "../model/index.js";
 import { BN254_R } from "../zk/index.js";
 import { CircuitError, badArgument } from "./errors.js";
 import {
+  linearPlans,
   planCircuit,
+  qLayerOf,
   splitBias,
   type CircuitPlan,
   type LinearPlan,
@@ -70,12 +72,14 @@ export function inputCommitment(pixels: ArrayLike<number>): bigint {
 /** One linear layer's packed weight columns: `columns[c][g]` (field elements), bias columns last. */
 export interface PackedLayer {
   index: number;
+  /** Inside a residual body: the layer's id `<top>r<sub>` (its signal is `w<id>`). */
+  id?: string;
   columns: bigint[][];
 }
 
 /** Weight of output `o`, column `c` (dense: input index; conv2d: (ic·kH + ky)·kW + kx). */
 function weightAt(qm: QuantizedModel, l: LinearPlan, o: number, c: number): number {
-  const layer = qm.layers[l.index];
+  const layer = qLayerOf(qm, l);
   if (layer?.kind === "dense") return layer.weights[o]?.[c] as number;
   if (layer?.kind === "conv2d" && l.conv) {
     const { kH, kW } = l.conv;
@@ -124,10 +128,10 @@ export function packLinear(
 /** The packed weight columns of every linear layer of a planned model (`packLinear` per layer). */
 export function packWeights(qm: QuantizedModel, plan: CircuitPlan): PackedLayer[] {
   const out: PackedLayer[] = [];
-  for (const l of plan.layers) {
-    if (l.kind !== "dense" && l.kind !== "conv2d") continue;
-    const layer = qm.layers[l.index] as { bias: number[] };
-    out.push({ index: l.index, columns: packLinear((o, c) => weightAt(qm, l, o, c), layer.bias, l.packing) });
+  for (const l of linearPlans(plan.layers)) {
+    const layer = qLayerOf(qm, l) as { bias: number[] };
+    const columns = packLinear((o, c) => weightAt(qm, l, o, c), layer.bias, l.packing);
+    out.push({ index: l.index, ...(l.id === undefined ? {} : { id: l.id }), columns });
   }
   return out;
 }

@@ -1,7 +1,15 @@
 import type { QuantizedModel } from "../model/index.js";
 import { sha256Hex } from "../zk/index.js";
 import { OUTPUT_BITS } from "./layout.js";
-import type { CircuitPlan, LinearPlan, WeightVisibility } from "./plan.js";
+import {
+  layerId,
+  linearPlans,
+  qLayerOf,
+  type CircuitPlan,
+  type LayerPlan,
+  type LinearPlan,
+  type WeightVisibility,
+} from "./plan.js";
 
 /**
  * Emits the main .circom file of one circuit instance (model, visibility, batch size) from the
@@ -35,15 +43,26 @@ export function publicSignalNames(batch: number): string[] {
 export function templatesFor(plan: CircuitPlan, visibility: WeightVisibility): string[] {
   const t = new Set<string>(["InputCommitment", "ArgMax", "Claim"]);
   if (visibility === "private") t.add("WeightsCommitment");
-  for (const l of plan.layers) {
-    if (l.kind === "dense") t.add(visibility === "private" ? "PackedDense" : "Dense");
-    else if (l.kind === "conv2d") t.add(visibility === "private" ? "PackedConv2D" : "Conv2D");
-    else if (l.kind === "relu") {
-      if (l.mode === "fused") t.add("ReLUFromSign");
-      else if (l.mode !== "identity") t.add("ReLU");
-    } else if (l.kind === "sumpool") t.add("SumPool");
-    else if (l.kind === "maxpool") t.add("MaxPool");
-  }
+  const visit = (layers: readonly LayerPlan[]): void => {
+    for (const l of layers) {
+      if (l.kind === "dense") t.add(visibility === "private" ? "PackedDense" : "Dense");
+      else if (l.kind === "conv2d" && l.conv?.depthwise)
+        t.add(visibility === "private" ? "PackedDepthwiseConv2D" : "DepthwiseConv2D");
+      else if (l.kind === "conv2d") t.add(visibility === "private" ? "PackedConv2D" : "Conv2D");
+      else if (l.kind === "relu") {
+        if (l.mode === "fused") t.add("ReLUFromSign");
+        else if (l.mode !== "identity") t.add("ReLU");
+      } else if (l.kind === "sumpool") t.add("SumPool");
+      else if (l.kind === "maxpool") t.add("MaxPool");
+      else if (l.kind === "relu6") t.add("ReLU6");
+      else if (l.kind === "globalavgpool") t.add("GlobalAvgPool");
+      else if (l.kind === "residual") {
+        t.add("ResidualAdd");
+        visit(l.body);
+      }
+    }
+  };
+  visit(plan.layers);
   return [...t].sort();
 }
 
@@ -88,23 +107,34 @@ export function generateCircuitSource(qm: QuantizedModel, plan: CircuitPlan, opt
   emit("// Public signals, in this order:");
   emit(`//   [${publicSignalNames(batch).join(", ")}]`);
   emit("// Layers and the bit widths of their range checks (from the worst-case analysis):");
-  for (const l of plan.layers) {
-    if (l.kind === "dense" || l.kind === "conv2d") {
-      const p = l.packing;
-      emit(
-        `//   layers[${l.index}] ${l.kind}: accumulator [${l.accumulator.min}, ${l.accumulator.max}] → K = ${l.K} bits, shift ${l.shift}` +
-          (visibility === "private"
-            ? `; packing ${p.nPlanes} plane(s), slot ${p.B} bits, ${p.G} per element, ${p.elements} elements`
-            : ""),
-      );
-    } else if (l.kind === "relu") {
-      emit(`//   layers[${l.index}] relu (${l.mode}${l.mode === "decompose" ? `, K = ${l.K}` : ""})`);
-    } else if (l.kind === "maxpool") {
-      emit(`//   layers[${l.index}] maxpool ${l.size}×${l.size}/${l.stride}, differences ${l.Kd} bits`);
-    } else {
-      emit(`//   layers[${l.index}] ${l.kind}`);
+  const describeLayers = (layers: readonly LayerPlan[], prefix: string, indent: string): void => {
+    for (const l of layers) {
+      const at = `${indent}${prefix}[${l.index}]`;
+      if (l.kind === "dense" || l.kind === "conv2d") {
+        const p = l.packing;
+        emit(
+          `//   ${at} ${l.kind}${l.conv?.depthwise ? " (depthwise)" : ""}: accumulator [${l.accumulator.min}, ${l.accumulator.max}] → K = ${l.K} bits, shift ${l.shift}` +
+            (visibility === "private"
+              ? `; packing ${p.nPlanes} plane(s), slot ${p.B} bits, ${p.G} per element, ${p.elements} elements`
+              : ""),
+        );
+      } else if (l.kind === "relu") {
+        emit(`//   ${at} relu (${l.mode}${l.mode === "decompose" ? `, K = ${l.K}` : ""})`);
+      } else if (l.kind === "maxpool") {
+        emit(`//   ${at} maxpool ${l.size}×${l.size}/${l.stride}, differences ${l.Kd} bits`);
+      } else if (l.kind === "relu6") {
+        emit(`//   ${at} relu6: clamp to [0, ${l.max}], K = ${l.K}`);
+      } else if (l.kind === "globalavgpool") {
+        emit(`//   ${at} globalavgpool: ⌊sum / ${l.N}⌋, sums K = ${l.K} bits`);
+      } else if (l.kind === "residual") {
+        emit(`//   ${at} residual: out = x · 2^${l.skipShift} + body · 2^${l.bodyShift}, body:`);
+        describeLayers(l.body, `${prefix}[${l.index}].layers`, `${indent}  `);
+      } else {
+        emit(`//   ${at} ${l.kind}`);
+      }
     }
-  }
+  };
+  describeLayers(plan.layers, "layers", "");
   emit(
     `//   argmax over ${plan.numClasses} logits in [${plan.logits.min}, ${plan.logits.max}], differences ${plan.argmaxKd} bits`,
   );
@@ -182,85 +212,123 @@ export function emitInference(
   let cur = from?.cur ?? `pixels_${i}`;
   let curLen = from?.curLen ?? plan.inputSize;
   let prevSign = from?.prevSign ?? "";
-  for (const l of plan.layers) {
-    if (from && l.index <= from.after) continue;
-    const c = `layer${l.index}_${i}`;
-    switch (l.kind) {
-      case "dense":
-      case "conv2d": {
-        const p = l.packing;
-        const withBits = l.withBits ? 1 : 0;
-        if (visibility === "public") {
-          if (l.kind === "dense") {
-            emit(
-              `    component ${c} = Dense(${curLen}, ${l.outputsPerPosition}, W${l.index}, B${l.index}, ${l.publicG}, ${l.K}, ${l.shift}, ${withBits});`,
-            );
+  const emitLayers = (layers: readonly LayerPlan[]): void => {
+    for (const l of layers) {
+      if (from && l.id === undefined && l.index <= from.after) continue;
+      const id = layerId(l);
+      const c = `layer${id}_${i}`;
+      switch (l.kind) {
+        case "dense":
+        case "conv2d": {
+          const p = l.packing;
+          const withBits = l.withBits ? 1 : 0;
+          if (visibility === "public") {
+            if (l.kind === "conv2d" && l.conv?.depthwise) {
+              const g = l.conv;
+              emit(
+                `    component ${c} = DepthwiseConv2D(${g.outC}, ${g.H}, ${g.W}, ${g.kH}, ${g.kW}, ${g.stride}, ${g.padding}, W${id}, B${id}, ${l.K}, ${l.shift}, ${withBits});`,
+              );
+            } else if (l.kind === "dense") {
+              emit(
+                `    component ${c} = Dense(${curLen}, ${l.outputsPerPosition}, W${id}, B${id}, ${l.publicG}, ${l.K}, ${l.shift}, ${withBits});`,
+              );
+            } else {
+              const g = l.conv as NonNullable<LinearPlan["conv"]>;
+              emit(
+                `    component ${c} = Conv2D(${g.inC}, ${g.H}, ${g.W}, ${g.outC}, ${g.kH}, ${g.kW}, ${g.stride}, ${g.padding}, W${id}, B${id}, ${l.publicG}, ${l.K}, ${l.shift}, ${withBits});`,
+              );
+            }
+            emit(`    ${c}.x <== ${cur};`);
           } else {
-            const g = l.conv as NonNullable<LinearPlan["conv"]>;
-            emit(
-              `    component ${c} = Conv2D(${g.inC}, ${g.H}, ${g.W}, ${g.outC}, ${g.kH}, ${g.kW}, ${g.stride}, ${g.padding}, W${l.index}, B${l.index}, ${l.publicG}, ${l.K}, ${l.shift}, ${withBits});`,
-            );
+            const params = `${p.G}, ${p.B}, ${p.nPlanes}, ${p.d}, ${l.K}, ${l.shift}, ${p.nBias}`;
+            if (l.kind === "conv2d" && l.conv?.depthwise) {
+              const g = l.conv;
+              emit(
+                `    component ${c} = PackedDepthwiseConv2D(${g.outC}, ${g.H}, ${g.W}, ${g.kH}, ${g.kW}, ${g.stride}, ${g.padding}, ${l.K}, ${l.shift});`,
+              );
+            } else if (l.kind === "dense") {
+              emit(`    component ${c} = PackedDense(${curLen}, ${l.outputsPerPosition}, ${params});`);
+            } else {
+              const g = l.conv as NonNullable<LinearPlan["conv"]>;
+              emit(
+                `    component ${c} = PackedConv2D(${g.inC}, ${g.H}, ${g.W}, ${g.outC}, ${g.kH}, ${g.kW}, ${g.stride}, ${g.padding}, ${params});`,
+              );
+            }
+            emit(`    ${c}.w <== w${id};`);
+            if (p.nPlanes === 1) {
+              emit(`    ${c}.x[0] <== ${cur};`);
+            } else {
+              // digit j of input p: bits d·j … d·j + d − 1 of the byte (already range-checked)
+              emit(`    for (var p = 0; p < ${curLen}; p++) {`);
+              emit(`        for (var j = 0; j < ${p.nPlanes}; j++) {`);
+              const terms = Array.from({ length: p.d }, (_, b) =>
+                b === 0 ? `input_${i}.bits[p][${p.d} * j]` : `${2 ** b} * input_${i}.bits[p][${p.d} * j + ${b}]`,
+              );
+              emit(`            ${c}.x[j][p] <== ${terms.join(" + ")};`);
+              emit("        }");
+              emit("    }");
+            }
           }
-          emit(`    ${c}.x <== ${cur};`);
-        } else {
-          const params = `${p.G}, ${p.B}, ${p.nPlanes}, ${p.d}, ${l.K}, ${l.shift}, ${p.nBias}`;
-          if (l.kind === "dense") {
-            emit(`    component ${c} = PackedDense(${curLen}, ${l.outputsPerPosition}, ${params});`);
-          } else {
-            const g = l.conv as NonNullable<LinearPlan["conv"]>;
-            emit(
-              `    component ${c} = PackedConv2D(${g.inC}, ${g.H}, ${g.W}, ${g.outC}, ${g.kH}, ${g.kW}, ${g.stride}, ${g.padding}, ${params});`,
-            );
-          }
-          emit(`    ${c}.w <== w${l.index};`);
-          if (p.nPlanes === 1) {
-            emit(`    ${c}.x[0] <== ${cur};`);
-          } else {
-            // digit j of input p: bits d·j … d·j + d − 1 of the byte (already range-checked)
-            emit(`    for (var p = 0; p < ${curLen}; p++) {`);
-            emit(`        for (var j = 0; j < ${p.nPlanes}; j++) {`);
-            const terms = Array.from({ length: p.d }, (_, b) =>
-              b === 0 ? `input_${i}.bits[p][${p.d} * j]` : `${2 ** b} * input_${i}.bits[p][${p.d} * j + ${b}]`,
-            );
-            emit(`            ${c}.x[j][p] <== ${terms.join(" + ")};`);
-            emit("        }");
-            emit("    }");
-          }
-        }
-        cur = `${c}.out`;
-        curLen = l.positions * l.outputsPerPosition;
-        prevSign = `${c}.nonneg`;
-        break;
-      }
-      case "relu":
-        if (l.mode === "fused") {
-          emit(`    component ${c} = ReLUFromSign(${curLen});`);
-          emit(`    ${c}.in <== ${cur};`);
-          emit(`    ${c}.nonneg <== ${prevSign};`);
           cur = `${c}.out`;
-        } else if (l.mode === "identity") {
-          emit(`    // layers[${l.index}] relu: its input is never negative (analysis), so it is the identity`);
-        } else {
-          emit(`    component ${c} = ReLU(${curLen}, ${l.K});`);
+          curLen = l.positions * l.outputsPerPosition;
+          prevSign = `${c}.nonneg`;
+          break;
+        }
+        case "relu":
+          if (l.mode === "fused") {
+            emit(`    component ${c} = ReLUFromSign(${curLen});`);
+            emit(`    ${c}.in <== ${cur};`);
+            emit(`    ${c}.nonneg <== ${prevSign};`);
+            cur = `${c}.out`;
+          } else if (l.mode === "identity") {
+            emit(`    // layers[${l.index}] relu: its input is never negative (analysis), so it is the identity`);
+          } else {
+            emit(`    component ${c} = ReLU(${curLen}, ${l.K});`);
+            emit(`    ${c}.in <== ${cur};`);
+            cur = `${c}.out`;
+          }
+          break;
+        case "sumpool":
+        case "maxpool": {
+          const [C, H, W] = l.inputShape as [number, number, number];
+          if (l.kind === "sumpool") emit(`    component ${c} = SumPool(${C}, ${H}, ${W}, ${l.size}, ${l.stride});`);
+          else emit(`    component ${c} = MaxPool(${C}, ${H}, ${W}, ${l.size}, ${l.stride}, ${l.Kd});`);
           emit(`    ${c}.in <== ${cur};`);
           cur = `${c}.out`;
+          curLen = l.outputShape.reduce((a, b) => a * b, 1);
+          break;
         }
-        break;
-      case "sumpool":
-      case "maxpool": {
-        const [C, H, W] = l.inputShape as [number, number, number];
-        if (l.kind === "sumpool") emit(`    component ${c} = SumPool(${C}, ${H}, ${W}, ${l.size}, ${l.stride});`);
-        else emit(`    component ${c} = MaxPool(${C}, ${H}, ${W}, ${l.size}, ${l.stride}, ${l.Kd});`);
-        emit(`    ${c}.in <== ${cur};`);
-        cur = `${c}.out`;
-        curLen = l.outputShape.reduce((a, b) => a * b, 1);
-        break;
+        case "flatten":
+          emit(`    // layers[${l.index}] flatten: the data is already flat (row-major)`);
+          break;
+        case "relu6":
+          emit(`    component ${c} = ReLU6(${curLen}, ${l.K}, ${l.max});`);
+          emit(`    ${c}.in <== ${cur};`);
+          cur = `${c}.out`;
+          break;
+        case "globalavgpool":
+          emit(`    component ${c} = GlobalAvgPool(${l.C}, ${l.N}, ${l.K});`);
+          emit(`    ${c}.in <== ${cur};`);
+          cur = `${c}.out`;
+          curLen = l.C;
+          break;
+        case "residual": {
+          const skip = cur;
+          const n = curLen;
+          emit(`    // layers[${l.index}] residual: the body on ${skip}, then the add`);
+          emitLayers(l.body);
+          emit(`    component ${c} = ResidualAdd(${n}, ${l.skipShift}, ${l.bodyShift});`);
+          emit(`    ${c}.x <== ${skip};`);
+          emit(`    ${c}.body <== ${cur};`);
+          cur = `${c}.out`;
+          curLen = n;
+          prevSign = "";
+          break;
+        }
       }
-      case "flatten":
-        emit(`    // layers[${l.index}] flatten: the data is already flat (row-major)`);
-        break;
     }
-  }
+  };
+  emitLayers(plan.layers);
   emit(`    component argmax_${i} = ArgMax(${plan.numClasses}, ${plan.argmaxKd});`);
   emit(`    argmax_${i}.in <== ${cur};`);
 }
@@ -275,12 +343,12 @@ export function emitWeightConstants(
   const linear = linearLayers(plan);
   if (visibility === "public") {
     for (const l of linear) {
-      const layer = qm.layers[l.index] as { weights: unknown; bias: number[] };
-      emit(`function layer${l.index}Weights() {`);
+      const layer = qLayerOf(qm, l) as { weights: unknown; bias: number[] };
+      emit(`function layer${layerId(l)}Weights() {`);
       emit(`    return ${wrapArray(literal(layer.weights))};`);
       emit("}");
       emit();
-      emit(`function layer${l.index}Bias() {`);
+      emit(`function layer${layerId(l)}Bias() {`);
       emit(`    return ${wrapArray(literal(layer.bias))};`);
       emit("}");
       emit();
@@ -298,7 +366,7 @@ export function emitWeightDeclarations(
   if (visibility === "private") {
     emit("    signal input salt;");
     for (const l of linear)
-      emit(`    signal input w${l.index}[${l.packing.nCols + l.packing.nBias}][${l.packing.nGroups}];`);
+      emit(`    signal input w${layerId(l)}[${l.packing.nCols + l.packing.nBias}][${l.packing.nGroups}];`);
   }
 }
 
@@ -324,7 +392,7 @@ export function emitWeightBinding(
       const p = l.packing;
       emit(`    for (var c = 0; c < ${p.nCols + p.nBias}; c++) {`);
       emit(`        for (var g = 0; g < ${p.nGroups}; g++) {`);
-      emit(`            weights.in[${offset} + c * ${p.nGroups} + g] <== w${l.index}[c][g];`);
+      emit(`            weights.in[${offset} + c * ${p.nGroups} + g] <== w${layerId(l)}[c][g];`);
       emit("        }");
       emit("    }");
       offset += p.elements;
@@ -335,19 +403,20 @@ export function emitWeightBinding(
     emit("    // public weights are circuit constants; the commitment to them is pinned to its value");
     emit(`    weightsCommitment === ${publicCommitment.toString()};`);
     for (const l of linear) {
-      const layer = qm.layers[l.index] as { weights: unknown[]; bias: number[] };
+      const layer = qLayerOf(qm, l) as { weights: unknown[]; bias: number[] };
       const dims: number[] = [];
       let v: unknown = layer.weights;
       while (Array.isArray(v)) {
         dims.push(v.length);
         v = v[0];
       }
-      emit(`    var W${l.index}${dims.map((n) => `[${n}]`).join("")} = layer${l.index}Weights();`);
-      emit(`    var B${l.index}[${layer.bias.length}] = layer${l.index}Bias();`);
+      const id = layerId(l);
+      emit(`    var W${id}${dims.map((n) => `[${n}]`).join("")} = layer${id}Weights();`);
+      emit(`    var B${id}[${layer.bias.length}] = layer${id}Bias();`);
     }
   }
 }
 
 function linearLayers(plan: CircuitPlan): LinearPlan[] {
-  return plan.layers.filter((l): l is LinearPlan => l.kind === "dense" || l.kind === "conv2d");
+  return linearPlans(plan.layers);
 }

@@ -93,7 +93,7 @@ export function buildCircuitInput(circuit: GeneratedCircuit, req: InferenceReque
   }
   if (visibility === "private") {
     input.salt = req.salt as bigint;
-    for (const l of circuit.packed) input[`w${l.index}`] = l.columns;
+    for (const l of circuit.packed) input[`w${l.id ?? l.index}`] = l.columns;
   }
   pixels.forEach((px, i) => {
     input[`pixels_${i}`] = px;

@@ -8,6 +8,7 @@ import {
   type ExactRange,
   type QConv2dLayer,
   type QDenseLayer,
+  type QLayer,
   type QuantizedModel,
   type Shape,
 } from "../model/index.js";
@@ -68,6 +69,10 @@ export interface PackingPlan {
 export interface LinearPlan {
   kind: "dense" | "conv2d";
   index: number;
+  /** Inside a residual body: the signal-name id `<top>r<sub>` (absent at the top level: the index). */
+  id?: string;
+  /** Inside a residual body: [top-level index, index in the body]. */
+  path?: [number, number];
   inputShape: Shape;
   outputShape: Shape;
   input: ExactRange;
@@ -88,13 +93,25 @@ export interface LinearPlan {
   /** Σ over positions of the terms that position really has (padding excluded). */
   terms: number;
   /** conv2d geometry. */
-  conv?: { inC: number; H: number; W: number; outC: number; kH: number; kW: number; stride: number; padding: number };
+  conv?: {
+    inC: number;
+    H: number;
+    W: number;
+    outC: number;
+    kH: number;
+    kW: number;
+    stride: number;
+    padding: number;
+    /** Depthwise (groups = C): channel o sees only input channel o (present only then). */
+    depthwise?: true;
+  };
   packing: PackingPlan;
 }
 
 export interface ReluPlan {
   kind: "relu";
   index: number;
+  id?: string;
   inputShape: Shape;
   outputShape: Shape;
   input: ExactRange;
@@ -108,6 +125,7 @@ export interface ReluPlan {
 export interface PoolPlan {
   kind: "sumpool" | "maxpool";
   index: number;
+  id?: string;
   inputShape: Shape;
   outputShape: Shape;
   input: ExactRange;
@@ -121,13 +139,75 @@ export interface PoolPlan {
 export interface FlattenPlan {
   kind: "flatten";
   index: number;
+  id?: string;
   inputShape: Shape;
   outputShape: Shape;
   input: ExactRange;
   output: ExactRange;
 }
 
-export type LayerPlan = LinearPlan | ReluPlan | PoolPlan | FlattenPlan;
+export interface Relu6Plan {
+  kind: "relu6";
+  index: number;
+  id?: string;
+  inputShape: Shape;
+  outputShape: Shape;
+  input: ExactRange;
+  output: ExactRange;
+  /** The clamp's upper end. */
+  max: number;
+  /** Bits of both signed decompositions (the input, and max − max(0, input)). */
+  K: number;
+}
+
+export interface GlobalAvgPoolPlan {
+  kind: "globalavgpool";
+  index: number;
+  id?: string;
+  inputShape: Shape;
+  outputShape: Shape;
+  input: ExactRange;
+  output: ExactRange;
+  /** Channels and positions per channel (H·W, the divisor). */
+  C: number;
+  N: number;
+  /** Signed bits of the channel sums (≥ log2 N + 1 when N is a power of two). */
+  K: number;
+}
+
+export interface ResidualPlan {
+  kind: "residual";
+  index: number;
+  id?: string;
+  inputShape: Shape;
+  outputShape: Shape;
+  input: ExactRange;
+  output: ExactRange;
+  body: LayerPlan[];
+  skipShift: number;
+  bodyShift: number;
+}
+
+export type LayerPlan = LinearPlan | ReluPlan | PoolPlan | FlattenPlan | Relu6Plan | GlobalAvgPoolPlan | ResidualPlan;
+
+/** The name a layer's signals and weights carry: its index, or `<top>r<sub>` inside a residual body. */
+export function layerId(l: Pick<LinearPlan, "index" | "id">): string {
+  return l.id ?? String(l.index);
+}
+
+/** Every linear layer of a plan, residual bodies included, in weight-commitment order. */
+export function linearPlans(layers: readonly LayerPlan[]): LinearPlan[] {
+  return layers.flatMap((l): LinearPlan[] =>
+    l.kind === "dense" || l.kind === "conv2d" ? [l] : l.kind === "residual" ? linearPlans(l.body) : [],
+  );
+}
+
+/** The quantized layer a linear plan implements. */
+export function qLayerOf(qm: QuantizedModel, l: Pick<LinearPlan, "index" | "path">): QLayer | undefined {
+  if (!l.path) return qm.layers[l.index];
+  const top = qm.layers[l.path[0]];
+  return top?.kind === "residual" ? top.layers[l.path[1]] : undefined;
+}
 
 export interface CircuitPlan {
   modelName: string;
@@ -323,13 +403,53 @@ export function planCircuit(qm: QuantizedModel, options: PlanOptions = {}): Circ
     throw badArgument("optimizeFor", `expected an integer in [1, 1024], got ${String(optimizeFor)}`);
   }
   const exact = checkModelForCircuit(qm);
-  const layers: LayerPlan[] = [];
+  const layers = planLayers(qm.layers, exact, undefined, optimizeFor);
 
-  qm.layers.forEach((layer, index) => {
+  const last = exact[exact.length - 1] as ExactLayerBits;
+  const argmaxKd = Math.max(1, bitLength(last.output.max - last.output.min));
+  if (argmaxKd > MAX_DECOMPOSITION_BITS - 2)
+    throw tooWide("outputShape", "the argmax difference", argmaxKd, MAX_DECOMPOSITION_BITS - 2);
+  const weightElements = linearPlans(layers).reduce((n, l) => n + l.packing.elements, 0);
+  if (weightElements === 0) {
+    throw new CircuitError("UNSUPPORTED_MODEL", "model: a circuit needs at least one dense or conv2d layer", "layers");
+  }
+  return {
+    modelName: qm.name,
+    inputShape: [...qm.inputShape],
+    inputSize: shapeSize(qm.inputShape),
+    layers,
+    logits: last.output,
+    argmaxKd,
+    numClasses: shapeSize(last.outputShape),
+    weightElements,
+    optimizeFor,
+  };
+}
+
+/**
+ * Plans a list of layers: the model's (`top` undefined) or the body of the residual at top-level
+ * index `top` (its layers get ids `<top>r<j>` and paths [top, j]).
+ */
+function planLayers(
+  list: readonly QLayer[],
+  exact: readonly ExactLayerBits[],
+  top: number | undefined,
+  optimizeFor: number,
+): LayerPlan[] {
+  const layers: LayerPlan[] = [];
+  list.forEach((layer, index) => {
     const e = exact[index] as ExactLayerBits;
-    const path = `layers[${index}]`;
-    const next = qm.layers[index + 1];
-    const base = { index, inputShape: e.inputShape, outputShape: e.outputShape, input: e.input, output: e.output };
+    const path = top === undefined ? `layers[${index}]` : `layers[${top}].layers[${index}]`;
+    const next = list[index + 1];
+    const base = {
+      index,
+      ...(top === undefined ? {} : { id: `${top}r${index}` }),
+      inputShape: e.inputShape,
+      outputShape: e.outputShape,
+      input: e.input,
+      output: e.output,
+    };
+
     switch (layer.kind) {
       case "dense":
       case "conv2d": {
@@ -354,10 +474,12 @@ export function planCircuit(qm: QuantizedModel, options: PlanOptions = {}): Circ
           const { stride, padding } = layer;
           const OH = Math.floor((H + 2 * padding - kH) / stride) + 1;
           const OW = Math.floor((W + 2 * padding - kW) / stride) + 1;
-          conv = { inC, H, W, outC, kH, kW, stride, padding };
+          const depthwise = layer.groups !== undefined && layer.groups !== 1;
+          conv = { inC, H, W, outC, kH, kW, stride, padding, ...(depthwise ? { depthwise: true as const } : {}) };
           positions = OH * OW;
           outputsPerPosition = outC;
-          nCols = inC * kH * kW;
+          // depthwise: each channel has its own kH·kW taps (per-channel terms are counted below)
+          nCols = (depthwise ? 1 : inC) * kH * kW;
           terms = 0;
           for (let r = 0; r < OH; r++) {
             for (let c = 0; c < OW; c++) {
@@ -371,7 +493,7 @@ export function planCircuit(qm: QuantizedModel, options: PlanOptions = {}): Circ
                 const x = c * stride + kx - padding;
                 if (x >= 0 && x < W) cols++;
               }
-              terms += inC * rows * cols;
+              terms += (conv.depthwise ? 1 : inC) * rows * cols;
             }
           }
         }
@@ -379,7 +501,7 @@ export function planCircuit(qm: QuantizedModel, options: PlanOptions = {}): Circ
         const shape = { terms, positions, outputsPerPosition, K };
         // Digit planes only where the input is the raw uint8 input (its bits are already there).
         const candidates: [number, number][] =
-          index === 0
+          index === 0 && top === undefined && !conv?.depthwise
             ? [
                 [1, 8],
                 [2, 4],
@@ -389,7 +511,13 @@ export function planCircuit(qm: QuantizedModel, options: PlanOptions = {}): Circ
             : [[1, 8]];
         let best: PackingPlan | undefined;
         let bestCost = Infinity;
-        for (const [nPlanes, d] of candidates) {
+        if (conv?.depthwise) {
+          // one output per packed element (channels share no input, so a slot group would not
+          // share its products): G = 1, one group per channel, column c = tap ky·kW + kx
+          const p = packingFor(layer, sums, 1, 8, acc, K, nCols, 1, path);
+          best = { ...p, nGroups: outputsPerPosition, elements: (nCols + p.nBias) * outputsPerPosition };
+        }
+        for (const [nPlanes, d] of conv?.depthwise ? [] : candidates) {
           const p = packingFor(layer, sums, nPlanes, d, acc, K, nCols, outputsPerPosition, path);
           const [once, each] = packingCost(p, shape);
           const cost = once + optimizeFor * each;
@@ -401,12 +529,13 @@ export function planCircuit(qm: QuantizedModel, options: PlanOptions = {}): Circ
         layers.push({
           kind: layer.kind,
           ...base,
+          ...(top === undefined ? {} : { path: [top, index] as [number, number] }),
           accumulator: acc,
           shift: layer.shift,
           K,
           withBits: layer.shift > 0 || fuseRelu,
           fuseRelu,
-          publicG: Math.min(outputsPerPosition, Math.floor(MAX_DECOMPOSITION_BITS / K)),
+          publicG: conv?.depthwise ? 1 : Math.min(outputsPerPosition, Math.floor(MAX_DECOMPOSITION_BITS / K)),
           positions,
           outputsPerPosition,
           terms,
@@ -441,29 +570,36 @@ export function planCircuit(qm: QuantizedModel, options: PlanOptions = {}): Circ
       case "flatten":
         layers.push({ kind: "flatten", ...base });
         break;
+      case "relu6": {
+        const m = BigInt(layer.max);
+        // both decompositions: the input, and max − max(0, input) ∈ [max − max(hi, 0), max]
+        const posHi = bmax(e.input.max, 0n);
+        const K = signedBits(bmin(e.input.min, m - posHi), bmax(e.input.max, m));
+        if (K > MAX_DECOMPOSITION_BITS) throw tooWide(path, "the ReLU6 input", K, MAX_DECOMPOSITION_BITS);
+        layers.push({ kind: "relu6", ...base, max: layer.max, K });
+        break;
+      }
+      case "globalavgpool": {
+        const [C, H, W] = e.inputShape as [number, number, number];
+        const N = H * W;
+        const acc = e.accumulator as ExactRange;
+        const pow2 = (N & (N - 1)) === 0;
+        const K = Math.max(signedBits(acc.min, acc.max), pow2 ? bitLength(BigInt(N)) : 1);
+        // the quotient check needs K + bits(N) ≤ 252 (out·N + rem must not wrap the field)
+        if (K + bitLength(BigInt(N)) > MAX_DECOMPOSITION_BITS)
+          throw tooWide(path, "the global-average-pool sum", K + bitLength(BigInt(N)), MAX_DECOMPOSITION_BITS);
+        layers.push({ kind: "globalavgpool", ...base, C, N, K });
+        break;
+      }
+      case "residual": {
+        if (top !== undefined) {
+          throw new CircuitError("UNSUPPORTED_MODEL", `${path}: a residual body cannot hold another residual`, path);
+        }
+        const body = planLayers(layer.layers, e.body ?? [], index, optimizeFor);
+        layers.push({ kind: "residual", ...base, body, skipShift: layer.skipShift, bodyShift: layer.bodyShift });
+        break;
+      }
     }
   });
-
-  const last = exact[exact.length - 1] as ExactLayerBits;
-  const argmaxKd = Math.max(1, bitLength(last.output.max - last.output.min));
-  if (argmaxKd > MAX_DECOMPOSITION_BITS - 2)
-    throw tooWide("outputShape", "the argmax difference", argmaxKd, MAX_DECOMPOSITION_BITS - 2);
-  const weightElements = layers.reduce(
-    (n, l) => n + (l.kind === "dense" || l.kind === "conv2d" ? l.packing.elements : 0),
-    0,
-  );
-  if (weightElements === 0) {
-    throw new CircuitError("UNSUPPORTED_MODEL", "model: a circuit needs at least one dense or conv2d layer", "layers");
-  }
-  return {
-    modelName: qm.name,
-    inputShape: [...qm.inputShape],
-    inputSize: shapeSize(qm.inputShape),
-    layers,
-    logits: last.output,
-    argmaxKd,
-    numClasses: shapeSize(last.outputShape),
-    weightElements,
-    optimizeFor,
-  };
+  return layers;
 }

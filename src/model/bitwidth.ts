@@ -35,6 +35,8 @@ export interface ExactLayerBits {
   partialSumBound?: bigint;
   biasMaxAbs?: bigint;
   output: ExactRange;
+  /** residual: the body's layers. */
+  body?: ExactLayerBits[];
 }
 
 const big = (n: number): bigint => BigInt(n);
@@ -71,12 +73,30 @@ function rangeOf(lo: readonly bigint[], hi: readonly bigint[]): ExactRange {
 
 /** The exact (bigint) analysis. `layers` must be structurally valid (see checkQuantizedStructure). */
 export function analyzeExact(qm: Pick<QuantizedModel, "inputShape" | "layers">): ExactLayerBits[] {
-  let shape: Shape = [...qm.inputShape];
+  const shape: Shape = [...qm.inputShape];
   const n0 = shapeSize(shape);
-  let lo: bigint[] = new Array<bigint>(n0).fill(big(INPUT_MIN));
-  let hi: bigint[] = new Array<bigint>(n0).fill(big(INPUT_MAX));
+  const lo: bigint[] = new Array<bigint>(n0).fill(big(INPUT_MIN));
+  const hi: bigint[] = new Array<bigint>(n0).fill(big(INPUT_MAX));
+  return analyzeLayers(qm.layers, shape, lo, hi).out;
+}
+
+/** Floor division toward −∞ of bigints (n > 0). */
+const floorDiv = (x: bigint, n: bigint): bigint => {
+  const q = x / n;
+  return q * n > x ? q - 1n : q;
+};
+
+function analyzeLayers(
+  layers: readonly QLayer[],
+  inShape: Shape,
+  inLo: bigint[],
+  inHi: bigint[],
+): { out: ExactLayerBits[]; shape: Shape; lo: bigint[]; hi: bigint[] } {
+  let shape = inShape;
+  let lo = inLo;
+  let hi = inHi;
   const out: ExactLayerBits[] = [];
-  qm.layers.forEach((layer, index) => {
+  layers.forEach((layer, index) => {
     const inputShape = shape;
     const input = rangeOf(lo, hi);
     const mag = lo.map((l, i) => bmax(abs(l), abs(hi[i] as bigint)));
@@ -127,6 +147,7 @@ export function analyzeExact(qm: Pick<QuantizedModel, "inputShape" | "layers">):
         const kH = (layer.weights[0]?.[0] as number[][]).length;
         const kW = (layer.weights[0]?.[0]?.[0] as number[]).length;
         const { stride, padding } = layer;
+        const depthwise = layer.groups !== undefined && layer.groups !== 1;
         const oh = Math.floor((h + 2 * padding - kH) / stride) + 1;
         const ow = Math.floor((w + 2 * padding - kW) / stride) + 1;
         const nLo: bigint[] = new Array<bigint>(outC * oh * ow);
@@ -144,14 +165,14 @@ export function analyzeExact(qm: Pick<QuantizedModel, "inputShape" | "layers">):
               let aLo = b;
               let aHi = b;
               let ps = abs(b);
-              for (let ic = 0; ic < inC; ic++) {
+              for (let ic = depthwise ? oc : 0; ic < (depthwise ? oc + 1 : inC); ic++) {
                 for (let ky = 0; ky < kH; ky++) {
                   const y = r * stride + ky - padding;
                   if (y < 0 || y >= h) continue;
                   for (let kx = 0; kx < kW; kx++) {
                     const x = c * stride + kx - padding;
                     if (x < 0 || x >= w) continue;
-                    const wv = big(layer.weights[oc]?.[ic]?.[ky]?.[kx] as number);
+                    const wv = big(layer.weights[oc]?.[depthwise ? 0 : ic]?.[ky]?.[kx] as number);
                     if (wv === 0n) continue;
                     const idx = (ic * h + y) * w + x;
                     const a = wv * (lo[idx] as bigint);
@@ -187,6 +208,40 @@ export function analyzeExact(qm: Pick<QuantizedModel, "inputShape" | "layers">):
         lo = lo.map((v) => bmax(v, 0n));
         hi = hi.map((v) => bmax(v, 0n));
         break;
+      case "relu6": {
+        const m = big(layer.max);
+        lo = lo.map((v) => bmin(bmax(v, 0n), m));
+        hi = hi.map((v) => bmin(bmax(v, 0n), m));
+        break;
+      }
+      case "globalavgpool": {
+        const [ch, h, w] = shape as [number, number, number];
+        const n = h * w;
+        const perChannel: ExactRange[] = [];
+        for (let c = 0; c < ch; c++) {
+          let l = 0n;
+          let u = 0n;
+          for (let k = 0; k < n; k++) {
+            l += lo[c * n + k] as bigint;
+            u += hi[c * n + k] as bigint;
+          }
+          perChannel.push({ min: l, max: u });
+        }
+        lo = perChannel.map((r) => floorDiv(r.min, big(n)));
+        hi = perChannel.map((r) => floorDiv(r.max, big(n)));
+        shape = [ch, 1, 1];
+        extra = { accumulatorPerChannel: perChannel, accumulator: union(perChannel) };
+        break;
+      }
+      case "residual": {
+        const body = analyzeLayers(layer.layers, shape, lo, hi);
+        const a = 1n << big(layer.skipShift);
+        const b = 1n << big(layer.bodyShift);
+        lo = lo.map((v, i) => v * a + (body.lo[i] as bigint) * b);
+        hi = hi.map((v, i) => v * a + (body.hi[i] as bigint) * b);
+        extra = { body: body.out };
+        break;
+      }
       case "flatten":
         shape = [shapeSize(shape)];
         break;
@@ -238,7 +293,7 @@ export function analyzeExact(qm: Pick<QuantizedModel, "inputShape" | "layers">):
       output: rangeOf(lo, hi),
     });
   });
-  return out;
+  return { out, shape, lo, hi };
 }
 
 function toSafe(x: bigint, what: string, path: string): number {
@@ -261,14 +316,14 @@ function toSafe(x: bigint, what: string, path: string): number {
 export function analyzeBitWidths(qm: Pick<QuantizedModel, "inputShape" | "layers">): BitWidthReport {
   const exact = analyzeExact(qm);
   let maxAbs = INPUT_MAX;
-  const layers = exact.map((e): LayerBitWidths => {
-    const path = `layers[${e.index}]`;
+  const report = (e: ExactLayerBits, qLayers: readonly QLayer[], prefix: string): LayerBitWidths => {
+    const path = `${prefix}[${e.index}]`;
     const r = (x: ExactRange, what: string): ValueRange => ({
       min: toSafe(x.min, what, path),
       max: toSafe(x.max, what, path),
     });
     const widest = e.accumulator ? union([e.accumulator, e.output]) : e.output;
-    const report: LayerBitWidths = {
+    const rep: LayerBitWidths = {
       index: e.index,
       kind: e.kind,
       inputShape: e.inputShape,
@@ -278,16 +333,21 @@ export function analyzeBitWidths(qm: Pick<QuantizedModel, "inputShape" | "layers
       bits: signedBits(widest.min, widest.max),
     };
     if (e.accumulator && e.accumulatorPerChannel && e.partialSumBound !== undefined && e.biasMaxAbs !== undefined) {
-      const layer = qm.layers[e.index] as { shift: number };
-      report.accumulatorPerChannel = e.accumulatorPerChannel.map((x) => r(x, "accumulator"));
-      report.accumulator = r(e.accumulator, "accumulator");
-      report.partialSumBound = toSafe(e.partialSumBound, "partial sum", path);
-      report.remainderBits = layer.shift;
-      report.biasMaxAbs = toSafe(e.biasMaxAbs, "bias", path);
+      const layer = qLayers[e.index] as { shift: number };
+      rep.accumulatorPerChannel = e.accumulatorPerChannel.map((x) => r(x, "accumulator"));
+      rep.accumulator = r(e.accumulator, "accumulator");
+      rep.partialSumBound = toSafe(e.partialSumBound, "partial sum", path);
+      rep.remainderBits = layer.shift;
+      rep.biasMaxAbs = toSafe(e.biasMaxAbs, "bias", path);
+    }
+    if (e.body) {
+      const sub = (qLayers[e.index] as { layers: QLayer[] }).layers;
+      rep.body = e.body.map((b) => report(b, sub, `${path}.layers`));
     }
     maxAbs = Math.max(maxAbs, Number(bmax(abs(widest.min), abs(widest.max))));
-    return report;
-  });
+    return rep;
+  };
+  const layers = exact.map((e) => report(e, qm.layers, "layers"));
   const last = layers[layers.length - 1];
   return {
     layers,
@@ -317,7 +377,12 @@ export function checkBitWidths(qm: Pick<QuantizedModel, "inputShape" | "layers">
     );
   }
   const exact = analyzeExact(qm);
-  for (const e of exact) {
+  const all = (list: ExactLayerBits[], prefix: string): [ExactLayerBits, string][] =>
+    list.flatMap((e): [ExactLayerBits, string][] => [
+      [e, `${prefix}[${e.index}]`],
+      ...(e.body ? all(e.body, `${prefix}[${e.index}].layers`) : []),
+    ]);
+  for (const [e, path] of all(exact, "layers")) {
     const checks: [string, ExactRange | undefined][] = [
       ["accumulator", e.accumulator],
       ["output", e.output],
@@ -328,9 +393,9 @@ export function checkBitWidths(qm: Pick<QuantizedModel, "inputShape" | "layers">
       if (worst >= bound) {
         throw new ModelError(
           "BIT_WIDTH_EXCEEDED",
-          `layers[${e.index}] (${e.kind}) ${what}: worst case |v| = ${worst} ` +
+          `${path} (${e.kind}) ${what}: worst case |v| = ${worst} ` +
             `(${signedBits(range.min, range.max)} signed bits) is not below the bound ${describeBound(bound)}`,
-          `layers[${e.index}]`,
+          path,
         );
       }
     }

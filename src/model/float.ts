@@ -5,6 +5,7 @@ import {
   shapeSize,
   type Conv2dLayer,
   type DenseLayer,
+  type Layer,
   type Model,
   type PoolLayer,
   type Shape,
@@ -61,10 +62,22 @@ export function forwardFloat(model: Model, input: ArrayLike<number>): FloatResul
       "input",
     );
   }
-  let shape: Shape = [...model.inputShape];
-  let data: Float64Array = Float64Array.from(input);
   const activations: FloatResult["activations"] = [];
-  for (const layer of model.layers) {
+  const { data } = runLayers(model.layers, [...model.inputShape], Float64Array.from(input), activations);
+  const logits = Array.from(data);
+  return { logits, predicted: argmax(logits), activations };
+}
+
+/** Runs `layers` in order, pushing every layer's output onto `activations`. */
+function runLayers(
+  layers: readonly Layer[],
+  inShape: Shape,
+  inData: Float64Array,
+  activations: FloatResult["activations"],
+): { shape: Shape; data: Float64Array } {
+  let shape = inShape;
+  let data = inData;
+  for (const layer of layers) {
     switch (layer.kind) {
       case "dense":
         data = denseFloat(layer, data);
@@ -76,6 +89,28 @@ export function forwardFloat(model: Model, input: ArrayLike<number>): FloatResul
       case "relu":
         data = data.map((v) => (v > 0 ? v : 0));
         break;
+      case "relu6":
+        data = data.map((v) => (v > 0 ? (v < 6 ? v : 6) : 0));
+        break;
+      case "globalavgpool": {
+        const [ch, h, w] = shape as [number, number, number];
+        const out = new Float64Array(ch);
+        for (let c = 0; c < ch; c++) {
+          let acc = 0;
+          for (let k = 0; k < h * w; k++) acc += data[c * h * w + k] as number;
+          out[c] = acc / (h * w);
+        }
+        shape = [ch, 1, 1];
+        data = out;
+        break;
+      }
+      case "residual": {
+        // the body's activations are not reported (activations[i] stays the output of layers[i])
+        const body = runLayers(layer.layers, shape, data, []);
+        const x = data;
+        data = body.data.map((v, i) => (x[i] as number) + v);
+        break;
+      }
       case "sumpool":
       case "avgpool":
       case "maxpool":
@@ -89,8 +124,7 @@ export function forwardFloat(model: Model, input: ArrayLike<number>): FloatResul
     }
     activations.push({ shape, data });
   }
-  const logits = Array.from(data);
-  return { logits, predicted: argmax(logits), activations };
+  return { shape, data };
 }
 
 /** Predicted class for a raw uint8 input. */
@@ -124,6 +158,7 @@ function convFloat(layer: Conv2dLayer, shape: Shape, x: Float64Array): { shape: 
   const kH = k0.length;
   const kW = (k0[0] as number[]).length;
   const { stride, padding } = layer;
+  const depthwise = (layer.groups ?? 1) !== 1;
   const oh = Math.floor((h + 2 * padding - kH) / stride) + 1;
   const ow = Math.floor((w + 2 * padding - kW) / stride) + 1;
   const out = new Float64Array(outC * oh * ow);
@@ -133,8 +168,8 @@ function convFloat(layer: Conv2dLayer, shape: Shape, x: Float64Array): { shape: 
     for (let r = 0; r < oh; r++) {
       for (let c = 0; c < ow; c++) {
         let acc = b;
-        for (let ic = 0; ic < inC; ic++) {
-          const wi = wo[ic] as number[][];
+        for (let ic = depthwise ? oc : 0; ic < (depthwise ? oc + 1 : inC); ic++) {
+          const wi = wo[depthwise ? 0 : ic] as number[][];
           for (let ky = 0; ky < kH; ky++) {
             const y = r * stride + ky - padding;
             if (y < 0 || y >= h) continue;

@@ -19,7 +19,14 @@ import { ModelError } from "./errors.js";
  *   `H' = ⌊(H + 2·padding − kH) / stride⌋ + 1` (same for W). A cross-correlation, as in PyTorch.
  * - `sumpool` / `avgpool` / `maxpool` {size, stride}: per channel over a `size × size` window, no
  *   padding; `H' = ⌊(H − size) / stride⌋ + 1`. `avgpool` is the sum divided by `size²`.
- * - `relu`: `max(0, x)` elementwise. `flatten`: `[C, H, W]` → `[C·H·W]`.
+ * - `conv2d` with `"groups": C` (depthwise; C = input channels = output channels, weights
+ *   `[C][1][kH][kW]`): `y[o][r][c] = bias[o] + Σ_{ky,kx} weights[o][0][ky][kx] · x[o][…]` — channel o
+ *   sees only input channel o. `groups` is 1 (the default, omitted) or C; nothing else.
+ * - `relu`: `max(0, x)` elementwise. `relu6`: `min(max(0, x), 6)`. `flatten`: `[C, H, W]` → `[C·H·W]`.
+ * - `globalavgpool`: `[C, H, W]` → `[C, 1, 1]`, the mean over the H·W positions of each channel.
+ * - `residual` {layers}: `y = x + body(x)`, `body` the sub-layers run in order on x; the body's
+ *   output shape must equal its input's. Sub-layers are any layer but `argmax`, `flatten` and
+ *   another `residual`.
  * - `argmax` is implied after the last layer: the model's output must be a 1-D vector of logits
  *   and the predicted class is the index of the largest logit, ties broken toward the LOWER
  *   index. An explicit `{ "kind": "argmax" }` is accepted only as the last layer (it changes
@@ -43,10 +50,22 @@ export interface Conv2dLayer {
   bias: number[];
   stride: number;
   padding: number;
+  /** 1 (default: every output sees every input channel) or C (depthwise, weights `[C][1][kH][kW]`). */
+  groups?: number;
 }
 
 export interface ReluLayer {
-  kind: "relu";
+  kind: "relu" | "relu6";
+}
+
+export interface GlobalAvgPoolLayer {
+  kind: "globalavgpool";
+}
+
+export interface ResidualLayer {
+  kind: "residual";
+  /** The body: `y = x + body(x)`. */
+  layers: Layer[];
 }
 
 export interface PoolLayer {
@@ -63,7 +82,15 @@ export interface ArgmaxLayer {
   kind: "argmax";
 }
 
-export type Layer = DenseLayer | Conv2dLayer | ReluLayer | PoolLayer | FlattenLayer | ArgmaxLayer;
+export type Layer =
+  | DenseLayer
+  | Conv2dLayer
+  | ReluLayer
+  | PoolLayer
+  | GlobalAvgPoolLayer
+  | FlattenLayer
+  | ArgmaxLayer
+  | ResidualLayer;
 export type LayerKind = Layer["kind"];
 
 export const LAYER_KINDS: readonly LayerKind[] = [
@@ -75,6 +102,9 @@ export const LAYER_KINDS: readonly LayerKind[] = [
   "maxpool",
   "flatten",
   "argmax",
+  "relu6",
+  "globalavgpool",
+  "residual",
 ];
 
 export const MODEL_FORMAT = "zkinfer-model";
@@ -249,7 +279,19 @@ export function structuralOutputShape(
 ): Shape {
   switch (layer.kind) {
     case "relu":
+    case "relu6":
       return input;
+    case "globalavgpool": {
+      const [c] = input;
+      if (input.length !== 3 || c === undefined) {
+        throw new ModelError(
+          "SHAPE_MISMATCH",
+          `${path}: globalavgpool needs a [C, H, W] input, got ${formatShape(input)}`,
+          path,
+        );
+      }
+      return [c, 1, 1];
+    }
     case "flatten":
       return [shapeSize(input)];
     case "argmax":
@@ -292,13 +334,28 @@ export function structuralOutputShape(
 }
 
 /** Output shape of a conv2d (weights `[outC][inC][kH][kW]`) or throws SHAPE_MISMATCH. */
-export function convOutputShape(wShape: Shape, stride: number, padding: number, input: Shape, path: string): Shape {
+export function convOutputShape(
+  wShape: Shape,
+  stride: number,
+  padding: number,
+  input: Shape,
+  path: string,
+  groups = 1,
+): Shape {
   const [outC, inC, kH, kW] = wShape as [number, number, number, number];
   if (input.length !== 3) {
     throw new ModelError("SHAPE_MISMATCH", `${path}: conv2d needs a [C, H, W] input, got ${formatShape(input)}`, path);
   }
   const [c, h, w] = input as [number, number, number];
-  if (inC !== c) {
+  if (groups !== 1) {
+    if (groups !== c || outC !== c || inC !== 1) {
+      throw new ModelError(
+        "BAD_FIELD",
+        `${path}.groups: ${groups} is not supported: groups must be 1 or, for a depthwise convolution, equal to the input channels = output channels (${c}) with weights [${c}][1][kH][kW] (got weights [${outC}][${inC}][${kH}][${kW}])`,
+        `${path}.groups`,
+      );
+    }
+  } else if (inC !== c) {
     throw new ModelError(
       "SHAPE_MISMATCH",
       `${path}.weights: has ${inC} input channels but the layer input is ${formatShape(input)}`,
@@ -412,8 +469,13 @@ export function validateModel(value: unknown): ValidatedModel {
   };
 }
 
-function validateLayer(value: unknown, index: number, input: Shape, isLast: boolean): LayerInfo {
-  const path = `layers[${index}]`;
+function validateLayer(
+  value: unknown,
+  index: number,
+  input: Shape,
+  isLast: boolean,
+  path = `layers[${index}]`,
+): LayerInfo {
   if (!isObject(value)) {
     throw new ModelError("BAD_FIELD", `${path}: expected an object, got ${describe(value)}`, path);
   }
@@ -440,12 +502,13 @@ function validateLayer(value: unknown, index: number, input: Shape, isLast: bool
       return { ...base, outputShape, macs, params: macs + (bShape[0] ?? 0) };
     }
     case "conv2d": {
-      checkKeys(value, path, ["kind", "weights", "bias", "stride", "padding"]);
+      checkKeys(value, path, ["kind", "weights", "bias", "stride", "padding"], ["groups"]);
       const stride = checkInteger(value.stride, `${path}.stride`, 1, 1 << 16);
       const padding = checkInteger(value.padding, `${path}.padding`, 0, 1 << 16);
+      const groups = value.groups === undefined ? 1 : checkInteger(value.groups, `${path}.groups`, 1, 1 << 24);
       const wShape = tensorShape(value.weights, `${path}.weights`, 4, checkFinite);
       const bShape = tensorShape(value.bias, `${path}.bias`, 1, checkFinite);
-      const outputShape = convOutputShape(wShape, stride, padding, input, path);
+      const outputShape = convOutputShape(wShape, stride, padding, input, path, groups);
       checkBiasLength(bShape, wShape[0] ?? 0, path);
       const [, inC, kH, kW] = wShape as [number, number, number, number];
       const macs = shapeSize(outputShape) * inC * kH * kW;
@@ -459,6 +522,39 @@ function validateLayer(value: unknown, index: number, input: Shape, isLast: bool
       const stride = checkInteger(value.stride, `${path}.stride`, 1, 1 << 16);
       const outputShape = structuralOutputShape({ kind, size, stride }, input, path, isLast);
       return { ...base, outputShape, macs: 0, params: 0 };
+    }
+    case "residual": {
+      checkKeys(value, path, ["kind", "layers"]);
+      if (!Array.isArray(value.layers) || value.layers.length === 0) {
+        throw new ModelError("BAD_FIELD", `${path}.layers: expected a non-empty array of sub-layers`, `${path}.layers`);
+      }
+      let shape = input;
+      let macs = 0;
+      let params = 0;
+      const body = value.layers as unknown[];
+      for (let j = 0; j < body.length; j++) {
+        const sub = body[j];
+        const subPath = `${path}.layers[${j}]`;
+        if (isObject(sub) && (sub.kind === "argmax" || sub.kind === "flatten" || sub.kind === "residual")) {
+          throw new ModelError(
+            "BAD_FIELD",
+            `${subPath}.kind: "${sub.kind}" is not allowed inside a residual body (allowed: dense, conv2d, relu, relu6, sumpool, avgpool, maxpool, globalavgpool)`,
+            `${subPath}.kind`,
+          );
+        }
+        const info = validateLayer(sub, j, shape, false, subPath);
+        shape = info.outputShape;
+        macs += info.macs;
+        params += info.params;
+      }
+      if (formatShape(shape) !== formatShape(input)) {
+        throw new ModelError(
+          "SHAPE_MISMATCH",
+          `${path}.layers: the residual body maps ${formatShape(input)} to ${formatShape(shape)}; it must keep the shape (output = input + body(input))`,
+          `${path}.layers`,
+        );
+      }
+      return { ...base, outputShape: input, macs, params };
     }
     default: {
       checkKeys(value, path, ["kind"]);
@@ -507,11 +603,12 @@ export function roundModel(model: Model, digits = 6): Model {
     Array.isArray(v) ? v.map(round) : typeof v === "number" ? roundSignificant(v, digits) : v;
   return {
     ...model,
-    layers: model.layers.map((l) =>
-      l.kind === "dense" || l.kind === "conv2d"
-        ? ({ ...l, weights: round(l.weights), bias: round(l.bias) } as Layer)
-        : l,
-    ),
+    layers: model.layers.map(function roundLayer(l: Layer): Layer {
+      if (l.kind === "dense" || l.kind === "conv2d")
+        return { ...l, weights: round(l.weights), bias: round(l.bias) } as Layer;
+      if (l.kind === "residual") return { ...l, layers: l.layers.map(roundLayer) };
+      return l;
+    }),
   };
 }
 

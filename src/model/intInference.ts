@@ -28,6 +28,10 @@ import {
  * - relu:    out = max(0, x)
  * - sumpool: out[c][r][q] = Σ_{ky,kx < size} x[c][r·stride+ky][q·stride+kx]
  * - maxpool: out[c][r][q] = max_{ky,kx < size} x[c][r·stride+ky][q·stride+kx]
+ * - conv2d with groups = C (depthwise): as conv2d with only ic = oc (weights W[oc][0][ky][kx])
+ * - relu6:   out = min(max(0, x), max)
+ * - globalavgpool: out[c] = ⌊Σ_{y,x} x[c][y][x] / (H·W)⌋ (toward −∞), rem = Σ − out·H·W ∈ [0, H·W)
+ * - residual: out = x · 2^skipShift + body(x) · 2^bodyShift (the body's sub-layers run on x)
  * - flatten: out = x (the data is already flat; only the shape changes)
  * - prediction: argmax of the last layer's output, ties broken toward the LOWER index.
  */
@@ -36,10 +40,12 @@ export interface IntLayerTrace {
   kind: QLayer["kind"];
   /** Shape of `output`. */
   shape: Shape;
-  /** dense/conv2d: `bias + Σ w·x` before the rescale (same layout as `output`). */
+  /** dense/conv2d: `bias + Σ w·x` before the rescale (same layout as `output`); globalavgpool: the sums. */
   accumulator?: number[];
-  /** dense/conv2d: `accumulator − output · 2^shift`, each in [0, 2^shift). */
+  /** dense/conv2d: `accumulator − output · 2^shift`, each in [0, 2^shift); globalavgpool: in [0, H·W). */
   remainder?: number[];
+  /** residual: the body's traces. */
+  body?: IntLayerTrace[];
   /** The layer's output (after the rescale for dense/conv2d), flat row-major. */
   output: number[];
 }
@@ -124,6 +130,26 @@ export function intLayer(layer: QLayer, index: number, shape: Shape, x: readonly
     }
     case "relu":
       return { index, kind: "relu", shape, output: x.map((v) => (v > 0 ? v : 0)) };
+    case "relu6": {
+      const m = layer.max;
+      return { index, kind: "relu6", shape, output: x.map((v) => (v > 0 ? (v < m ? v : m) : 0)) };
+    }
+    case "globalavgpool":
+      return globalAvgPool(index, shape, x);
+    case "residual": {
+      const body: IntLayerTrace[] = [];
+      let y: readonly number[] = x;
+      let s: Shape = shape;
+      layer.layers.forEach((sub, j) => {
+        const t = intLayer(sub, j, s, y);
+        body.push(t);
+        y = t.output;
+        s = t.shape;
+      });
+      const a = 2 ** layer.skipShift;
+      const b = 2 ** layer.bodyShift;
+      return { index, kind: "residual", shape, body, output: x.map((v, k) => v * a + (y[k] as number) * b) };
+    }
     case "flatten":
       return { index, kind: "flatten", shape: [x.length], output: [...x] };
     case "sumpool":
@@ -181,6 +207,7 @@ function convAcc(layer: QConv2dLayer, shape: Shape, x: readonly number[]): { out
   const kH = k0.length;
   const kW = (k0[0] as number[]).length;
   const { stride, padding } = layer;
+  const depthwise = layer.groups !== undefined && layer.groups !== 1;
   const oh = Math.floor((h + 2 * padding - kH) / stride) + 1;
   const ow = Math.floor((w + 2 * padding - kW) / stride) + 1;
   const acc = new Array<number>(outC * oh * ow);
@@ -189,8 +216,8 @@ function convAcc(layer: QConv2dLayer, shape: Shape, x: readonly number[]): { out
     for (let r = 0; r < oh; r++) {
       for (let c = 0; c < ow; c++) {
         let sum = layer.bias[oc] as number;
-        for (let ic = 0; ic < inC; ic++) {
-          const wi = wo[ic] as number[][];
+        for (let ic = depthwise ? oc : 0; ic < (depthwise ? oc + 1 : inC); ic++) {
+          const wi = wo[depthwise ? 0 : ic] as number[][];
           for (let ky = 0; ky < kH; ky++) {
             const y = r * stride + ky - padding;
             if (y < 0 || y >= h) continue; // zero padding: no term
@@ -207,6 +234,26 @@ function convAcc(layer: QConv2dLayer, shape: Shape, x: readonly number[]): { out
     }
   }
   return { outShape: [outC, oh, ow], acc };
+}
+
+function globalAvgPool(index: number, shape: Shape, x: readonly number[]): IntLayerTrace {
+  const [ch, h, w] = shape as [number, number, number];
+  const n = h * w;
+  const accumulator: number[] = [];
+  const output: number[] = [];
+  const remainder: number[] = [];
+  for (let c = 0; c < ch; c++) {
+    // bigint: exact whatever the partial sums (the analysis bounds the whole sum by 2^53 − 1)
+    let sum = 0n;
+    for (let k = 0; k < n; k++) sum += BigInt(x[c * n + k] as number);
+    const d = BigInt(n);
+    let q = sum / d;
+    if (q * d > sum) q -= 1n; // floor toward −∞
+    accumulator.push(Number(sum));
+    output.push(Number(q));
+    remainder.push(Number(sum - q * d));
+  }
+  return { index, kind: "globalavgpool", shape: [ch, 1, 1], accumulator, remainder, output };
 }
 
 function rescale(layer: QDenseLayer | QConv2dLayer, index: number, shape: Shape, acc: number[]): IntLayerTrace {

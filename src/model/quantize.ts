@@ -1,10 +1,18 @@
 import { analyzeBitWidths } from "./bitwidth.js";
 import { ModelError, requireArg } from "./errors.js";
-import { DEFAULT_INPUT_SCALE, validateModel, type Model, type Shape, type ValidatedModel } from "./format.js";
+import {
+  DEFAULT_INPUT_SCALE,
+  validateModel,
+  type Layer,
+  type Model,
+  type Shape,
+  type ValidatedModel,
+} from "./format.js";
 import { checkRawInput, intLayer } from "./intInference.js";
 import {
   INPUT_MAX,
   INPUT_MIN,
+  MAX_RESIDUAL_SHIFT,
   MAX_SHIFT,
   QUANTIZED_FORMAT,
   QUANTIZED_VERSION,
@@ -26,7 +34,14 @@ import {
  *   `b_int = round(b · 2^weightExp / S)`. Then `out = ⌊acc / 2^shift⌋` has scale
  *   `S · 2^(shift − weightExp)`.
  * - relu, maxpool, flatten keep the scale; sumpool keeps it; a float avgpool becomes a sumpool
- *   and divides the scale by size² (exact: no integer division is needed anywhere).
+ *   and divides the scale by size² (exact: no integer division is needed). relu6 keeps the scale
+ *   and clamps at round(6 / scale). globalavgpool keeps the scale (exact floor division by H·W).
+ * - residual: the body is quantized from the skip branch's scale S; its last linear layer takes
+ *   the shift that brings the body's output back to S exactly (when that shift is in [0, 52]: the
+ *   body then rescales itself, no extra operation and no rounding beyond its floor rescale);
+ *   otherwise the coarser branch is multiplied by the power of two 2^e that aligns it with the
+ *   finer one (skipShift/bodyShift: an exact left shift, never a rounding division). A body
+ *   whose scale ratio is not a power of two is refused.
  * - Shift choice: with calibration inputs, each hidden linear layer gets the smallest shift that
  *   keeps the calibration set's max |acc| / 2^shift below 2^activationBits (activations of about
  *   `activationBits` bits, default 8 — like the uint8 input); without calibration the shift
@@ -137,23 +152,76 @@ export function quantize(model: Model | ValidatedModel, options: QuantizeOptions
   });
 
   let lastLinear = -1;
+  const checkParams = (list: readonly Layer[], prefix: string): void =>
+    list.forEach((l, i) => {
+      if (l.kind === "dense" || l.kind === "conv2d") {
+        checkParameterRange(l.weights, `${prefix}[${i}].weights`);
+        checkParameterRange(l.bias, `${prefix}[${i}].bias`);
+      } else if (l.kind === "residual") checkParams(l.layers, `${prefix}[${i}].layers`);
+    });
+  checkParams(m.layers, "layers");
   m.layers.forEach((l, i) => {
-    if (l.kind === "dense" || l.kind === "conv2d") {
-      lastLinear = i;
-      checkParameterRange(l.weights, `layers[${i}].weights`);
-      checkParameterRange(l.bias, `layers[${i}].bias`);
-    }
+    if (l.kind === "dense" || l.kind === "conv2d") lastLinear = i;
   });
 
-  let scale = m.inputScale ?? DEFAULT_INPUT_SCALE;
-  let acts: number[][] = calibration;
-  const layers: QLayer[] = [];
+  const ctx: QuantizeContext = { calibration: calibration.length > 0, activationBits, finalShift, lastLinear };
   // Layer i of the quantized model is layer i of the float model (a trailing argmax is dropped:
   // it is always implied).
-  m.layers.forEach((layer, i) => {
-    if (layer.kind === "argmax") return;
-    const path = `layers[${i}]`;
-    const shape: Shape = validated.layers[i]?.inputShape ?? [];
+  const { layers } = quantizeLayers(
+    m.layers.filter((l) => l.kind !== "argmax"),
+    "layers",
+    m.inputScale ?? DEFAULT_INPUT_SCALE,
+    [...m.inputShape],
+    calibration,
+    ctx,
+  );
+
+  const partial = { inputShape: [...m.inputShape], layers };
+  const bitWidths = analyzeBitWidths(partial);
+  return {
+    format: QUANTIZED_FORMAT,
+    version: QUANTIZED_VERSION,
+    name: m.name,
+    source: { model: m.name, activationBits, calibrationSamples: calibration.length, finalShift },
+    inputShape: [...m.inputShape],
+    input: { min: INPUT_MIN, max: INPUT_MAX, scale: m.inputScale ?? DEFAULT_INPUT_SCALE },
+    weightRange: [WEIGHT_MIN, WEIGHT_MAX],
+    layers,
+    outputShape: [...validated.outputShape],
+    bitWidths,
+  };
+}
+
+interface QuantizeContext {
+  calibration: boolean;
+  activationBits: number;
+  finalShift: number | "auto";
+  /** Index of the model's last linear layer (-1 inside a residual body: none is the last). */
+  lastLinear: number;
+}
+
+/**
+ * Quantizes a list of layers (the model's, or a residual body's) from input scale `scale`, shape
+ * `shape`, calibration activations `acts`. `alignTo`: inside a residual body, the skip branch's
+ * scale: the body's last linear layer takes the shift that makes the body's output scale equal
+ * to it, where that shift is in [0, MAX_SHIFT].
+ */
+function quantizeLayers(
+  list: readonly Layer[],
+  prefix: string,
+  scale: number,
+  shape: Shape,
+  acts: number[][],
+  ctx: QuantizeContext,
+  alignTo?: number,
+): { layers: QLayer[]; scale: number; shape: Shape; acts: number[][] } {
+  const layers: QLayer[] = [];
+  let lastInList = -1;
+  list.forEach((l, i) => {
+    if (l.kind === "dense" || l.kind === "conv2d") lastInList = i;
+  });
+  list.forEach((layer, i) => {
+    const path = `${prefix}[${i}]`;
     let q: QLayer;
     switch (layer.kind) {
       case "dense":
@@ -171,17 +239,21 @@ export function quantize(model: Model | ValidatedModel, options: QuantizeOptions
                 ...(common as typeof common & { weights: number[][][][] }),
                 stride: layer.stride,
                 padding: layer.padding,
+                ...((layer.groups ?? 1) !== 1 ? { groups: layer.groups } : {}),
               };
         let shift: number;
-        if (i === lastLinear && finalShift !== "auto") {
-          shift = finalShift;
-        } else if (calibration.length > 0) {
+        const align = alignTo !== undefined && i === lastInList ? Math.log2(alignTo / accScale) : NaN;
+        if (Number.isInteger(align) && align >= 0 && align <= MAX_SHIFT) {
+          shift = align;
+        } else if (alignTo === undefined && i === ctx.lastLinear && ctx.finalShift !== "auto") {
+          shift = ctx.finalShift;
+        } else if (ctx.calibration) {
           let maxAcc = 0;
           for (const x of acts) {
             for (const a of intLayer(q, i, shape, x).accumulator ?? []) maxAcc = Math.max(maxAcc, Math.abs(a));
           }
           shift = 0;
-          while (shift < MAX_SHIFT && maxAcc / 2 ** shift >= 2 ** activationBits) shift++;
+          while (shift < MAX_SHIFT && maxAcc / 2 ** shift >= 2 ** ctx.activationBits) shift++;
         } else {
           shift = Math.min(MAX_SHIFT, Math.max(0, weightExp));
         }
@@ -192,6 +264,17 @@ export function quantize(model: Model | ValidatedModel, options: QuantizeOptions
       case "relu":
       case "flatten":
         q = { kind: layer.kind, outputScale: scale };
+        break;
+      case "relu6": {
+        const max = roundHalfAway(6 / scale);
+        if (!Number.isSafeInteger(max)) {
+          throw new ModelError("UNSAFE_INTEGER", `${path}: relu6's upper end 6 / ${scale} is beyond 2^53 − 1`, path);
+        }
+        q = { kind: "relu6", max, outputScale: scale };
+        break;
+      }
+      case "globalavgpool":
+        q = { kind: "globalavgpool", outputScale: scale };
         break;
       case "sumpool":
       case "maxpool":
@@ -205,24 +288,40 @@ export function quantize(model: Model | ValidatedModel, options: QuantizeOptions
           outputScale: scale / (layer.size * layer.size),
         };
         break;
+      case "residual": {
+        const body = quantizeLayers(layer.layers, `${path}.layers`, scale, shape, acts, ctx, scale);
+        // align the branches: the finer scale wins, the coarser branch is multiplied by 2^e (exact)
+        const e = Math.log2(body.scale / scale);
+        if (!Number.isInteger(e) || Math.abs(e) > MAX_RESIDUAL_SHIFT) {
+          throw new ModelError(
+            "BAD_FIELD",
+            `${path}: the residual body's scale ${body.scale} is not the skip branch's scale ${scale} times a power of two 2^e with |e| ≤ ${MAX_RESIDUAL_SHIFT}, so the branches cannot be aligned exactly`,
+            path,
+          );
+        }
+        q = {
+          kind: "residual",
+          layers: body.layers,
+          skipShift: e < 0 ? -e : 0,
+          bodyShift: e > 0 ? e : 0,
+          outputScale: e < 0 ? body.scale : scale,
+        };
+        break;
+      }
+      case "argmax":
+        return;
     }
+    const trace = acts.map((x) => intLayer(q, i, shape, x));
     layers.push(q);
     scale = q.outputScale;
-    acts = acts.map((x) => intLayer(q, i, shape, x).output);
+    acts = trace.map((t) => t.output);
+    shape = trace[0]?.shape ?? layerShape(q, shape);
   });
+  return { layers, scale, shape, acts };
+}
 
-  const partial = { inputShape: [...m.inputShape], layers };
-  const bitWidths = analyzeBitWidths(partial);
-  return {
-    format: QUANTIZED_FORMAT,
-    version: QUANTIZED_VERSION,
-    name: m.name,
-    source: { model: m.name, activationBits, calibrationSamples: calibration.length, finalShift },
-    inputShape: [...m.inputShape],
-    input: { min: INPUT_MIN, max: INPUT_MAX, scale: m.inputScale ?? DEFAULT_INPUT_SCALE },
-    weightRange: [WEIGHT_MIN, WEIGHT_MAX],
-    layers,
-    outputShape: [...validated.outputShape],
-    bitWidths,
-  };
+/** Output shape of a quantized layer (for the no-calibration path). */
+function layerShape(q: QLayer, shape: Shape): Shape {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return intLayer(q, 0, shape, new Array<number>(n).fill(0)).shape;
 }

@@ -34,6 +34,15 @@ import {
  * - `relu`: max(0, x). `maxpool`: max over the window. `sumpool`: sum over the window (a float
  *   `avgpool` becomes a `sumpool`; its 1/size² only changes the real scale, which later layers'
  *   biases absorb, so the integer model has no division other than the power-of-two rescale).
+ * - `conv2d` with `groups` = C (depthwise, weights `[C][1][kH][kW]`): channel o sees only input
+ *   channel o; otherwise as conv2d. `groups` is absent for an ordinary conv2d.
+ * - `relu6`: min(max(0, x), max) with the integer `max` = round(6 / scale) at the layer's input
+ *   scale (round half away from zero): the clamp is exact on the integers.
+ * - `globalavgpool`: `[C, H, W]` → `[C, 1, 1]`, out[c] = ⌊Σ_{y,x} x[c][y][x] / (H·W)⌋ (floor toward
+ *   −∞), rem = Σ − out·H·W ∈ [0, H·W). The output keeps the input's scale.
+ * - `residual` {layers, skipShift, bodyShift}: out = x · 2^skipShift + body(x) · 2^bodyShift, the
+ *   body being the sub-layers run on x. At most one of the shifts is non-zero: they align the two
+ *   branches' scales exactly (a left shift never rounds); the quantizer makes both 0 where it can.
  * - `flatten`: identity on the flat row-major data.
  * - The prediction is the argmax of the last layer's output (1-D), ties → the LOWER index.
  */
@@ -69,8 +78,31 @@ export interface QConv2dLayer {
   bias: number[];
   stride: number;
   padding: number;
+  /** Present only for a depthwise convolution: the channel count C (weights `[C][1][kH][kW]`). */
+  groups?: number;
   weightExp: number;
   shift: number;
+  outputScale: number;
+}
+
+export interface QRelu6Layer {
+  kind: "relu6";
+  /** The clamp's upper end: round(6 / the input scale), an integer ≥ 0. */
+  max: number;
+  outputScale: number;
+}
+
+export interface QGlobalAvgPoolLayer {
+  kind: "globalavgpool";
+  outputScale: number;
+}
+
+export interface QResidualLayer {
+  kind: "residual";
+  layers: QLayer[];
+  /** out = x · 2^skipShift + body · 2^bodyShift. */
+  skipShift: number;
+  bodyShift: number;
   outputScale: number;
 }
 
@@ -86,7 +118,17 @@ export interface QSimpleLayer {
   outputScale: number;
 }
 
-export type QLayer = QDenseLayer | QConv2dLayer | QPoolLayer | QSimpleLayer;
+export type QLayer =
+  | QDenseLayer
+  | QConv2dLayer
+  | QPoolLayer
+  | QSimpleLayer
+  | QRelu6Layer
+  | QGlobalAvgPoolLayer
+  | QResidualLayer;
+
+/** Largest left shift of a residual branch. */
+export const MAX_RESIDUAL_SHIFT = 52;
 
 export interface ValueRange {
   min: number;
@@ -120,6 +162,8 @@ export interface LayerBitWidths {
   output: ValueRange;
   /** Signed (two's complement) bits that hold every value above (accumulator and output). */
   bits: number;
+  /** residual only: the body's layers (indices within the body). */
+  body?: LayerBitWidths[];
 }
 
 export interface BitWidthReport {
@@ -214,60 +258,101 @@ export function checkQuantizedStructure(value: unknown): QuantizedShapes {
   const bias = integerIn(-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
   const layerShapes: Shape[] = [];
   const layers = value.layers as unknown[];
-  for (let i = 0; i < layers.length; i++) {
-    const path = `layers[${i}]`;
-    const layer = layers[i];
-    if (!isObject(layer)) throw new ModelError("BAD_FIELD", `${path}: expected an object`, path);
-    checkFinite(layer.outputScale, `${path}.outputScale`);
-    switch (layer.kind) {
-      case "dense":
-      case "conv2d": {
-        const isConv = layer.kind === "conv2d";
-        checkKeys(layer, path, [
-          "kind",
-          "weights",
-          "bias",
-          "weightExp",
-          "shift",
-          "outputScale",
-          ...(isConv ? ["stride", "padding"] : []),
-        ]);
-        checkInteger(layer.weightExp, `${path}.weightExp`, -1024, 1024);
-        checkInteger(layer.shift, `${path}.shift`, 0, MAX_SHIFT);
-        const wShape = tensorShape(layer.weights, `${path}.weights`, isConv ? 4 : 2, weight);
-        const bShape = tensorShape(layer.bias, `${path}.bias`, 1, bias);
-        if (isConv) {
-          const stride = checkInteger(layer.stride, `${path}.stride`, 1, 1 << 16);
-          const padding = checkInteger(layer.padding, `${path}.padding`, 0, 1 << 16);
-          shape = convOutputShape(wShape, stride, padding, shape, path);
-        } else {
-          shape = denseOutputShape(wShape, shape, path);
+  const checkLayers = (list: unknown[], prefix: string, inBody: boolean, out: Shape[]): void => {
+    for (let i = 0; i < list.length; i++) {
+      const path = `${prefix}[${i}]`;
+      const layer = list[i];
+      if (!isObject(layer)) throw new ModelError("BAD_FIELD", `${path}: expected an object`, path);
+      checkFinite(layer.outputScale, `${path}.outputScale`);
+      switch (layer.kind) {
+        case "dense":
+        case "conv2d": {
+          const isConv = layer.kind === "conv2d";
+          checkKeys(
+            layer,
+            path,
+            ["kind", "weights", "bias", "weightExp", "shift", "outputScale", ...(isConv ? ["stride", "padding"] : [])],
+            isConv ? ["groups"] : [],
+          );
+          checkInteger(layer.weightExp, `${path}.weightExp`, -1024, 1024);
+          checkInteger(layer.shift, `${path}.shift`, 0, MAX_SHIFT);
+          const wShape = tensorShape(layer.weights, `${path}.weights`, isConv ? 4 : 2, weight);
+          const bShape = tensorShape(layer.bias, `${path}.bias`, 1, bias);
+          if (isConv) {
+            const stride = checkInteger(layer.stride, `${path}.stride`, 1, 1 << 16);
+            const padding = checkInteger(layer.padding, `${path}.padding`, 0, 1 << 16);
+            let groups = 1;
+            if (layer.groups !== undefined) {
+              groups = checkInteger(layer.groups, `${path}.groups`, 2, 1 << 24);
+            }
+            shape = convOutputShape(wShape, stride, padding, shape, path, groups);
+          } else {
+            shape = denseOutputShape(wShape, shape, path);
+          }
+          checkBiasLength(bShape, wShape[0] ?? 0, path);
+          break;
         }
-        checkBiasLength(bShape, wShape[0] ?? 0, path);
-        break;
+        case "sumpool":
+        case "maxpool": {
+          checkKeys(layer, path, ["kind", "size", "stride", "outputScale"]);
+          const size = checkInteger(layer.size, `${path}.size`, 1, 1 << 16);
+          const stride = checkInteger(layer.stride, `${path}.stride`, 1, 1 << 16);
+          shape = structuralOutputShape({ kind: layer.kind, size, stride }, shape, path, false);
+          break;
+        }
+        case "relu6":
+          checkKeys(layer, path, ["kind", "max", "outputScale"]);
+          checkInteger(layer.max, `${path}.max`, 0, Number.MAX_SAFE_INTEGER);
+          shape = structuralOutputShape({ kind: layer.kind }, shape, path, false);
+          break;
+        case "globalavgpool":
+          checkKeys(layer, path, ["kind", "outputScale"]);
+          shape = structuralOutputShape({ kind: layer.kind }, shape, path, false);
+          break;
+        case "flatten":
+          if (inBody)
+            throw new ModelError("BAD_FIELD", `${path}.kind: flatten is not allowed in a residual body`, path);
+          checkKeys(layer, path, ["kind", "outputScale"]);
+          shape = structuralOutputShape({ kind: layer.kind }, shape, path, false);
+          break;
+        case "relu":
+          checkKeys(layer, path, ["kind", "outputScale"]);
+          shape = structuralOutputShape({ kind: layer.kind }, shape, path, false);
+          break;
+        case "residual": {
+          if (inBody)
+            throw new ModelError("BAD_FIELD", `${path}.kind: a residual body cannot hold another residual`, path);
+          checkKeys(layer, path, ["kind", "layers", "skipShift", "bodyShift", "outputScale"]);
+          const a = checkInteger(layer.skipShift, `${path}.skipShift`, 0, MAX_RESIDUAL_SHIFT);
+          const b = checkInteger(layer.bodyShift, `${path}.bodyShift`, 0, MAX_RESIDUAL_SHIFT);
+          if (a !== 0 && b !== 0) {
+            throw new ModelError("BAD_FIELD", `${path}: at most one of skipShift and bodyShift may be non-zero`, path);
+          }
+          if (!Array.isArray(layer.layers) || layer.layers.length === 0) {
+            throw new ModelError("BAD_FIELD", `${path}.layers: expected a non-empty array`, `${path}.layers`);
+          }
+          const input = shape;
+          checkLayers(layer.layers as unknown[], `${path}.layers`, true, []);
+          if (formatShape(shape) !== formatShape(input)) {
+            throw new ModelError(
+              "SHAPE_MISMATCH",
+              `${path}.layers: the residual body maps ${formatShape(input)} to ${formatShape(shape)}; it must keep the shape`,
+              `${path}.layers`,
+            );
+          }
+          break;
+        }
+        default:
+          throw new ModelError(
+            "UNKNOWN_LAYER",
+            `${path}.kind: unknown quantized layer kind ${JSON.stringify(layer.kind)}`,
+            `${path}.kind`,
+          );
       }
-      case "sumpool":
-      case "maxpool": {
-        checkKeys(layer, path, ["kind", "size", "stride", "outputScale"]);
-        const size = checkInteger(layer.size, `${path}.size`, 1, 1 << 16);
-        const stride = checkInteger(layer.stride, `${path}.stride`, 1, 1 << 16);
-        shape = structuralOutputShape({ kind: layer.kind, size, stride }, shape, path, false);
-        break;
-      }
-      case "relu":
-      case "flatten":
-        checkKeys(layer, path, ["kind", "outputScale"]);
-        shape = structuralOutputShape({ kind: layer.kind }, shape, path, false);
-        break;
-      default:
-        throw new ModelError(
-          "UNKNOWN_LAYER",
-          `${path}.kind: unknown quantized layer kind ${JSON.stringify(layer.kind)}`,
-          `${path}.kind`,
-        );
+      out.push(shape);
     }
-    layerShapes.push(shape);
-  }
+  };
+  checkLayers(layers, "layers", false, layerShapes);
   if (shape.length !== 1) {
     throw new ModelError(
       "SHAPE_MISMATCH",

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 
 import { modelCircuit, type ModelKey } from "./helpers/fixtures.js";
+import { mobileCircuit, type MobileKey } from "./helpers/mobile.js";
 
 /**
  * Constraint-count snapshot (ADVERSARIAL.md case 11): every model circuit's constraints, wires and
@@ -28,6 +29,13 @@ const CIRCUITS: [ModelKey, "public" | "private", number][] = [
   ["mlp", "public", 2],
 ];
 
+/** The tiny MobileNet-block circuits (relu6, depthwise, residual, globalavgpool). */
+const MOBILE: [MobileKey, "public" | "private"][] = [
+  ["4x4", "private"],
+  ["4x4", "public"],
+  ["3x3", "private"],
+];
+
 describe("# constraint counts", function () {
   this.timeout(600_000);
 
@@ -41,6 +49,16 @@ describe("# constraint counts", function () {
         wires: info.wires,
         publicSignals: info.publicSignals,
         perInference: Math.round(info.constraints / batch),
+      };
+    }
+    for (const [key, weights] of MOBILE) {
+      const { compiled } = await mobileCircuit(key, weights);
+      const info = compiled.circuit.info;
+      actual[compiled.name] = {
+        constraints: info.constraints,
+        wires: info.wires,
+        publicSignals: info.publicSignals,
+        perInference: info.constraints,
       };
     }
     if (process.env.UPDATE_CONSTRAINT_SNAPSHOT === "1") {
