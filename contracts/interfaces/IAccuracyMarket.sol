@@ -181,7 +181,12 @@ interface IAccuracyMarket is IAuditCircuits, IPullPayments {
         uint64 acceptedBlock,
         uint64 revealBy
     );
-    event DataRejected(uint256 indexed challengeId, bytes32 indexed claimId, uint32 rejections, string reason);
+    event DataRejected(
+        uint256 indexed challengeId,
+        bytes32 indexed claimId,
+        uint32 rejections,
+        string reason
+    );
     event SeedRevealed(uint256 indexed challengeId, bytes32 seed, uint64 proveBy);
     event ChunkProven(
         uint256 indexed challengeId,

@@ -124,7 +124,14 @@ contract AccuracyHandler {
         address holder = challengers[holderSeed % challengers.length];
         vm.prank(holder);
         try
-            market.registerDataset(ROOT, SIZE, DEPTH, uint64(block.timestamp) + (delay % 3 days), keccak256("copy"), "")
+            market.registerDataset(
+                ROOT,
+                SIZE,
+                DEPTH,
+                uint64(block.timestamp) + (delay % 3 days),
+                keccak256("copy"),
+                ""
+            )
         returns (bytes32 id) {
             if (market.getDataset(id).cutoff > firstCutoff) _violate("a copy reopened the content's cutoff");
             datasets.push(id);
@@ -201,7 +208,9 @@ contract AccuracyHandler {
         // small samples keep the chunk count low; half the time one chunk (ε = 50%: n = 6)
         epsilonBps = epsilonBps % 2 == 0 ? 5000 : uint16(bound(epsilonBps, 2000, 5000));
         uint8 attack = (mode >> 1) % 8;
-        address c = attack == 6 ? market.getClaim(id).provider : challengers[challengerSeed % challengers.length];
+        address c = attack == 6
+            ? market.getClaim(id).provider
+            : challengers[challengerSeed % challengers.length];
         uint256 next = market.nextChallengeId();
         bytes32 secret = attack == 7 && next > 1
             ? ghostSecret[1 + (challengerSeed % (next - 1))]
@@ -210,7 +219,15 @@ contract AccuracyHandler {
         (, , uint256 fee) = _terms(id, epsilonBps);
         vm.deal(c, c.balance + fee);
         vm.prank(c);
-        try market.challenge{value: fee}(id, epsilonBps, 9500, commitment, mode & 1 != 0 ? "elsewhere" : DATA_URI) {
+        try
+            market.challenge{value: fee}(
+                id,
+                epsilonBps,
+                9500,
+                commitment,
+                mode & 1 != 0 ? "elsewhere" : DATA_URI
+            )
+        {
             if (c == market.getClaim(id).provider) _violate("a provider challenged its own claim");
             bytes32 key = keccak256(abi.encode(c, commitment));
             if (ghostCommitmentUsed[key]) _violate("a secret commitment was used twice");
@@ -237,7 +254,8 @@ contract AccuracyHandler {
         vm.prank(cl.provider);
         try market.rejectData(id, "mismatch") {
             if (ch.attested) _violate("the attested location was rejected");
-            if (market.getClaim(ch.claimId).rejections != cl.rejections + 1) _violate("a rejection was not counted");
+            if (market.getClaim(ch.claimId).rejections != cl.rejections + 1)
+                _violate("a rejection was not counted");
             _terminal(id);
         } catch {}
     }
