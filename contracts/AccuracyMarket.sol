@@ -22,6 +22,10 @@ contract AccuracyMarket is AuditCircuits, PullPayments, IAccuracyMarket {
     uint64 public constant MAX_WINDOW = 30 days;
     /// @notice How long a retiring claim still accepts challenges.
     uint64 public constant RETIRE_NOTICE = 1 days;
+    /// @notice How far ahead a holder may fix its data set's cutoff.
+    uint64 public constant MAX_CUTOFF_DELAY = 365 days;
+    /// @notice Blocks during which the acceptance block's hash (part of the seed) stays readable.
+    uint256 public constant SEED_BLOCK_HORIZON = 256;
 
     /// @inheritdoc IAccuracyMarket
     IModelRegistry public immutable override REGISTRY;
@@ -31,6 +35,10 @@ contract AccuracyMarket is AuditCircuits, PullPayments, IAccuracyMarket {
     uint64 public immutable REVEAL_WINDOW;
 
     mapping(bytes32 datasetId => Dataset) internal _datasets;
+    /// @dev keccak256(abi.encode(root, size, depth)) => the earliest cutoff fixed for it (0: none).
+    mapping(bytes32 contentKey => uint64) internal _contentCutoff;
+    /// @dev keccak256(abi.encode(challenger, secretCommitment)) => used.
+    mapping(bytes32 key => bool) internal _usedCommitments;
     mapping(bytes32 claimId => Claim) internal _claims;
     mapping(uint256 challengeId => Challenge) internal _challenges;
     mapping(uint256 challengeId => mapping(uint256 word => uint256)) internal _provenChunks;
@@ -57,21 +65,36 @@ contract AccuracyMarket is AuditCircuits, PullPayments, IAccuracyMarket {
         uint256 root,
         uint32 size,
         uint8 depth,
+        uint64 cutoff,
+        bytes32 dataURIHash,
         string calldata metadataURI
     ) external override returns (bytes32 datasetId) {
         if (root >= SNARK_SCALAR_FIELD_R) revert Accuracy__NotInField(root);
         if (depth == 0 || depth > MAX_AUDIT_DEPTH) revert Accuracy__InvalidDataset("depth");
         if (size == 0 || uint256(size) > (uint256(1) << depth)) revert Accuracy__InvalidDataset("size");
+        if (dataURIHash == bytes32(0)) revert Accuracy__InvalidDataset("dataURIHash");
+        uint64 now_ = uint64(block.timestamp);
+        if (cutoff == 0) cutoff = now_;
+        else if (cutoff < now_ || cutoff > now_ + MAX_CUTOFF_DELAY)
+            revert Accuracy__CutoffOutOfRange(cutoff, now_, now_ + MAX_CUTOFF_DELAY);
         datasetId = keccak256(abi.encode(msg.sender, root, size, depth));
         Dataset storage d = _datasets[datasetId];
         if (d.holder != address(0)) revert Accuracy__DatasetExists(datasetId);
+        // "Revealed" belongs to the content: a copy under another holder inherits the earliest
+        // cutoff fixed for it, so it cannot reopen claims for models registered after that.
+        bytes32 content = keccak256(abi.encode(root, size, depth));
+        uint64 first = _contentCutoff[content];
+        if (first == 0 || cutoff < first) _contentCutoff[content] = cutoff;
+        else cutoff = first;
         d.holder = msg.sender;
         d.size = size;
         d.depth = depth;
-        d.registeredAt = uint64(block.timestamp);
+        d.registeredAt = now_;
+        d.cutoff = cutoff;
         d.root = root;
+        d.dataURIHash = dataURIHash;
         d.metadataURI = metadataURI;
-        emit DatasetRegistered(datasetId, msg.sender, root, size, depth, metadataURI);
+        emit DatasetRegistered(datasetId, msg.sender, root, size, depth, cutoff, dataURIHash, metadataURI);
     }
 
     // ──────────────────────────────────────────── Claims ───────────────────────────────────────────
@@ -143,8 +166,12 @@ contract AccuracyMarket is AuditCircuits, PullPayments, IAccuracyMarket {
         string calldata dataURI
     ) external payable override nonReentrant returns (uint256 challengeId) {
         Claim storage cl = _requireClaim(claimId);
+        if (msg.sender == cl.provider) revert Accuracy__SelfChallenge(claimId);
         if (cl.refuted) revert Accuracy__ClaimRefuted(claimId);
         if (cl.retiresAt != 0 && block.timestamp >= cl.retiresAt) revert Accuracy__ClaimRetired(claimId);
+        Dataset storage d = _datasets[cl.datasetId];
+        if (block.timestamp < d.cutoff) revert Accuracy__BeforeCutoff(claimId, d.cutoff);
+        _useCommitment(secretCommitment);
         AuditCircuit storage c = _requireAuditCircuit(cl.auditCircuitId);
         (uint256 samples, uint256 chunks, uint256 fee) = _terms(cl, c, epsilonBps, confidenceBps);
         if (msg.value != fee) revert Accuracy__FeeMismatch(msg.value, fee);
@@ -159,6 +186,7 @@ contract AccuracyMarket is AuditCircuits, PullPayments, IAccuracyMarket {
         ch.claimId = claimId;
         ch.challenger = msg.sender;
         ch.status = ChallengeStatus.Open;
+        ch.attested = keccak256(bytes(dataURI)) == d.dataURIHash;
         ch.epsilonBps = epsilonBps;
         ch.confidenceBps = confidenceBps;
         ch.samples = uint32(samples); // samples <= MAX_SAMPLES + 63
@@ -179,9 +207,8 @@ contract AccuracyMarket is AuditCircuits, PullPayments, IAccuracyMarket {
         ch.providerRandomness = providerRandomness;
         uint64 revealBy = uint64(block.timestamp) + REVEAL_WINDOW;
         ch.revealBy = revealBy;
-        Dataset storage d = _datasets[cl.datasetId];
-        if (d.firstRevealedAt == 0) d.firstRevealedAt = uint64(block.timestamp);
-        emit ChallengeAccepted(challengeId, providerRandomness, revealBy);
+        ch.acceptedBlock = uint64(block.number);
+        emit ChallengeAccepted(challengeId, providerRandomness, uint64(block.number), revealBy);
     }
 
     /// @inheritdoc IAccuracyMarket
@@ -189,7 +216,10 @@ contract AccuracyMarket is AuditCircuits, PullPayments, IAccuracyMarket {
         (Challenge storage ch, Claim storage cl) = _requireStatus(challengeId, ChallengeStatus.Open);
         if (msg.sender != cl.provider) revert Accuracy__NotProvider(ch.claimId, msg.sender);
         if (block.timestamp > ch.respondBy) revert Accuracy__TooLate(challengeId, ch.respondBy);
-        emit DataRejected(challengeId, ch.claimId, reason);
+        if (ch.attested) revert Accuracy__DataAttested(challengeId);
+        uint32 rejections = cl.rejections + 1;
+        cl.rejections = rejections;
+        emit DataRejected(challengeId, ch.claimId, rejections, reason);
         _settle(challengeId, ch, cl, ChallengeStatus.DataRejected);
     }
 
@@ -199,8 +229,12 @@ contract AccuracyMarket is AuditCircuits, PullPayments, IAccuracyMarket {
         if (msg.sender != ch.challenger) revert Accuracy__NotChallenger(challengeId, msg.sender);
         if (block.timestamp > ch.revealBy) revert Accuracy__TooLate(challengeId, ch.revealBy);
         if (keccak256(abi.encode(secret)) != ch.secretCommitment) revert Accuracy__BadSecret(challengeId);
+        uint64 acceptedBlock = ch.acceptedBlock;
+        if (block.number <= acceptedBlock) revert Accuracy__SeedBlockNotMined(challengeId, acceptedBlock);
+        bytes32 blockHash = blockhash(acceptedBlock);
+        if (blockHash == bytes32(0)) revert Accuracy__SeedBlockUnavailable(challengeId, acceptedBlock);
         bytes32 seed = keccak256(
-            abi.encode(secret, ch.providerRandomness, challengeId, block.chainid, address(this))
+            abi.encode(secret, ch.providerRandomness, blockHash, challengeId, block.chainid, address(this))
         );
         ch.seed = seed;
         ch.status = ChallengeStatus.Proving;
@@ -255,16 +289,19 @@ contract AccuracyMarket is AuditCircuits, PullPayments, IAccuracyMarket {
         Claim storage cl = _claims[ch.claimId];
         ChallengeStatus s = ch.status;
         uint64 deadline;
+        bool seedGone; // the challenger can no longer reveal: the acceptance block's hash is gone
         if (s == ChallengeStatus.Open) deadline = ch.respondBy;
-        else if (s == ChallengeStatus.Accepted) deadline = ch.revealBy;
-        else if (s == ChallengeStatus.Proving) deadline = ch.proveBy;
+        else if (s == ChallengeStatus.Accepted) {
+            deadline = ch.revealBy;
+            seedGone = block.number > uint256(ch.acceptedBlock) + SEED_BLOCK_HORIZON;
+        } else if (s == ChallengeStatus.Proving) deadline = ch.proveBy;
         else revert Accuracy__WrongStatus(challengeId, s);
         // A revocation cuts short only a window still open when it happened: the party whose turn
         // it was can no longer act, and nobody is at fault. A default that was complete before the
         // revocation (deadline < revokedAt) is settled as a default all the same.
         if (_revokedAt(_auditCircuits[cl.auditCircuitId]) <= deadline)
             return _settle(challengeId, ch, cl, ChallengeStatus.Cancelled);
-        if (block.timestamp <= deadline) revert Accuracy__TooEarly(challengeId, deadline);
+        if (block.timestamp <= deadline && !seedGone) revert Accuracy__TooEarly(challengeId, deadline);
         _settle(
             challengeId,
             ch,
@@ -314,6 +351,11 @@ contract AccuracyMarket is AuditCircuits, PullPayments, IAccuracyMarket {
     }
 
     /// @inheritdoc IAccuracyMarket
+    function contentCutoff(uint256 root, uint32 size, uint8 depth) external view override returns (uint64) {
+        return _contentCutoff[keccak256(abi.encode(root, size, depth))];
+    }
+
+    /// @inheritdoc IAccuracyMarket
     function getClaim(bytes32 claimId) external view override returns (Claim memory) {
         return _claims[claimId];
     }
@@ -353,6 +395,7 @@ contract AccuracyMarket is AuditCircuits, PullPayments, IAccuracyMarket {
         if (to == ChallengeStatus.Passed || to == ChallengeStatus.Abandoned) {
             toProvider = fee;
             if (to == ChallengeStatus.Passed) cl.passed += 1;
+            else cl.abandoned += 1;
         } else if (to == ChallengeStatus.Failed) {
             slashed = locked;
             cl.collateral -= locked;
@@ -400,8 +443,8 @@ contract AccuracyMarket is AuditCircuits, PullPayments, IAccuracyMarket {
         if (model.provider != msg.sender) revert Accuracy__NotProvider(claimId, msg.sender);
         if (model.retired) revert Accuracy__ModelRetired(p.modelId);
         Dataset storage d = _requireDataset(p.datasetId);
-        if (d.firstRevealedAt != 0 && d.firstRevealedAt <= model.registeredAt)
-            revert Accuracy__DatasetAlreadyRevealed(p.datasetId, d.firstRevealedAt, model.registeredAt);
+        if (model.registeredAt >= d.cutoff)
+            revert Accuracy__ModelAfterCutoff(p.datasetId, d.cutoff, model.registeredAt);
         AuditCircuit storage c = _requireAuditCircuit(p.auditCircuitId);
         bytes32 arch = REGISTRY.getCircuit(model.circuitId).architectureHash;
         if (c.architectureHash != arch)
@@ -426,6 +469,7 @@ contract AccuracyMarket is AuditCircuits, PullPayments, IAccuracyMarket {
             ch.samples,
             ch.fee,
             ch.respondBy,
+            ch.attested,
             dataURI
         );
     }
@@ -467,6 +511,15 @@ contract AccuracyMarket is AuditCircuits, PullPayments, IAccuracyMarket {
         indices = new uint256[](batch);
         uint256 first = chunk * batch;
         for (uint256 t = 0; t < batch; ++t) indices[t] = DatasetSampling.sampleIndex(seed, first + t, size);
+    }
+
+    /// @dev A fresh, nonzero commitment per challenger: a revealed secret is public, so a reused
+    ///      one would leave only the provider's randomness (and the block hash) in the seed.
+    function _useCommitment(bytes32 secretCommitment) private {
+        if (secretCommitment == bytes32(0)) revert Accuracy__SecretCommitmentZero();
+        bytes32 key = keccak256(abi.encode(msg.sender, secretCommitment));
+        if (_usedCommitments[key]) revert Accuracy__SecretCommitmentReused(secretCommitment);
+        _usedCommitments[key] = true;
     }
 
     function _requireDataset(bytes32 datasetId) private view returns (Dataset storage d) {

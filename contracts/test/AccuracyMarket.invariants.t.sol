@@ -15,6 +15,7 @@ interface AccuracyVm {
     function prank(address sender) external;
     function deal(address account, uint256 newBalance) external;
     function warp(uint256 newTimestamp) external;
+    function roll(uint256 newHeight) external;
 }
 
 /// @title RegistryStub
@@ -24,6 +25,7 @@ interface AccuracyVm {
 contract RegistryStub {
     mapping(bytes32 modelId => IModelRegistry.Model) internal _models;
 
+    /// @dev registeredAt = now: the handler warps past the data set's cutoff after the first models.
     function setModel(bytes32 modelId, address provider, uint256 weightsCommitment) external {
         IModelRegistry.Model storage m = _models[modelId];
         m.provider = provider;
@@ -45,14 +47,19 @@ contract RegistryStub {
 /// @notice Drives an AccuracyMarket through random sequences of every action, with a mock audit
 ///         verifier whose verdict is part of the fuzzed input, and keeps ghost books of the value
 ///         that went in and out and of every challenge's terminal state. Every action swallows
-///         reverts, so a sequence never stops early; ghost state moves only on success.
+///         reverts, so a sequence never stops early; ghost state moves only on success. It also
+///         plays the attacks of cases 46–49: models registered after the cutoff, copies of the
+///         data set under other holders, self-challenges, rejections of the attested location,
+///         reused secret commitments, reveals long after the acceptance block.
 contract AccuracyHandler {
     AccuracyVm internal constant vm = AccuracyVm(address(uint160(uint256(keccak256("hevm cheat code")))));
 
     uint8 internal constant DEPTH = 10;
     uint16 internal constant BATCH = 8;
     bytes32 internal constant AUDIT = keccak256("audit circuit");
-    bytes32 internal constant SECRET = keccak256("secret");
+    uint256 internal constant ROOT = 777;
+    uint32 internal constant SIZE = 1000;
+    string internal constant DATA_URI = "uri";
 
     AccuracyMarket public market;
     RegistryStub public registry;
@@ -60,9 +67,11 @@ contract AccuracyHandler {
 
     address[] public providers;
     address[] public challengers;
-    bytes32[] public models; // models[i] belongs to providers[i]
+    bytes32[] public models;
+    mapping(bytes32 modelId => address) public modelProvider;
     bytes32[] public claims;
-    bytes32 public datasetId;
+    bytes32[] public datasets; // datasets[0] is the first holder's; the others are copies
+    uint64 public firstCutoff;
 
     uint256 public ghostIn;
     uint256 public ghostOut;
@@ -70,6 +79,8 @@ contract AccuracyHandler {
     mapping(uint256 challengeId => IAccuracyMarket.ChallengeStatus) public ghostTerminal;
     mapping(uint256 challengeId => uint256) public ghostSlashed;
     uint256 public challengeCount;
+    mapping(uint256 challengeId => bytes32) public ghostSecret;
+    mapping(bytes32 key => bool) public ghostCommitmentUsed;
     string public violation;
 
     constructor() {
@@ -92,29 +103,62 @@ contract AccuracyHandler {
         for (uint256 i = 0; i < 3; ++i) {
             address p = address(uint160(0xA000 + i));
             providers.push(p);
-            bytes32 modelId = keccak256(abi.encode("model", i));
-            registry.setModel(modelId, p, 1000 + i);
-            models.push(modelId);
+            _newModel(p);
             challengers.push(address(uint160(0xC000 + i)));
         }
+        vm.warp(block.timestamp + 1); // the models above were registered before the cutoff
         vm.prank(challengers[0]);
-        datasetId = market.registerDataset(777, 1000, DEPTH, "test set");
+        datasets.push(market.registerDataset(ROOT, SIZE, DEPTH, 0, keccak256(bytes(DATA_URI)), "test set"));
+        firstCutoff = market.getDataset(datasets[0]).cutoff;
     }
 
     // ─────────────────────────────────────────── Actions ───────────────────────────────────────────
 
-    function postClaim(uint256 providerSeed, uint16 accuracyBps, uint96 collateral, uint96 slash) external {
-        uint256 p = providerSeed % providers.length;
+    /// @dev A model registered now: after the cutoff of every data set (case 46).
+    function registerLateModel(uint256 providerSeed) external {
+        _newModel(providers[providerSeed % providers.length]);
+    }
+
+    /// @dev Another holder registers the same content: its copy must not reopen claims (case 46).
+    function registerCopy(uint256 holderSeed, uint32 delay) external {
+        address holder = challengers[holderSeed % challengers.length];
+        vm.prank(holder);
+        try
+            market.registerDataset(
+                ROOT,
+                SIZE,
+                DEPTH,
+                uint64(block.timestamp) + (delay % 3 days),
+                keccak256("copy"),
+                ""
+            )
+        returns (bytes32 id) {
+            if (market.getDataset(id).cutoff > firstCutoff) _violate("a copy reopened the content's cutoff");
+            datasets.push(id);
+        } catch {}
+    }
+
+    function postClaim(
+        uint256 modelSeed,
+        uint256 datasetSeed,
+        uint16 accuracyBps,
+        uint96 collateral,
+        uint96 slash
+    ) external {
+        // mostly the first models on the first holder's set; at times a late model or a copy
+        bytes32 modelId = models[modelSeed % 4 == 0 ? (modelSeed >> 2) % models.length : modelSeed % 3];
+        address provider = modelProvider[modelId];
+        bytes32 datasetId = datasets[datasetSeed % 4 == 0 ? (datasetSeed >> 2) % datasets.length : 0];
         accuracyBps = uint16(bound(accuracyBps, 1, 10_500)); // a few over 100%: refused
         collateral = uint96(bound(collateral, 1, 10 ether));
         slash = uint96(bound(slash, 1, collateral));
-        vm.deal(providers[p], providers[p].balance + collateral);
-        vm.prank(providers[p]);
+        vm.deal(provider, provider.balance + collateral);
+        vm.prank(provider);
         try
             market.postClaim{value: collateral}(
                 bytes32(claims.length),
                 IAccuracyMarket.ClaimParams({
-                    modelId: models[p],
+                    modelId: modelId,
                     datasetId: datasetId,
                     auditCircuitId: AUDIT,
                     accuracyBps: accuracyBps,
@@ -124,6 +168,8 @@ contract AccuracyHandler {
                 })
             )
         returns (bytes32 id) {
+            if (registry.getModel(modelId).registeredAt >= market.getDataset(datasetId).cutoff)
+                _violate("a model registered after the cutoff claimed");
             claims.push(id);
             ghostIn += collateral;
         } catch {}
@@ -154,17 +200,39 @@ contract AccuracyHandler {
         try market.withdrawCollateral(id) {} catch {}
     }
 
-    function challenge(uint256 claimSeed, uint256 challengerSeed, uint16 epsilonBps) external {
+    /// @param mode bit 0: name another location than the attested one; then (mode >> 1) % 8:
+    ///        6 → the provider challenges itself (case 48), 7 → reuse an earlier secret (case 49).
+    function challenge(uint256 claimSeed, uint256 challengerSeed, uint16 epsilonBps, uint8 mode) external {
         if (claims.length == 0) return;
         bytes32 id = claims[claimSeed % claims.length];
-        epsilonBps = uint16(bound(epsilonBps, 2000, 5000)); // small samples keep the chunk count low
-        address c = challengers[challengerSeed % challengers.length];
+        // small samples keep the chunk count low; half the time one chunk (ε = 50%: n = 6)
+        epsilonBps = epsilonBps % 2 == 0 ? 5000 : uint16(bound(epsilonBps, 2000, 5000));
+        uint8 attack = (mode >> 1) % 8;
+        address c = attack == 6
+            ? market.getClaim(id).provider
+            : challengers[challengerSeed % challengers.length];
+        uint256 next = market.nextChallengeId();
+        bytes32 secret = attack == 7 && next > 1
+            ? ghostSecret[1 + (challengerSeed % (next - 1))]
+            : keccak256(abi.encode("secret", next));
+        bytes32 commitment = keccak256(abi.encode(secret));
         (, , uint256 fee) = _terms(id, epsilonBps);
         vm.deal(c, c.balance + fee);
         vm.prank(c);
-        try market.challenge{value: fee}(id, epsilonBps, 9500, keccak256(abi.encode(SECRET)), "uri") returns (
-            uint256
-        ) {
+        try
+            market.challenge{value: fee}(
+                id,
+                epsilonBps,
+                9500,
+                commitment,
+                mode & 1 != 0 ? "elsewhere" : DATA_URI
+            )
+        {
+            if (c == market.getClaim(id).provider) _violate("a provider challenged its own claim");
+            bytes32 key = keccak256(abi.encode(c, commitment));
+            if (ghostCommitmentUsed[key]) _violate("a secret commitment was used twice");
+            ghostCommitmentUsed[key] = true;
+            ghostSecret[next] = secret;
             ghostIn += fee;
             challengeCount += 1;
         } catch {}
@@ -182,17 +250,27 @@ contract AccuracyHandler {
         uint256 id = _challenge(challengeSeed);
         if (id == 0) return;
         IAccuracyMarket.Challenge memory ch = market.getChallenge(id);
-        vm.prank(market.getClaim(ch.claimId).provider);
+        IAccuracyMarket.Claim memory cl = market.getClaim(ch.claimId);
+        vm.prank(cl.provider);
         try market.rejectData(id, "mismatch") {
+            if (ch.attested) _violate("the attested location was rejected");
+            if (market.getClaim(ch.claimId).rejections != cl.rejections + 1)
+                _violate("a rejection was not counted");
             _terminal(id);
         } catch {}
     }
 
-    function reveal(uint256 challengeSeed) external {
+    /// @param nextBlock reveal in the block after the acceptance when it would be the same one
+    function reveal(uint256 challengeSeed, bool nextBlock) external {
         uint256 id = _challenge(challengeSeed);
         if (id == 0) return;
-        vm.prank(market.getChallenge(id).challenger);
-        try market.revealSecret(id, SECRET) {} catch {}
+        IAccuracyMarket.Challenge memory ch = market.getChallenge(id);
+        if (nextBlock && block.number == ch.acceptedBlock) vm.roll(block.number + 1);
+        vm.prank(ch.challenger);
+        try market.revealSecret(id, ghostSecret[id]) {
+            if (block.number <= ch.acceptedBlock || block.number > ch.acceptedBlock + 256)
+                _violate("a seed was fixed without the acceptance block's hash");
+        } catch {}
     }
 
     function proveChunk(uint256 challengeSeed, uint256 chunk, uint256 count, bool valid) external {
@@ -200,6 +278,12 @@ contract AccuracyHandler {
         if (id == 0) return;
         IAccuracyMarket.Challenge memory ch = market.getChallenge(id);
         if (ch.chunks == 0) return;
+        // half the time the first unproven chunk, so that whole samples get proven
+        if (chunk % 2 == 0) {
+            uint256 next = 0;
+            while (next + 1 < ch.chunks && market.isChunkProven(id, next)) ++next;
+            chunk = next;
+        }
         verifier.setMode(valid ? FaultyVerifier.Mode.ReturnTrue : FaultyVerifier.Mode.ReturnFalse);
         uint256[8] memory proof;
         try market.proveChunk(id, chunk % ch.chunks, count % (BATCH + 2), proof) {
@@ -239,10 +323,18 @@ contract AccuracyHandler {
 
     function warp(uint256 seconds_) external {
         vm.warp(block.timestamp + bound(seconds_, 1, 2 hours));
+        vm.roll(block.number + 1);
+    }
+
+    /// @dev New blocks, a second each: at times past the seed block's horizon (case 49).
+    function roll(uint16 blocks) external {
+        uint256 n = bound(blocks, 1, 300);
+        vm.roll(block.number + n);
+        vm.warp(block.timestamp + n);
     }
 
     function actions() external pure returns (bytes4[] memory s) {
-        s = new bytes4[](13);
+        s = new bytes4[](16);
         s[0] = this.postClaim.selector;
         s[1] = this.addCollateral.selector;
         s[2] = this.retireClaim.selector;
@@ -256,6 +348,9 @@ contract AccuracyHandler {
         s[10] = this.expire.selector;
         s[11] = this.withdraw.selector;
         s[12] = this.warp.selector;
+        s[13] = this.registerLateModel.selector;
+        s[14] = this.registerCopy.selector;
+        s[15] = this.roll.selector;
     }
 
     // ──────────────────────────────────────────── Views ────────────────────────────────────────────
@@ -282,9 +377,17 @@ contract AccuracyHandler {
         if (ch.status == IAccuracyMarket.ChallengeStatus.Failed) ghostSlashed[id] = ch.locked;
     }
 
+    function _newModel(address provider) private {
+        bytes32 modelId = keccak256(abi.encode("model", models.length));
+        registry.setModel(modelId, provider, 1000 + models.length);
+        models.push(modelId);
+        modelProvider[modelId] = provider;
+    }
+
+    /// @dev Half the time the latest challenge (so that one gets through its steps), else any.
     function _challenge(uint256 seed) private view returns (uint256) {
         if (challengeCount == 0) return 0;
-        return 1 + (seed % challengeCount);
+        return seed % 2 == 0 ? challengeCount : 1 + ((seed >> 1) % challengeCount);
     }
 
     function _terms(bytes32 id, uint16 eps) private view returns (uint256, uint256, uint256) {
@@ -312,7 +415,12 @@ contract AccuracyHandler {
 ///                            == Σ claim collateral + Σ fees of live challenges + Σ pull balances;
 ///           2. a claim's locked collateral == Σ locked of its live challenges, and ≤ its collateral;
 ///           3. every challenge reaches at most one terminal state, once; a slash equals what the
-///              challenge locked (never more); an invalid proof is never accepted.
+///              challenge locked (never more); an invalid proof is never accepted;
+///           4. (cases 46–49) no model registered at or after a data set's cutoff claims on it; no
+///              copy of the content gets a later cutoff than the first; no self-challenge, no
+///              rejection of the attested location, every rejection counted; no secret
+///              commitment used twice by one challenger; no seed without the acceptance block's
+///              hash; a claim's passed + abandoned + rejections == its challenges that ended so.
 contract AccuracyMarketInvariantsTest {
     struct FuzzSelector {
         address addr;
@@ -349,11 +457,20 @@ contract AccuracyMarketInvariantsTest {
             IAccuracyMarket.Claim memory c = market.getClaim(id);
             sum += c.collateral;
             uint256 locked;
+            uint256[3] memory ended; // passed, abandoned, rejected
             for (uint256 ch = 1; ch <= n; ++ch) {
                 IAccuracyMarket.Challenge memory x = market.getChallenge(ch);
-                if (x.claimId == id && _live(x.status)) locked += x.locked;
+                if (x.claimId != id) continue;
+                if (_live(x.status)) locked += x.locked;
+                else if (x.status == IAccuracyMarket.ChallengeStatus.Passed) ended[0] += 1;
+                else if (x.status == IAccuracyMarket.ChallengeStatus.Abandoned) ended[1] += 1;
+                else if (x.status == IAccuracyMarket.ChallengeStatus.DataRejected) ended[2] += 1;
             }
             require(c.locked == locked, "claim locked != sum of its live challenges' locks");
+            require(
+                c.passed == ended[0] && c.abandoned == ended[1] && c.rejections == ended[2],
+                "a claim's counters != its challenges' ends"
+            );
             require(c.locked <= c.collateral, "locked > collateral");
         }
         for (uint256 ch = 1; ch <= n; ++ch) {

@@ -4,7 +4,7 @@
  *
  *   accuracy deploy                         owner: deploy AccuracyMarket beside the registry
  *   accuracy approve-circuit <model.json>   owner: audit circuit → dev setup → verifier → approval
- *   accuracy dataset <file.json>            data holder: commit to a hidden test set (--mnist-test: write one)
+ *   accuracy dataset <file.json>            data holder: commit to a hidden test set, fix its cutoff, attest its location
  *   accuracy claim <modelId>                provider: claim an accuracy on a test set, with collateral
  *   accuracy challenge <claimId>            challenger: sample a claim (ε, confidence), pay the fee
  *   accuracy reveal <challengeId>           challenger: reveal the secret once the provider accepted
@@ -58,6 +58,15 @@ function parseCount(v: string, name: string): number {
 function parseId(v: string, name: string): bigint {
   if (!/^\d+$/.test(v)) throw new CliError(`${name} must be a challenge number, got "${v}"`);
   return BigInt(v);
+}
+
+/** "1767225600" or "2026-01-01T00:00:00Z" → unix seconds. */
+function parseCutoff(v: string): bigint {
+  if (/^\d+$/.test(v)) return BigInt(v);
+  const ms = Date.parse(v);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(v) || Number.isNaN(ms))
+    throw new CliError(`--cutoff must be unix seconds or an ISO date (2026-12-31T12:00:00Z), got "${v}"`);
+  return BigInt(Math.ceil(ms / 1000));
 }
 
 function parseBytes32(v: string, name: string): string {
@@ -125,24 +134,37 @@ export function registerAccuracyCommands(program: Command, env: CliEnv): void {
     );
 
   withChain(acc.command("dataset <file>"))
-    .description("data holder: commit to a test set file (zkinfer-dataset/1); the items stay with you")
+    .description(
+      "data holder: commit to a test set file (zkinfer-dataset/1), fix the cutoff (only models registered before it may claim; no challenge before it) and attest where you serve it",
+    )
     .option("--mnist-test", "first write the 1,000 bundled MNIST test digits to <file>")
+    .option(
+      "--data-uri <uri>",
+      "where you serve the file from the cutoff on; a provider cannot reject a challenge naming it (default: the file's absolute path)",
+    )
+    .option("--cutoff <time>", "unix seconds or an ISO date, at most a year ahead (default: now)")
     .option("--metadata <text>", "metadata URI or description", "")
-    .action(async (file: string, o: Opts & { mnistTest?: boolean; metadata: string }) => {
-      if (o.mnistTest) {
-        const items = loadMnist().test.map((s) => ({ pixels: s.pixels, label: s.label }));
-        await writeDatasetFile(file, items, 10);
-        say(`wrote ${items.length} MNIST test digits to ${file}`);
-      }
-      const data = await readDatasetFile(path.resolve(file));
-      const ctx = await ctxOf(o);
-      const r = await new AccuracyProvider(ctx).registerTestSet({
-        items: data.items,
-        depth: data.depth,
-        metadataURI: o.metadata,
-      });
-      print({ ...r, file: path.resolve(file) });
-    });
+    .action(
+      async (file: string, o: Opts & { mnistTest?: boolean; metadata: string; dataUri?: string; cutoff?: string }) => {
+        const cutoff = o.cutoff === undefined ? 0n : parseCutoff(o.cutoff);
+        if (o.mnistTest) {
+          const items = loadMnist().test.map((s) => ({ pixels: s.pixels, label: s.label }));
+          await writeDatasetFile(file, items, 10);
+          say(`wrote ${items.length} MNIST test digits to ${file}`);
+        }
+        const data = await readDatasetFile(path.resolve(file));
+        const ctx = await ctxOf(o);
+        const dataURI = o.dataUri ?? path.resolve(file);
+        const r = await new AccuracyProvider(ctx).registerTestSet({
+          items: data.items,
+          depth: data.depth,
+          dataURI,
+          cutoff,
+          metadataURI: o.metadata,
+        });
+        print({ ...r, cutoff: new Date(Number(r.cutoff) * 1000).toISOString(), dataURI, file: path.resolve(file) });
+      },
+    );
 
   withChain(acc.command("claim <modelId>"))
     .description("provider: claim an accuracy for your model on a registered test set, with collateral")
@@ -184,7 +206,10 @@ export function registerAccuracyCommands(program: Command, env: CliEnv): void {
 
   withChain(acc.command("challenge <claimId>"))
     .description("challenger: sample a claim; ε and the confidence give the sample size and the fee")
-    .requiredOption("--data <uri>", "where the provider finds the test set file (path or file:// URL)")
+    .requiredOption(
+      "--data <uri>",
+      "where the provider finds the test set file (path or file:// URL); the holder's attested location cannot be rejected",
+    )
     .option("--epsilon <percent>", "tolerance ε", "5")
     .option("--confidence <percent>", "confidence 1 − δ: 90, 95, 99 or 99.9", "95")
     .action(async (claimId: string, o: Opts & { data: string; epsilon: string; confidence: string }) => {

@@ -101,17 +101,19 @@ export async function runAccuracyDemo(o: AccuracyDemoOptions): Promise<AccuracyD
   });
 
   say(
-    `${label(2, 5)} test set: the auditor commits to the 1,000 MNIST test digits (only their Merkle root goes on chain)`,
+    `${label(2, 5)} test set: the auditor commits to the 1,000 MNIST test digits (only their Merkle root goes on chain), fixes the cutoff and attests where it serves them`,
   );
   const auditor = await ctxOf(o.signers.auditor, "auditor");
   const items = loadMnist().test.map((s) => ({ pixels: s.pixels, label: s.label }));
+  const dataFile = path.join(o.scratch, "mnist-test-set.json");
+  await writeDatasetFile(dataFile, items, 10);
+  // cutoff now: both models above were registered before it; the file's path is the attested location
   const testSet = await new AccuracyProvider(auditor).registerTestSet({
     items,
     depth: 10,
+    dataURI: dataFile,
     metadataURI: "MNIST test digits 9000-9999",
   });
-  const dataFile = path.join(o.scratch, "mnist-test-set.json");
-  await writeDatasetFile(dataFile, items, 10);
 
   say(
     `${label(3, 5)} claims: the honest provider claims 85%, the boastful one 99.9% — same ~89% model, 1 ETH collateral each`,
@@ -138,7 +140,7 @@ export async function runAccuracyDemo(o: AccuracyDemoOptions): Promise<AccuracyD
   });
 
   say(
-    `${label(4, 5)} challenges: the auditor samples each claim with randomness neither side controls (commit–reveal)`,
+    `${label(4, 5)} challenges: the auditor samples each claim with randomness neither side controls (commit–reveal and the acceptance block's hash)`,
   );
   const eps = o.honestEpsilonBps ?? 2500;
   const c1 = await new AccuracyChallenger(auditor).challenge({

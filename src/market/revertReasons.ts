@@ -97,6 +97,19 @@ const SENTENCES: Record<string, (a: Args) => string> = {
   DatasetExists: (a) => `data set ${short(a.datasetId)} is already registered`,
   DatasetNotFound: (a) => `no data set ${short(a.datasetId)} is registered`,
   AccuracyOutOfRange: (a) => `accuracy ${Number(big(a.accuracyBps)) / 100}% is outside 0–100%`,
+  ModelAfterCutoff: (a) =>
+    `the model was registered at ${formatTime(big(a.modelRegisteredAt))}, not before data set ${short(a.datasetId)}'s cutoff ${formatTime(big(a.cutoff))}: it may not claim on that set`,
+  CutoffOutOfRange: (a) =>
+    `the cutoff ${formatTime(big(a.cutoff))} is outside ${formatTime(big(a.earliest))} … ${formatTime(big(a.latest))}; pass 0 for now`,
+  BeforeCutoff: (a) =>
+    `claim ${short(a.claimId)}'s data set opens to challenges only at its cutoff ${formatDeadline(big(a.cutoff))}`,
+  SelfChallenge: (a) => `a provider cannot challenge its own claim ${short(a.claimId)}`,
+  SecretCommitmentZero: () => `the secret commitment is zero; commit to a fresh random secret`,
+  DataAttested: (a) =>
+    `challenge ${String(a.challengeId)} names the holder's attested data location, which cannot be rejected: accept it or concede`,
+  SeedBlockNotMined: (a) => `challenge ${String(a.challengeId)} was accepted in this very block; reveal in a later one`,
+  SeedBlockUnavailable: (a) =>
+    `challenge ${String(a.challengeId)}'s acceptance block ${String(a.acceptedBlock)} is more than 256 blocks old: the secret can no longer be revealed; settle with \`zkinfer accuracy expire\``,
   EnforcedPause: () => `the contract is paused by its owner`,
 };
 

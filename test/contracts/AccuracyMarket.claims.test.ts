@@ -7,16 +7,13 @@ import { AUDIT_BATCH, AUDIT_DEPTH } from "../helpers/auditFixture.js";
 import {
   AUDIT_CIRCUIT,
   COLLATERAL,
-  COMMITMENT,
   FEE_PER_SAMPLE,
-  HOUR,
-  INFERENCE_CIRCUIT,
-  RANDOMNESS,
   SLASH,
   claimParams,
   deployAll,
   openChallenge,
   postClaim,
+  registerModel,
 } from "./AccuracyMarket.fixture.js";
 import { ethers, networkHelpers } from "./fixtures.js";
 
@@ -124,30 +121,18 @@ describe("AccuracyMarket", function () {
       ).to.be.revertedWithCustomError(f.market, "Audit__ArchitectureMismatch");
     });
 
-    it("should refuse a claim on a data set revealed before the model was registered", async () => {
+    it("should refuse a claim for a model registered at or after the data set's cutoff (case 46)", async () => {
       const f = await loadFixture(deployAll);
-      const claimId = await postClaim(f);
-      const [, , fee] = await f.market.challengeTerms(claimId, 3000, 9000);
-      await f.market.connect(f.challenger).challenge(claimId, 3000, 9000, COMMITMENT, "uri", { value: fee });
-      await f.market.connect(f.provider).acceptChallenge(1n, RANDOMNESS); // the data set is now revealed
-      // a model registered after the reveal (it could have been fitted to the data)
-      await f.registry.connect(f.provider).registerModel(ethers.id("model-2"), {
-        circuitId: INFERENCE_CIRCUIT,
-        batchCircuitIds: [],
-        weightsCommitment: 42n,
-        inputSpecHash: ethers.id("input:u8[784]"),
-        price: 1000n,
-        slashAmount: 0n,
-        responseWindow: HOUR,
-        capacity: 4,
-        metadataURI: "",
-      });
-      const late = await f.registry.modelIdOf(f.provider.address, ethers.id("model-2"));
+      const cutoff = (await f.market.getDataset(f.datasetId)).cutoff;
+      const late = await registerModel(f, "model-2"); // could have been fitted to the data
+      const registeredAt = (await f.registry.getModel(late)).registeredAt;
       await expect(
         f.market.connect(f.provider).postClaim(ethers.id("late"), claimParams(f, { modelId: late }), {
           value: COLLATERAL,
         }),
-      ).to.be.revertedWithCustomError(f.market, "Accuracy__DatasetAlreadyRevealed");
+      )
+        .to.be.revertedWithCustomError(f.market, "Accuracy__ModelAfterCutoff")
+        .withArgs(f.datasetId, cutoff, registeredAt);
     });
   });
 });

@@ -24,6 +24,19 @@ export const PROVE_WINDOW = 2n * HOUR;
 export const SECRET = ethers.id("challenger secret");
 export const COMMITMENT = ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["bytes32"], [SECRET]));
 export const RANDOMNESS = ethers.id("provider randomness");
+/** The location the data holder attests at registration (a challenge naming it cannot be rejected). */
+export const DATA_URI = "file:///data.json";
+
+/** keccak256(abi.encode(secret)): what a challenge commits to. */
+export function commitmentOf(secret: string): string {
+  return ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["bytes32"], [secret]));
+}
+let secrets = 0;
+/** A fresh secret and its commitment (a challenger never reuses one, case 49). */
+export function freshSecret(): { secret: string; commitment: string } {
+  const secret = ethers.id(`challenger secret ${++secrets}`);
+  return { secret, commitment: commitmentOf(secret) };
+}
 
 export enum Status {
   None,
@@ -100,17 +113,54 @@ export async function deployAll() {
     transcriptHash: ethers.ZeroHash,
     architectureHash: ARCH,
   });
-  await market.connect(challenger).registerDataset(fx.dataset.root, fx.dataset.size, AUDIT_DEPTH, "mnist-test");
-  const datasetId = ethers.keccak256(
-    ethers.AbiCoder.defaultAbiCoder().encode(
-      ["address", "uint256", "uint32", "uint8"],
-      [challenger.address, fx.dataset.root, fx.dataset.size, AUDIT_DEPTH],
-    ),
-  );
+  // cutoff 0: now (the model above was registered before it)
+  await market
+    .connect(challenger)
+    .registerDataset(fx.dataset.root, fx.dataset.size, AUDIT_DEPTH, 0, ethers.id(DATA_URI), "mnist-test");
+  const datasetId = datasetIdOf(challenger.address, fx.dataset.root, fx.dataset.size);
   return { fx, owner, provider, challenger, other, registry, market, modelId, datasetId, mock };
 }
 
 export type F = Awaited<ReturnType<typeof deployAll>>;
+
+export function datasetIdOf(holder: string, root: bigint, size: number, depth = AUDIT_DEPTH): string {
+  return ethers.keccak256(
+    ethers.AbiCoder.defaultAbiCoder().encode(["address", "uint256", "uint32", "uint8"], [holder, root, size, depth]),
+  );
+}
+
+/** Registers one more model of the fixture's architecture for `provider`, now. */
+export async function registerModel(f: F, salt: string, provider = f.provider): Promise<string> {
+  await f.registry.connect(provider).registerModel(ethers.id(salt), {
+    circuitId: INFERENCE_CIRCUIT,
+    batchCircuitIds: [],
+    weightsCommitment: 42n,
+    inputSpecHash: ethers.id("input:u8[784]"),
+    price: 1000n,
+    slashAmount: 0n,
+    responseWindow: HOUR,
+    capacity: 4,
+    metadataURI: "",
+  });
+  return f.registry.modelIdOf(provider.address, ethers.id(salt));
+}
+
+/** Posts a challenge from `from` (default the challenger) with a fresh secret; returns its id and secret. */
+export async function challengeClaim(
+  f: F,
+  claimId: string,
+  o: { epsilonBps?: number; confidenceBps?: number; uri?: string; from?: HardhatEthersSigner } = {},
+): Promise<{ id: bigint; secret: string; fee: bigint }> {
+  const eps = o.epsilonBps ?? 5000;
+  const conf = o.confidenceBps ?? 9500;
+  const [, , fee] = await f.market.challengeTerms(claimId, eps, conf);
+  const id = await f.market.nextChallengeId();
+  const { secret, commitment } = freshSecret();
+  await f.market
+    .connect(o.from ?? f.challenger)
+    .challenge(claimId, eps, conf, commitment, o.uri ?? "uri", { value: fee });
+  return { id, secret, fee };
+}
 
 export function claimParams(f: F, overrides: Partial<Parameters<AccuracyMarket["postClaim"]>[1]> = {}) {
   return {
@@ -134,13 +184,9 @@ export async function postClaim(f: F, salt = "claim", overrides = {}): Promise<s
 
 /** Challenge → accept → reveal: returns the challenge id with its seed fixed. */
 export async function openChallenge(f: F, claimId: string, epsilonBps: number, confidenceBps = 9500): Promise<bigint> {
-  const [, , fee] = await f.market.challengeTerms(claimId, epsilonBps, confidenceBps);
-  const id = await f.market.nextChallengeId();
-  await f.market.connect(f.challenger).challenge(claimId, epsilonBps, confidenceBps, COMMITMENT, "file:///data.json", {
-    value: fee,
-  });
+  const { id, secret } = await challengeClaim(f, claimId, { epsilonBps, confidenceBps, uri: DATA_URI });
   await f.market.connect(f.provider).acceptChallenge(id, RANDOMNESS);
-  await f.market.connect(f.challenger).revealSecret(id, SECRET);
+  await f.market.connect(f.challenger).revealSecret(id, secret); // a later block than the acceptance
   return id;
 }
 

@@ -52,7 +52,7 @@ describe("AccuracyMarket", function () {
       // A data set whose labels are all shifted: the claim of 90% on it is false.
       const shifted = f.fx.items.map((it) => ({ pixels: it.pixels, label: (it.label + 1) % 10 }));
       const ds = commitDataset(shifted, AUDIT_DEPTH);
-      await f.market.connect(f.challenger).registerDataset(ds.root, ds.size, AUDIT_DEPTH, "shifted");
+      await f.market.connect(f.challenger).registerDataset(ds.root, ds.size, AUDIT_DEPTH, 0, ethers.id("shifted"), "");
       const datasetId = ethers.keccak256(
         ethers.AbiCoder.defaultAbiCoder().encode(
           ["address", "uint256", "uint32", "uint8"],

@@ -16,6 +16,7 @@ import {
   Status,
   deployAll,
   expectAccounted,
+  freshSecret,
   openChallenge,
   postClaim,
 } from "./AccuracyMarket.fixture.js";
@@ -31,7 +32,9 @@ describe("AccuracyMarket", function () {
       const f = await loadFixture(deployAll);
       const claimId = await postClaim(f);
       const [, , fee] = await f.market.challengeTerms(claimId, 5000, 9500);
-      await f.market.connect(f.challenger).challenge(claimId, 5000, 9500, COMMITMENT, "uri", { value: fee });
+      await f.market
+        .connect(f.challenger)
+        .challenge(claimId, 5000, 9500, freshSecret().commitment, "uri", { value: fee });
       await expect(f.market.connect(f.other).rejectData(1n, "x")).to.be.revertedWithCustomError(
         f.market,
         "Accuracy__NotProvider",
@@ -68,7 +71,9 @@ describe("AccuracyMarket", function () {
         .withArgs(1n, claimId, Status.Abandoned, 0n, 8n, fee, 0n, 0n);
       await expect(f.market.expire(1n)).to.be.revertedWithCustomError(f.market, "Accuracy__WrongStatus");
 
-      await f.market.connect(f.challenger).challenge(claimId, 5000, 9500, COMMITMENT, "uri", { value: fee });
+      await f.market
+        .connect(f.challenger)
+        .challenge(claimId, 5000, 9500, freshSecret().commitment, "uri", { value: fee });
       await time.increase(HOUR + 1n);
       await expect(f.market.connect(f.provider).acceptChallenge(2n, RANDOMNESS)).to.be.revertedWithCustomError(
         f.market,
@@ -120,10 +125,12 @@ describe("AccuracyMarket", function () {
         "Accuracy__ClaimNotRetired",
       );
       await f.market.connect(f.provider).retireClaim(claimId);
-      await f.market.connect(f.challenger).challenge(claimId, 5000, 9500, COMMITMENT, "uri", { value: fee });
+      await f.market
+        .connect(f.challenger)
+        .challenge(claimId, 5000, 9500, freshSecret().commitment, "uri", { value: fee });
       await time.increase(86_400n + 1n);
       await expect(
-        f.market.connect(f.challenger).challenge(claimId, 5000, 9500, COMMITMENT, "uri", { value: fee }),
+        f.market.connect(f.challenger).challenge(claimId, 5000, 9500, freshSecret().commitment, "uri", { value: fee }),
       ).to.be.revertedWithCustomError(f.market, "Accuracy__ClaimRetired");
       // the open challenge keeps its slash locked: only the rest can be withdrawn
       await f.market.connect(f.provider).withdrawCollateral(claimId);
@@ -147,12 +154,18 @@ describe("AccuracyMarket", function () {
       const claimId = await postClaim(f);
       const [, , fee] = await f.market.challengeTerms(claimId, 5000, 9500);
       await expect(
-        f.market.connect(f.challenger).challenge(claimId, 5000, 9500, COMMITMENT, "uri", { value: fee - 1n }),
+        f.market
+          .connect(f.challenger)
+          .challenge(claimId, 5000, 9500, freshSecret().commitment, "uri", { value: fee - 1n }),
       ).to.be.revertedWithCustomError(f.market, "Accuracy__FeeMismatch");
-      await f.market.connect(f.challenger).challenge(claimId, 5000, 9500, COMMITMENT, "uri", { value: fee });
-      await f.market.connect(f.challenger).challenge(claimId, 5000, 9500, COMMITMENT, "uri", { value: fee });
+      await f.market
+        .connect(f.challenger)
+        .challenge(claimId, 5000, 9500, freshSecret().commitment, "uri", { value: fee });
+      await f.market
+        .connect(f.challenger)
+        .challenge(claimId, 5000, 9500, freshSecret().commitment, "uri", { value: fee });
       await expect(
-        f.market.connect(f.challenger).challenge(claimId, 5000, 9500, COMMITMENT, "uri", { value: fee }),
+        f.market.connect(f.challenger).challenge(claimId, 5000, 9500, freshSecret().commitment, "uri", { value: fee }),
       ).to.be.revertedWithCustomError(f.market, "Accuracy__InsufficientCollateral"); // 2 × 0.4 locked of 1
       await expectAccounted(f, [claimId]);
     });
@@ -163,7 +176,9 @@ describe("AccuracyMarket", function () {
       const f = await loadFixture(deployAll);
       const claimId = await postClaim(f);
       const [, , fee] = await f.market.challengeTerms(claimId, 5000, 9500);
-      await f.market.connect(f.challenger).challenge(claimId, 5000, 9500, COMMITMENT, "uri", { value: fee });
+      await f.market
+        .connect(f.challenger)
+        .challenge(claimId, 5000, 9500, freshSecret().commitment, "uri", { value: fee });
       await time.increase(HOUR + 1n); // the response window passed: the provider is in default
       await f.market.revokeAuditCircuit(AUDIT_CIRCUIT);
       await expect(f.market.expire(1n))
@@ -189,7 +204,9 @@ describe("AccuracyMarket", function () {
       const f = await loadFixture(deployAll);
       const claimId = await postClaim(f);
       const [, , fee] = await f.market.challengeTerms(claimId, 5000, 9500);
-      await f.market.connect(f.challenger).challenge(claimId, 5000, 9500, COMMITMENT, "uri", { value: fee });
+      await f.market
+        .connect(f.challenger)
+        .challenge(claimId, 5000, 9500, freshSecret().commitment, "uri", { value: fee });
       await f.market.connect(f.provider).acceptChallenge(1n, RANDOMNESS);
       await time.increase(HOUR + 1n);
       await f.market.revokeAuditCircuit(AUDIT_CIRCUIT);
@@ -204,7 +221,9 @@ describe("AccuracyMarket", function () {
       const f = await loadFixture(deployAll);
       const claimId = await postClaim(f);
       const [, , fee] = await f.market.challengeTerms(claimId, 5000, 9500);
-      await f.market.connect(f.challenger).challenge(claimId, 5000, 9500, COMMITMENT, "uri", { value: fee });
+      await f.market
+        .connect(f.challenger)
+        .challenge(claimId, 5000, 9500, freshSecret().commitment, "uri", { value: fee });
       const respondBy = (await f.market.getChallenge(1n)).respondBy;
       await time.setNextBlockTimestamp(respondBy); // the last second the provider may still answer
       await f.market.revokeAuditCircuit(AUDIT_CIRCUIT);

@@ -107,7 +107,11 @@ describe("# accuracy protocol (SDK, in-process chain, real proofs)", function ()
     expect(readFrom[1] as number).to.be.greaterThan(stack.fromBlock);
     const after = await getChallengeInfo(auditorCtx, c.challengeId);
     expect(after.status).to.equal("DataRejected");
-    expect((await auditorCtx.accuracy.getClaim(r.honest.claimId)).collateral).to.equal(10n ** 18n);
+    const honestAfter = await auditorCtx.accuracy.getClaim(r.honest.claimId);
+    expect(honestAfter.collateral).to.equal(10n ** 18n);
+    expect(honestAfter.rejections).to.equal(1n); // case 48: on record
+    expect(lines.some((l) => /challenges: 1 upheld, 0 data rejected, 0 abandoned/.test(l))).to.equal(true);
+    expect(lines.some((l) => /upheld counts are not a reputation/.test(l))).to.equal(true);
     expect(await auditorCtx.accuracy.withdrawable(await auditor!.getAddress())).to.equal(
       c.fee + b.fee + 5n * 10n ** 17n,
     );

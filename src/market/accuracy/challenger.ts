@@ -38,7 +38,11 @@ export class AccuracyChallenger {
     if (!ctx?.accuracy) throw badArgument("ctx", "expected an AccuracyContext (connectAccuracy)");
   }
 
-  /** Challenges a claim: ε and confidence give the sample size; the fee is paid; the secret is kept. */
+  /**
+   * Challenges a claim: ε and confidence give the sample size; the fee is paid; a fresh secret is
+   * committed (never reused) and kept. `dataURI` should be the holder's attested location when
+   * the data is there: the provider cannot reject it.
+   */
   async challenge(o: {
     claimId: string;
     epsilonBps: number;
@@ -77,8 +81,22 @@ export class AccuracyChallenger {
     return { challengeId, samples: Number(samples), chunks: Number(chunks), fee, secret };
   }
 
-  /** Reveals the challenger's secret (from `secret` or the state folder) once the provider accepted. */
+  /**
+   * Reveals the challenger's secret (from `secret` or the state folder) once the provider accepted.
+   * The seed takes the hash of the acceptance block, so the reveal must land in a later block and
+   * within 256 blocks of it (after that only `expire` remains: the fee goes to the provider).
+   */
   async reveal(challengeId: bigint, secret?: string): Promise<string> {
+    const ch = await this.ctx.accuracy.getChallenge(challengeId);
+    if (CHALLENGE_STATUS[Number(ch.status)] === "Accepted") {
+      const horizon = await this.ctx.accuracy.SEED_BLOCK_HORIZON();
+      const next = BigInt(await this.ctx.provider.getBlockNumber()) + 1n;
+      if (next > ch.acceptedBlock + horizon)
+        throw new MarketError(
+          "DEADLINE_PASSED",
+          `challenge ${challengeId}: the acceptance block ${ch.acceptedBlock} is more than ${horizon} blocks old, its hash (part of the seed) is gone; the secret can no longer be revealed (settle it with \`zkinfer accuracy expire ${challengeId}\`)`,
+        );
+    }
     let s = secret;
     if (!s) {
       const file = secretFile(this.ctx, challengeId);

@@ -16,7 +16,7 @@ export {
   type ChallengeStatusName,
   type DeployAccuracyOptions,
 } from "./market.js";
-export { AccuracyProvider, type ClaimOptions } from "./provider.js";
+export { AccuracyProvider, dataURIHashOf, type ClaimOptions } from "./provider.js";
 export { AccuracyChallenger, type PostedChallenge } from "./challenger.js";
 export { AccuracyResponder, type ResponderEvent, type ResponderOptions } from "./responder.js";
 export {

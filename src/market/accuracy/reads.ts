@@ -10,6 +10,8 @@ export interface ChallengeInfo {
   claimId: string;
   challenger: string;
   status: ChallengeStatusName;
+  /** The challenge names the holder's attested data location (the provider cannot reject it). */
+  attested: boolean;
   epsilonBps: number;
   confidenceBps: number;
   samples: number;
@@ -20,6 +22,8 @@ export interface ChallengeInfo {
   respondBy: bigint;
   revealBy: bigint;
   proveBy: bigint;
+  /** The block whose hash entered the seed (0 until accepted). */
+  acceptedBlock: bigint;
   seed: string;
   dataURI: string;
 }
@@ -37,7 +41,15 @@ export interface ClaimInfo {
   feePerSample: bigint;
   refuted: boolean;
   retiresAt: bigint;
+  /**
+   * Challenges upheld. Not a reputation: anyone may challenge, the provider's other addresses
+   * too, and such a challenger reveals only the samples that suit the provider.
+   */
   passed: number;
+  /** Challenges whose data the provider rejected (fee refunded, no slash). */
+  rejections: number;
+  /** Challenges whose challenger never revealed its secret (fee to the provider). */
+  abandoned: number;
   openChallenges: number;
   challenges: ChallengeInfo[];
 }
@@ -68,6 +80,7 @@ export async function getChallengeInfo(
     claimId: c.claimId,
     challenger: c.challenger,
     status: CHALLENGE_STATUS[Number(c.status)] as ChallengeStatusName,
+    attested: c.attested,
     epsilonBps: Number(c.epsilonBps),
     confidenceBps: Number(c.confidenceBps),
     samples: Number(c.samples),
@@ -78,6 +91,7 @@ export async function getChallengeInfo(
     respondBy: c.respondBy,
     revealBy: c.revealBy,
     proveBy: c.proveBy,
+    acceptedBlock: c.acceptedBlock,
     seed: c.seed,
     dataURI,
   };
@@ -105,6 +119,8 @@ export async function getClaimInfo(ctx: AccuracyContext, claimId: string): Promi
     refuted: c.refuted,
     retiresAt: c.retiresAt,
     passed: Number(c.passed),
+    rejections: Number(c.rejections),
+    abandoned: Number(c.abandoned),
     openChallenges: Number(c.openChallenges),
     challenges,
   };
@@ -121,20 +137,30 @@ export async function listClaims(ctx: AccuracyContext): Promise<ClaimInfo[]> {
   return out;
 }
 
+/**
+ * The claims table of `zkinfer accuracy status` and `zkinfer audit`. Counts of upheld challenges
+ * are history, not a reputation (a provider can challenge itself from another address and reveal
+ * only what suits it); rejections and abandonments are shown beside them, and the table says so.
+ */
 export function formatClaims(claims: readonly ClaimInfo[]): string {
   const lines = ["accuracy claims:"];
   if (claims.length === 0) lines.push("  (none)");
   for (const c of claims) {
     const state = c.refuted ? "REFUTED" : c.retiresAt !== 0n ? "retiring/retired" : "standing";
     lines.push(
-      `  ${c.claimId.slice(0, 10)}…  model ${c.modelId.slice(0, 10)}…  claims ${(c.accuracyBps / 100).toFixed(2)}%  ${state}  collateral ${formatEther(c.collateral)} ETH (${formatEther(c.locked)} locked)  challenges passed ${c.passed}`,
+      `  ${c.claimId.slice(0, 10)}…  model ${c.modelId.slice(0, 10)}…  claims ${(c.accuracyBps / 100).toFixed(2)}%  ${state}  collateral ${formatEther(c.collateral)} ETH (${formatEther(c.locked)} locked)  challenges: ${c.passed} upheld, ${c.rejections} data rejected, ${c.abandoned} abandoned`,
     );
     for (const ch of c.challenges) {
       const rate = ch.chunksProven > 0 ? `${ch.correct}/${ch.chunksProven * (ch.samples / ch.chunks)} correct` : "";
+      const where = ch.attested ? "" : "  (data not at the holder's attested location)";
       lines.push(
-        `    challenge ${ch.challengeId}: ε ${(ch.epsilonBps / 100).toFixed(1)}% at ${(ch.confidenceBps / 100).toFixed(1)}% → ${ch.samples} samples, ${ch.chunksProven}/${ch.chunks} proofs ${rate}  ${ch.status}${ch.status === "Failed" ? ` (${formatEther(c.slashPerChallenge)} ETH slashed to the challenger)` : ""}`,
+        `    challenge ${ch.challengeId}: ε ${(ch.epsilonBps / 100).toFixed(1)}% at ${(ch.confidenceBps / 100).toFixed(1)}% → ${ch.samples} samples, ${ch.chunksProven}/${ch.chunks} proofs ${rate}  ${ch.status}${ch.status === "Failed" ? ` (${formatEther(c.slashPerChallenge)} ETH slashed to the challenger)` : ""}${where}`,
       );
     }
   }
+  if (claims.length > 0)
+    lines.push(
+      "  (upheld counts are not a reputation: anyone may challenge, the provider's own other addresses too; trust a claim by its collateral and by challenges you make yourself)",
+    );
   return lines.join("\n");
 }

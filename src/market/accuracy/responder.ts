@@ -29,7 +29,7 @@ export interface ResponderOptions {
 }
 
 export type ResponderEvent =
-  | { kind: "accepted" | "rejected" | "conceded" | "expired"; challengeId: bigint; detail: string }
+  | { kind: "accepted" | "rejected" | "unavailable" | "conceded" | "expired"; challengeId: bigint; detail: string }
   | { kind: "proved"; challengeId: bigint; chunk: number; count: number; seconds: number }
   | { kind: "settled"; challengeId: bigint; status: ChallengeStatusName; correct: number; samples: number };
 
@@ -37,12 +37,18 @@ export type ResponderEvent =
  * The provider's side of every live challenge on its claims, one step at a time (the chain is the
  * source of truth, so a restart resumes): fetch and check the data (accept with fresh randomness,
  * or reject a mismatch), and once the seed is fixed prove every unproven chunk — or concede at
- * once when the reference inference says the claim cannot hold on this sample.
+ * once when the reference inference says the claim cannot hold on this sample. A test set once
+ * fetched is kept by its content (root, size, depth): a later challenge on it is accepted whatever
+ * location it names. The holder's attested location cannot be rejected: when it does not serve
+ * the set and no copy is kept, the responder says so ("unavailable") and keeps trying until the
+ * response window closes (the challenge then ends as a default).
  */
 export class AccuracyResponder {
   private readonly prover: Prover;
   private readonly ownProver: boolean;
+  /** Test sets fetched so far, by content: `${root}:${size}:${depth}`. */
   private readonly datasets = new Map<string, LoadedDataset>();
+  private readonly reported = new Set<bigint>();
   /** Challenges posted so far that may concern us (id → data URI), and the last block read. */
   private readonly watching = new Map<bigint, string>();
   private scannedTo = -1;
@@ -153,16 +159,31 @@ export class AccuracyResponder {
   private async handle(ch: ChallengeInfo, claim: Awaited<ReturnType<AccuracyMarket["getClaim"]>>): Promise<void> {
     const { accuracy } = this.ctx;
     const now = await chainNow(this.ctx);
+    const ds = await this.ctx.accuracy.getDataset(claim.datasetId);
+    const content = `${ds.root}:${ds.size}:${ds.depth}`;
     if (ch.status === "Open") {
-      const ds = await this.ctx.accuracy.getDataset(claim.datasetId);
       let reason: string | undefined;
-      let data: LoadedDataset | undefined;
-      try {
-        data = await readDatasetFile(ch.dataURI);
-        if (data.root !== ds.root || data.size !== Number(ds.size) || data.depth !== Number(ds.depth))
-          reason = `the data at ${ch.dataURI} does not match the committed test set (root ${data.root.toString().slice(0, 12)}… ≠ ${ds.root.toString().slice(0, 12)}…)`;
-      } catch (err) {
-        reason = (err as Error).message;
+      if (!this.datasets.has(content)) {
+        try {
+          const data = await readDatasetFile(ch.dataURI);
+          if (data.root !== ds.root || data.size !== Number(ds.size) || data.depth !== Number(ds.depth))
+            reason = `the data at ${ch.dataURI} does not match the committed test set (root ${data.root.toString().slice(0, 12)}… ≠ ${ds.root.toString().slice(0, 12)}…)`;
+          else this.datasets.set(content, data);
+        } catch (err) {
+          reason = (err as Error).message;
+        }
+      }
+      if (reason && ch.attested) {
+        // Rejecting the holder's attested location is refused on chain: say it once, keep trying.
+        if (!this.reported.has(ch.challengeId)) {
+          this.reported.add(ch.challengeId);
+          this.emit({
+            kind: "unavailable",
+            challengeId: ch.challengeId,
+            detail: `${reason}; this is the holder's attested location, which cannot be rejected: retrying until ${new Date(Number(ch.respondBy) * 1000).toISOString()}, after which the challenge is a default`,
+          });
+        }
+        return;
       }
       if (reason) {
         await this.tx(`rejecting the data of challenge ${ch.challengeId}`, () =>
@@ -171,7 +192,6 @@ export class AccuracyResponder {
         this.emit({ kind: "rejected", challengeId: ch.challengeId, detail: reason });
         return;
       }
-      this.datasets.set(claim.datasetId, data as LoadedDataset);
       const randomness = "0x" + randomBytes(32).toString("hex");
       await this.tx(`accepting challenge ${ch.challengeId}`, () =>
         accuracy.acceptChallenge(ch.challengeId, randomness),
@@ -184,7 +204,9 @@ export class AccuracyResponder {
       return;
     }
     if (ch.status === "Accepted") {
-      if (now > ch.revealBy) {
+      const horizon = await accuracy.SEED_BLOCK_HORIZON();
+      const block = BigInt(await this.ctx.provider.getBlockNumber());
+      if (now > ch.revealBy || block + 1n > ch.acceptedBlock + horizon) {
         await this.tx(`settling challenge ${ch.challengeId}`, () => accuracy.expire(ch.challengeId));
         this.emit({
           kind: "expired",
@@ -195,10 +217,15 @@ export class AccuracyResponder {
       return;
     }
     // Proving
-    let data = this.datasets.get(claim.datasetId);
+    let data = this.datasets.get(content);
     if (!data) {
       data = await readDatasetFile(ch.dataURI);
-      this.datasets.set(claim.datasetId, data);
+      if (data.root !== ds.root || data.size !== Number(ds.size) || data.depth !== Number(ds.depth))
+        throw new MarketError(
+          "DATASET_MISMATCH",
+          `challenge ${ch.challengeId}: the data at ${ch.dataURI} no longer matches the committed test set, and no copy is kept`,
+        );
+      this.datasets.set(content, data);
     }
     const size = data.size;
     const B = this.opts.model.audit.batch;
