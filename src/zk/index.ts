@@ -42,3 +42,4 @@ export {
 } from "./nativeProver.js";
 export { packProof, unpackProof, verifierArgs, BN254_Q, BN254_R, type SolidityProof } from "./calldata.js";
 export { renderVerifier, exportVerifier, contractBaseName } from "./verifier.js";
+export { SequentialPool, type ProofJob, type ProverPool } from "./pool.js";
