@@ -12,14 +12,15 @@ import {
 import { BN254_R } from "../../src/zk/index.js";
 import { constraintSystem, modelCircuit, quantizedModel, testDigits, type ModelKey } from "./helpers/fixtures.js";
 import { failingConstraints } from "./helpers/r1cs.js";
+import { sized } from "../helpers/tiers.js";
 
 /**
- * The model circuits against the integer reference (the specification), bit for bit, on 100 real
- * MNIST test digits per model and weight visibility: the class and both commitments (the public
+ * The model circuits against the integer reference (the specification), bit for bit, on real
+ * MNIST test digits (20 in `npm test`, 100 in `npm run test:deep`) per model and weight visibility: the class and both commitments (the public
  * signals) and every activation the optimised circuit keeps as a wire (the ReLU outputs of each
  * hidden layer, the argmax selection and the selected logit).
  */
-const DIGITS = 100;
+const { n: DIGITS, tag: TIER } = sized(20, 100);
 const SALT = 0x5eed_5a17n;
 const BINDING = 0xb1d1n;
 
@@ -30,7 +31,7 @@ for (const key of ["mlp", "cnn"] as ModelKey[]) {
     describe(`# compileModel (mnist-${key}, ${weights} weights)`, function () {
       this.timeout(600_000);
 
-      it(`should match the integer reference on ${DIGITS} real test digits (class, commitments, activations)`, async () => {
+      it(`should match the integer reference on ${DIGITS} real test digits (class, commitments, activations)${TIER}`, async () => {
         const { compiled, runner } = await modelCircuit(key, weights);
         const { sym } = await constraintSystem(key, weights);
         const qm = await quantizedModel(key);

@@ -11,6 +11,7 @@ import { devPtau } from "../../src/zk/ptau/devPtau.js";
 import type { DevBeacon } from "../../src/zk/zkey/devBeacon.js";
 import { generateDevZkey } from "../../src/zk/zkey/devZkey.js";
 import { ROOT, TEST_CACHE } from "../helpers/cache.js";
+import { itDeep } from "../helpers/tiers.js";
 
 const SEED = "devZkey test seed";
 const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
@@ -194,7 +195,7 @@ describe("# generateDevZkey", function () {
     await compareWithSnarkjs(c, requiredPtauPower(c.info.constraints, c.info.publicSignals));
   });
 
-  it("should match snarkjs on a 2^15 domain at the circuit's own power", async function () {
+  itDeep("should match snarkjs on a 2^15 domain at the circuit's own power", async function () {
     this.timeout(600_000); // snarkjs's zkey new takes minutes on a loaded machine
     // From 2^15 on, snarkjs hashes one τ point too many, read past the ptau's section 2 when the
     // ptau power equals the circuit's (as in every dev setup): that quirk must be reproduced.
@@ -222,7 +223,7 @@ describe("# generateDevZkey", function () {
     });
   });
 
-  it("should match snarkjs's beacon on a 2^15 domain at the circuit's own power", async function () {
+  itDeep("should match snarkjs's beacon on a 2^15 domain at the circuit's own power", async function () {
     this.timeout(600_000); // snarkjs's zkey new and beacon take minutes on a loaded machine
     const c = await compiled("DevZkeyChain16k", chainCircuit(16_400));
     await compareBeaconWithSnarkjs(
