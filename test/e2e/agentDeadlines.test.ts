@@ -154,4 +154,24 @@ describe("# provider agent and deadlines (hardhat node)", function () {
     expect(await node.provider.getTransactionCount(providerAddress)).to.equal(nonce); // nothing sent
     expect(await consumer.market.statusOf(requestId)).to.equal(1n); // still Open: reclaimable
   });
+
+  it("should serve a request whose posted deadline passed while a pause extended it (case 45)", async () => {
+    const posted = await new Consumer(consumer).post({ model, modelId: record.modelId, input: [5, 5, 5, 5] });
+    const owner = provider.market.connect(node.wallets[0]!) as typeof provider.market;
+    await (await owner.pause()).wait();
+    await increaseTime(node.provider, 500);
+    await (await owner.unpause()).wait();
+    await increaseTime(node.provider, 200); // the posted deadline (600 s after posting) has passed
+    const now = BigInt((await node.provider.getBlock("latest"))!.timestamp);
+    expect(now).to.be.greaterThan(posted.deadline);
+    const { request } = await getRequestInfo(consumer, posted.requestId);
+    expect(await consumer.market.deadlineOf(request)).to.be.greaterThan(now + 300n);
+
+    const events: AgentEvent[] = [];
+    await runAgent({}, events);
+    expect(await consumer.market.statusOf(posted.requestId)).to.equal(2n); // Fulfilled
+    const ours = events.filter((e) => "requestId" in e && e.requestId === posted.requestId);
+    expect(ours.map((e) => e.type)).to.include.members(["queued", "proved", "fulfilled"]);
+    expect(ours.some((e) => e.type === "skipped" || e.type === "declined")).to.equal(false);
+  });
 });

@@ -32,7 +32,7 @@ import { planProof, proofFileKey, readCachedProof, type CachedProof, type ProofP
 import { checkServed } from "./servedChecks.js";
 import { Submitter } from "./submitter.js";
 import { providerStateDir } from "./provider.js";
-import { bindingOf, getRequestInfo, requestFromEvent, type PostedRequest } from "./requests.js";
+import { bindingOf, requestFromEvent, requestState, type PostedRequest } from "./requests.js";
 import { ProveTimeEstimator, byDeadline, lateRequests, planNext, type PlanContext, type Work } from "./scheduler.js";
 import {
   checkAgentOptions,
@@ -275,8 +275,9 @@ export class ProviderAgent {
       const key = job.requestId.toString();
       if (this.known.has(key)) continue;
       this.known.add(key);
-      const info = await getRequestInfo(ctx, job.requestId);
-      if (info.status !== "Open") continue;
+      const state = await requestState(ctx, job.request);
+      if (state.status !== "Open") continue;
+      job.deadline = state.deadline;
       this.queue.push(job);
       this.emit({ type: "queued", requestId: job.requestId, modelId: job.modelId, deadline: job.deadline });
     }
@@ -430,11 +431,12 @@ export class ProviderAgent {
   private async stillOpen(jobs: Job[]): Promise<Job[] | null> {
     const open: Job[] = [];
     for (const job of jobs) {
-      const info = await getRequestInfo(this.ctx, job.requestId);
-      if (info.status !== "Open") {
-        this.skip(job, `already ${info.status}`);
+      const state = await requestState(this.ctx, job.request);
+      if (state.status !== "Open") {
+        this.skip(job, `already ${state.status}`);
         continue;
       }
+      job.deadline = state.deadline; // later than posted if the market was paused meanwhile
       if (existsSync(this.journalFile(job)) && (await this.submitter!.awaitJournaled(job))) continue;
       open.push(job);
     }

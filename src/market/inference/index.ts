@@ -19,6 +19,7 @@ export {
   bindingOf,
   findSettlement,
   getRequestInfo,
+  requestState,
   fetchPostedRequest,
   requestFromEvent,
   type PostedRequest,

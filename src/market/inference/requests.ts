@@ -109,6 +109,34 @@ export async function fetchPostedRequest(
   return { request: requestFromEvent(args), slashLocked: BigInt(args.slashLocked) };
 }
 
+/** What the agent must know right before acting on a request it already holds. */
+export interface RequestState {
+  status: RequestStatusName;
+  /**
+   * While Open: the deadline the market enforces, the posted one extended by the time the market
+   * spent paused (`deadlineOf`); otherwise the posted deadline.
+   */
+  deadline: bigint;
+}
+
+/**
+ * The status and the enforced deadline of a request whose posting the caller holds: two view calls,
+ * no log scan (`getRequestInfo` reads the posting event again). After a pause the enforced deadline
+ * is later than the posted one, and a provider judged by the posted one would give up on work the
+ * market still takes.
+ */
+export async function requestState(ctx: MarketContext, request: PostedRequest): Promise<RequestState> {
+  const code = await withRetry(`reading request ${request.id}`, () => ctx.market.statusOf(request.id), ctx.retry);
+  const status = REQUEST_STATUS[Number(code)] ?? "None";
+  if (status !== "Open") return { status, deadline: request.deadline };
+  const deadline = await withRetry(
+    `reading the deadline of request ${request.id}`,
+    () => ctx.market.deadlineOf(request),
+    ctx.retry,
+  );
+  return { status, deadline: BigInt(deadline) };
+}
+
 export async function getRequestInfo(ctx: MarketContext, requestId: bigint | number | string): Promise<RequestInfo> {
   const id = checkRequestId(requestId);
   const code = await withRetry(`reading request ${id}`, () => ctx.market.statusOf(id), ctx.retry);

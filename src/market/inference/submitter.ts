@@ -14,7 +14,7 @@ import { nextBlockTime, type MarketContext } from "../context.js";
 import { MarketError, txError } from "../errors.js";
 import type { ProvingModel } from "../model.js";
 import type { CachedProof } from "./proofCache.js";
-import { getRequestInfo, type PostedRequest } from "./requests.js";
+import { requestState, type PostedRequest } from "./requests.js";
 import type { AgentEvent } from "./types.js";
 
 export interface SubmitJob {
@@ -60,7 +60,7 @@ export class Submitter {
     if (!j) return false;
     let known = await journal.known(j);
     if (!known && j.raw) {
-      const info = await getRequestInfo(ctx, job.requestId);
+      const info = await requestState(ctx, job.request);
       if (info.status === "Open" && (await nextBlockTime(ctx)) <= info.deadline) {
         known = await journal.resend(j);
         if (known) ctx.say(`request ${job.requestId}: resent the journaled transaction ${j.txHash.slice(0, 12)}…`);
@@ -79,7 +79,7 @@ export class Submitter {
       }
     }
     await rm(file, { force: true });
-    const info = await getRequestInfo(ctx, job.requestId);
+    const info = await requestState(ctx, job.request);
     if (info.status !== "Open") {
       this.hooks.skip(job, `already ${info.status}`);
       return true;
@@ -92,15 +92,17 @@ export class Submitter {
     const ids = jobs.map((j) => j.requestId);
     const what = jobs.length === 1 ? `request ${ids[0]}` : `requests ${ids.join(", ")}`;
     // Never submit twice, never after the deadline: status and time are read again right before.
+    let earliest: bigint | undefined;
     for (const job of jobs) {
-      const info = await getRequestInfo(ctx, job.requestId);
+      const info = await requestState(ctx, job.request);
       if (info.status !== "Open") {
         for (const j of jobs) this.hooks.skip(j, `already ${info.status === "Fulfilled" ? "settled" : info.status}`);
         return;
       }
+      if (earliest === undefined || info.deadline < earliest) earliest = info.deadline;
     }
     const now = await nextBlockTime(ctx);
-    const earliest = jobs.reduce((m, j) => (j.deadline < m ? j.deadline : m), jobs[0]!.deadline);
+    if (earliest === undefined) return;
     if (now > earliest) {
       for (const j of jobs)
         this.hooks.skip(
@@ -159,7 +161,7 @@ export class Submitter {
    */
   async decline(job: SubmitJob, reason: string, badInput = false): Promise<void> {
     const { ctx } = this;
-    const info = await getRequestInfo(ctx, job.requestId);
+    const info = await requestState(ctx, job.request);
     if (info.status !== "Open") return this.hooks.skip(job, `already ${info.status}`);
     if (existsSync(this.hooks.journalFile(job)) && (await this.awaitJournaled(job))) return;
     if ((await nextBlockTime(ctx)) > info.deadline) return this.hooks.skip(job, `${reason}; too late to decline`);
