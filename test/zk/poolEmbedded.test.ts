@@ -3,21 +3,9 @@ import * as snarkjs from "snarkjs";
 
 import { demoLinearInput } from "../../src/circuit/demoLinear.js";
 import { EmbeddedPool, jobMemoryBytes, PROVER_BASE_BYTES, type PoolEvent } from "../../src/zk/poolEmbedded.js";
-import { ZkError, releaseSnarkjs, type ProofJob } from "../../src/zk/index.js";
-import { DEMO_REQUEST, demoFixture, demoInput, type DemoFixture } from "../helpers/demoProof.js";
-
-/** A demo proof job: request `i`'s input bound to `binding`, and the public signals it must have. */
-export function demoJob(f: DemoFixture, key: string, i: number, binding: bigint): ProofJob & { expected: string[] } {
-  const { input, publicSignals } = demoLinearInput({ ...DEMO_REQUEST, x: demoInput(i), binding });
-  return {
-    key,
-    wasm: f.compiled.wasm,
-    zkey: f.setup.zkey,
-    zkeyHash: f.setup.manifest.zkeySha256,
-    input,
-    expected: publicSignals.map(String),
-  };
-}
+import { ZkError, releaseSnarkjs } from "../../src/zk/index.js";
+import { DEMO_REQUEST, demoFixture, type DemoFixture } from "../helpers/demoProof.js";
+import { demoJob } from "../helpers/demoJobs.js";
 
 describe("# EmbeddedPool", function () {
   let f: DemoFixture;
