@@ -69,6 +69,11 @@ export function jobIdOf(key: string): string {
   return `p-${key.replace(/%/g, "%25").replace(/:/g, "%3A")}`;
 }
 
+/** The key of a proof job's id (the inverse of jobIdOf); other ids as they are. */
+export function keyOfJobId(id: string): string {
+  return id.startsWith("p-") ? id.slice(2).replace(/%3A/g, ":").replace(/%25/g, "%") : id;
+}
+
 /** Checks a queue URL (redis:// or rediss://, a host, a port if any) and returns it parsed. */
 export function parseQueueUrl(url: string): URL {
   let u: URL;

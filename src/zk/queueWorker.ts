@@ -16,7 +16,7 @@ import { ArtifactStore } from "./artifactStore.js";
 import { ZkError } from "./errors.js";
 import type { ProverChoice } from "./nativeProver.js";
 import { EmbeddedPool } from "./poolEmbedded.js";
-import { PROOF_QUEUE, connectRedis, type QueueJobData, type QueueJobResult } from "./poolQueue.js";
+import { PROOF_QUEUE, connectRedis, keyOfJobId, type QueueJobData, type QueueJobResult } from "./poolQueue.js";
 
 export interface QueueWorkerOptions {
   url: string;
@@ -101,7 +101,9 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<Runnin
     autorun: false,
   });
   worker.on("error", (err) => say(`worker ${id}: queue error: ${err.message}`));
-  worker.on("stalled", (jobId) => say(`worker ${id}: job ${jobId} stalled (its worker stopped): back in the queue`));
+  worker.on("stalled", (jobId) =>
+    say(`worker ${id}: the worker proving ${keyOfJobId(jobId)} went silent: the job is back in the queue`),
+  );
   void worker.run();
   await worker.waitUntilReady();
   say(

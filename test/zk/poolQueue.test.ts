@@ -14,6 +14,7 @@ import {
   PROOF_QUEUE,
   QueueError,
   jobIdOf,
+  keyOfJobId,
   type QueueJobData,
   type QueueJobResult,
 } from "../../src/zk/poolQueue.js";
@@ -107,7 +108,14 @@ describe("# BullMqPool and zkinfer worker (real redis-server)", function () {
   });
   after(releaseSnarkjs);
 
+  it("should name a job by its key (ids escape ':' one-to-one)", function () {
+    for (const key of ["12:3", "a%3Ab", "%", "x"]) expect(keyOfJobId(jobIdOf(key))).to.equal(key);
+    expect(jobIdOf("a:b")).to.not.equal(jobIdOf("a%3Ab"));
+  });
+
   it("should refuse a bad queue URL and an unreachable Redis in one line", async function () {
+    // The next tests' two workers start meanwhile (a CLI takes seconds to start).
+    workers.push(startWorker(redis.url), startWorker(redis.url));
     const run = promisify(execFile);
     const cli = async (...args: string[]) =>
       run(process.execPath, [BIN, "--cache", TEST_CACHE, ...args], { cwd: ROOT }).then(
@@ -135,28 +143,8 @@ describe("# BullMqPool and zkinfer worker (real redis-server)", function () {
     expect((err as QueueError).code).to.equal("UNREACHABLE");
   });
 
-  it("should not hand back a wrong or replayed proof from a worker (case 57)", async function () {
-    // A lying worker: answers every job with the fixture's proof, valid but for another request.
-    const liar = new Worker<QueueJobData, QueueJobResult>(PROOF_QUEUE, async () => ({ ...f.proof, worker: "liar/1" }), {
-      connection: client(),
-    });
-    try {
-      const job = demoJob(f, "q:liar", 1, 501n);
-      const err = await pool.proveAll([job]).catch((e: unknown) => e);
-      expect(err).to.be.instanceOf(QueueError);
-      expect((err as QueueError).code).to.equal("BAD_RESULT");
-      expect((err as Error).message).to.match(/^worker liar\/1 returned a proof for q:liar that does not verify/);
-      // The bad result is gone from Redis: the next try proves the key again.
-      expect(await proofs.getJob(jobIdOf(job.key))).to.equal(undefined);
-    } finally {
-      await liar.close();
-    }
-  });
-
   it("should prove a flow on two workers, one SIGKILLed mid-proof: every job proven once (case 57)", async function () {
-    const a = startWorker(redis.url);
-    const b = startWorker(redis.url);
-    workers.push(a, b);
+    const [a, b] = workers as [WorkerProcess, WorkerProcess];
     await Promise.all([a.waitFor(/ready, taking proof jobs/), b.waitFor(/ready, taking proof jobs/)]);
     const jobs = [0, 1, 2, 3].map((i) => ({
       ...demoJob(f, `q:req7:${i}`, i, 700n + BigInt(i)),
@@ -177,6 +165,7 @@ describe("# BullMqPool and zkinfer worker (real redis-server)", function () {
       );
     }
     expect(proved(a)).to.have.length(0);
+    expect(b.lines.some((l) => l.includes(`the worker proving q:req7:${killedShard} went silent`))).to.equal(true);
     expect(proved(b)).to.have.length(4);
     for (const [i, job] of jobs.entries()) {
       const j = (await proofs.getJob(jobIdOf(job.key)))!;
@@ -220,8 +209,27 @@ describe("# BullMqPool and zkinfer worker (real redis-server)", function () {
         /^proving q:tampered failed after 3 attempt\(s\): refusing to prove: zkey .*DemoLinear\.zkey has sha256 [0-9a-f]{16}… but the job needs [0-9a-f]{16}… \(a tampered or different artifact\)/,
       );
       expect(proved(c)).to.have.length(0);
+      await c.stop();
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+  it("should not hand back a wrong or replayed proof from a worker (case 57)", async function () {
+    expect(workers.every((w) => w.child.exitCode !== null || w.child.signalCode !== null)).to.equal(true);
+    // A lying worker: answers every job with the fixture's proof, valid but for another request.
+    const liar = new Worker<QueueJobData, QueueJobResult>(PROOF_QUEUE, async () => ({ ...f.proof, worker: "liar/1" }), {
+      connection: client(),
+    });
+    try {
+      const job = demoJob(f, "q:liar", 1, 501n);
+      const err = await pool.proveAll([job]).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(QueueError);
+      expect((err as QueueError).code).to.equal("BAD_RESULT");
+      expect((err as Error).message).to.match(/^worker liar\/1 returned a proof for q:liar that does not verify/);
+      // The bad result is gone from Redis: the next try proves the key again.
+      expect(await proofs.getJob(jobIdOf(job.key))).to.equal(undefined);
+    } finally {
+      await liar.close();
     }
   });
 });
