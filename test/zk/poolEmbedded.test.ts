@@ -1,11 +1,28 @@
 import { expect } from "chai";
+import { spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
 import * as snarkjs from "snarkjs";
 
 import { demoLinearInput } from "../../src/circuit/demoLinear.js";
 import { EmbeddedPool, jobMemoryBytes, PROVER_BASE_BYTES, type PoolEvent } from "../../src/zk/poolEmbedded.js";
 import { ZkError, releaseSnarkjs } from "../../src/zk/index.js";
+import { ROOT } from "../helpers/cache.js";
+import { trackChild } from "../helpers/children.js";
 import { DEMO_REQUEST, demoFixture, type DemoFixture } from "../helpers/demoProof.js";
 import { demoJob } from "../helpers/demoJobs.js";
+
+/** True while a process with this id runs (signal 0 checks without sending anything). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 describe("# EmbeddedPool", function () {
   let f: DemoFixture;
@@ -72,6 +89,38 @@ describe("# EmbeddedPool", function () {
       );
     } finally {
       await killer.close();
+    }
+  });
+
+  it("should not leave its prover process running when the pool's process is killed", async function () {
+    // A process with a pool that has proven (its prover process is up), then SIGKILLed.
+    const dir = await mkdtemp(path.join(os.tmpdir(), "zkinfer-pool-"));
+    const script = path.join(dir, "holder.mts");
+    const job = demoJob(f, "emb:holder", 9, 999n);
+    await writeFile(
+      script,
+      [
+        `import { EmbeddedPool } from ${JSON.stringify(pathToFileURL(path.join(ROOT, "src/zk/poolEmbedded.ts")).href)};`,
+        `const pool = new EmbeddedPool({ maxWorkers: 1, log: () => {} });`,
+        `await pool.proveAll([${JSON.stringify(job, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))}]);`,
+        `console.log(pool.workerPid(0));`,
+        `setInterval(() => {}, 1000);`,
+      ].join("\n"),
+    );
+    try {
+      const holder = trackChild(
+        spawn(process.execPath, ["--import", "tsx", script], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] }),
+      );
+      const proverPid = await new Promise<number>((resolve, reject) => {
+        holder.stdout!.once("data", (b: Buffer) => resolve(Number(b.toString().trim())));
+        holder.once("exit", (code) => reject(new Error(`the pool's process exited (code ${code})`)));
+      });
+      expect(alive(proverPid)).to.equal(true);
+      holder.kill("SIGKILL");
+      for (let i = 0; i < 50 && alive(proverPid); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(alive(proverPid), "the orphaned prover process").to.equal(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

@@ -146,7 +146,7 @@ describe("# BullMqPool and zkinfer worker (real redis-server)", function () {
   it("should prove a flow on two workers, one SIGKILLed mid-proof: every job proven once (case 57)", async function () {
     const [a, b] = workers as [WorkerProcess, WorkerProcess];
     await Promise.all([a.waitFor(/ready, taking proof jobs/), b.waitFor(/ready, taking proof jobs/)]);
-    const jobs = [0, 1, 2, 3].map((i) => ({
+    const jobs = [0, 1, 2, 3, 4, 5].map((i) => ({
       ...demoJob(f, `q:req7:${i}`, i, 700n + BigInt(i)),
       label: `request 7 shard ${i}`,
     }));
@@ -157,7 +157,7 @@ describe("# BullMqPool and zkinfer worker (real redis-server)", function () {
     a.child.kill("SIGKILL");
     const killedShard = Number(/shard (\d)/.exec(line)![1]);
     const results = await all;
-    expect(progress).to.deep.equal([1, 2, 3, 4]);
+    expect(progress).to.deep.equal([1, 2, 3, 4, 5, 6]);
     for (const [i, r] of results.entries()) {
       expect(r.publicSignals).to.deep.equal(jobs[i]!.expected);
       expect(await snarkjs.groth16.verify(f.verificationKey as never, r.publicSignals, r.proof as never)).to.equal(
@@ -166,7 +166,7 @@ describe("# BullMqPool and zkinfer worker (real redis-server)", function () {
     }
     expect(proved(a)).to.have.length(0);
     expect(b.lines.some((l) => l.includes(`the worker proving q:req7:${killedShard} went silent`))).to.equal(true);
-    expect(proved(b)).to.have.length(4);
+    expect(proved(b)).to.have.length(6);
     for (const [i, job] of jobs.entries()) {
       const j = (await proofs.getJob(jobIdOf(job.key)))!;
       expect(await j.getState()).to.equal("completed");
