@@ -35,7 +35,7 @@ import {
   type MarketContext,
   type ProvingModel,
 } from "../market/index.js";
-import type { SetupArtifacts } from "../zk/index.js";
+import { EmbeddedPool, type ProverPool, type SetupArtifacts } from "../zk/index.js";
 import { CliError } from "./errors.js";
 import { parseEth } from "./units.js";
 import { DEFAULT_RPC, connectRpc, loadSigner } from "./wallet.js";
@@ -90,6 +90,19 @@ async function parseInput(v: string): Promise<number[]> {
   if (!Array.isArray(values))
     throw new CliError(`--input must be a comma-separated list of bytes or a JSON array file`);
   return values as number[];
+}
+
+/**
+ * The prover pool of `provider serve`: BullMQ workers through `--queue` (checked now: a bad URL or
+ * an unreachable Redis is one line before anything starts), else prover processes on this machine.
+ */
+async function proverPoolOf(queue: string | undefined, say: (m: string) => void): Promise<ProverPool> {
+  if (queue === undefined) return new EmbeddedPool({ say });
+  // bullmq and ioredis load only when a queue is used (they take about a second).
+  const { BullMqPool } = await import("../zk/poolQueue.js");
+  const pool = await BullMqPool.connect(queue, { say });
+  say(`provider: proofs of sharded requests go to the workers of ${queue.replace(/\/\/[^@/]*@/, "//")}`);
+  return pool;
 }
 
 export function registerMarketCommands(program: Command, env: CliEnv): void {
@@ -319,9 +332,14 @@ export function registerMarketCommands(program: Command, env: CliEnv): void {
       "--accuracy-model <model.json>",
       "also answer accuracy challenges on your claims with this model's audit circuit (8 items per proof, depth 10)",
     )
+    .option(
+      "--queue <url>",
+      "prove sharded requests on `zkinfer worker` processes through this Redis (default: prover processes on this machine)",
+    )
     .action(
       async (
         o: ChainOpts & {
+          queue?: string;
           concurrency: string;
           pollMs: string;
           once?: boolean;
@@ -357,7 +375,9 @@ export function registerMarketCommands(program: Command, env: CliEnv): void {
         process.on("SIGTERM", onTerm);
         process.on("SIGINT", onInt);
         let ctx: MarketContext | undefined;
+        let pool: ProverPool | undefined;
         try {
+          pool = await proverPoolOf(o.queue, say);
           ctx = await context(o);
           agent = new ProviderAgent(ctx, await servedModelsOf(ctx, { cacheDir: env.cacheDir(), onProgress: say }), {
             concurrency: parseUint(o.concurrency, "--concurrency"),
@@ -377,7 +397,7 @@ export function registerMarketCommands(program: Command, env: CliEnv): void {
             agents.push({ name: "accuracy", agent: new AccuracyResponder(accuracy, { model }) });
             say("agent: also answering accuracy challenges on this key's claims");
           }
-          const node = new ProviderNode(agents, { say });
+          const node = new ProviderNode(agents, { say, pool });
           if (signals === 0) {
             await node.start();
             if (o.once) await Promise.race([agent.idle(24 * 3600_000), stopped]);
@@ -395,6 +415,7 @@ export function registerMarketCommands(program: Command, env: CliEnv): void {
         } finally {
           process.off("SIGTERM", onTerm);
           process.off("SIGINT", onInt);
+          await pool?.close();
           (ctx?.provider as { destroy?: () => void } | undefined)?.destroy?.();
         }
       },

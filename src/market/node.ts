@@ -5,6 +5,7 @@
  * (each hands its work back), and waits for all to be idle. The CLI only parses options and
  * forwards signals to `stop()`.
  */
+import type { ProverPool } from "../zk/index.js";
 import type { MarketContext, Say } from "./context.js";
 import { MarketError } from "./errors.js";
 import { ModelProvider } from "./inference/provider.js";
@@ -24,6 +25,11 @@ export interface ServingAgent {
 
 export interface ProviderNodeOptions {
   say?: Say;
+  /**
+   * Where the node's sharded proofs are made (an EmbeddedPool, or a BullMqPool for workers on
+   * other machines). The node closes it after its agents stop.
+   */
+  pool?: ProverPool;
 }
 
 export class ProviderNode {
@@ -48,7 +54,12 @@ export class ProviderNode {
     }
   }
 
-  /** Stops every started agent (in parallel); a second call returns the same promise. */
+  /** The prover pool the node's agents share (see ProviderNodeOptions.pool). */
+  get pool(): ProverPool | undefined {
+    return this.opts.pool;
+  }
+
+  /** Stops every started agent (in parallel), then closes the pool; a second call returns the same promise. */
   stop(): Promise<void> {
     this.stopped ??= (async () => {
       const results = await Promise.allSettled(this.started.map((a) => a.agent.stop()));
@@ -57,6 +68,9 @@ export class ProviderNode {
           this.opts.say?.(
             `${this.started[i]!.name}: stopping failed: ${(r.reason as Error)?.message ?? String(r.reason)}`,
           );
+      });
+      await this.opts.pool?.close().catch((err: unknown) => {
+        this.opts.say?.(`prover pool: closing failed: ${(err as Error)?.message ?? String(err)}`);
       });
     })();
     return this.stopped;

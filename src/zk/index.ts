@@ -43,3 +43,7 @@ export {
 export { packProof, unpackProof, verifierArgs, BN254_Q, BN254_R, type SolidityProof } from "./calldata.js";
 export { renderVerifier, exportVerifier, contractBaseName } from "./verifier.js";
 export { SequentialPool, type ProofJob, type ProverPool } from "./pool.js";
+export { EmbeddedPool, jobMemoryBytes, type EmbeddedPoolOptions, type PoolEvent } from "./poolEmbedded.js";
+export { ArtifactStore, type ArtifactRef } from "./artifactStore.js";
+// The BullMQ pool and its worker load bullmq and ioredis (about a second): import them from
+// ./poolQueue.js and ./queueWorker.js where they are used, not from here.

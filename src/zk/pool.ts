@@ -13,6 +13,14 @@ export interface ProofJob {
   /** sha256 (hex) of the zkey file. */
   zkeyHash: string;
   input: CircuitInput;
+  /**
+   * The public signals the proof must have (verifier order, decimal strings), when the caller
+   * knows them. A back end whose provers are not this process's own (the job queue) checks every
+   * returned proof against them; without them it computes the witness here to learn them.
+   */
+  publicSignals?: readonly string[];
+  /** Words for logs: "request 12 shard 3 (model mnist-cnn)". Default: the key. */
+  label?: string;
 }
 
 /**

@@ -85,6 +85,11 @@ export class Prover {
     this.backend = resolveProverBackend(opts.backend);
   }
 
+  /** The prover process's id while it runs (it starts with the first proof), else undefined. */
+  get pid(): number | undefined {
+    return this.worker?.pid;
+  }
+
   private start(): ChildProcess {
     if (this.worker) return this.worker;
     const worker = fork(fileURLToPath(new URL("./proverWorker.js", import.meta.url)), [], {

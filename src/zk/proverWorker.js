@@ -27,6 +27,10 @@ const parentPort = {
   close: () => process.disconnect(),
 };
 
+// The parent is gone (killed, crashed): nobody will read a proof, and snarkjs's threads would keep
+// this process, and the memory of its zkey, alive as an orphan.
+process.on("disconnect", () => process.exit(0));
+
 parentPort.on("message", async (msg) => {
   if (msg.type === "close") {
     await globalThis.curve_bn128?.terminate();
