@@ -19,6 +19,7 @@ const benches: { name: string; command: string[]; file: string }[] = [
     command: ["node", "--import", "tsx", "scripts/bench-prover.ts"],
     file: "scripts/bench-prover.ts",
   },
+  { name: "pool", command: ["node", "--import", "tsx", "scripts/bench-pool.ts"], file: "scripts/bench-pool.ts" },
   {
     name: "accuracy",
     command: ["node", "--import", "tsx", "scripts/bench-accuracy.ts"],
