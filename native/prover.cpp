@@ -16,6 +16,10 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#include <csignal>
+#endif
 
 #include <algorithm>
 #include <atomic>
@@ -762,8 +766,20 @@ static void maybeExecV3(char** argv) {
 #endif
 }
 
+// A proof nobody waits for is only load: when the process that started the prover dies (a job
+// queue worker killed mid-proof, say), the kernel kills the prover too. Kept across the exec of
+// the x86-64-v3 variant. The second getppid() closes the race with a parent that died first.
+static void dieWithParent() {
+#ifdef __linux__
+  const pid_t parent = getppid();
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent) _exit(2);
+#endif
+}
+
 int main(int argc, char** argv) {
   using namespace zkp;
+  dieWithParent();
   maybeExecV3(argv);
   std::vector<std::string> pos;
   bool zeroBlinding = false;

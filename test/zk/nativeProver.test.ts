@@ -1,5 +1,6 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
@@ -23,6 +24,7 @@ import {
   type SetupArtifacts,
 } from "../../src/zk/index.js";
 import { ROOT, TEST_CACHE } from "../helpers/cache.js";
+import { trackChild } from "../helpers/children.js";
 import { modelCircuit, testDigits } from "../circuit/helpers/fixtures.js";
 
 /**
@@ -445,6 +447,33 @@ describe("# native prover", function () {
       }
     });
   });
+
+  it("should die with the process that started it, not prove on for nobody", async function () {
+    // The witness is a named pipe nobody writes: the prover blocks opening it. Its parent, a
+    // plain Node process (a job queue worker, say), is then SIGKILLed.
+    const fifo = path.join(dir, "never.wtns");
+    expect(spawnSync("mkfifo", [fifo]).status).to.equal(0);
+    const holder = trackChild(
+      spawn(
+        process.execPath,
+        [
+          "-e",
+          `const c = require("node:child_process").spawn(${JSON.stringify(nativeProverBinary())}, ` +
+            `["prove", ${JSON.stringify(demo.setup.zkey)}, ${JSON.stringify(fifo)}], { stdio: "ignore" });` +
+            `console.log(c.pid); setInterval(() => {}, 1000);`,
+        ],
+        { stdio: ["ignore", "pipe", "inherit"] },
+      ),
+    );
+    const proverPid = await new Promise<number>((resolve) =>
+      holder.stdout!.once("data", (b: Buffer) => resolve(Number(b.toString().trim()))),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    expect(alive(proverPid), "the prover, waiting for its witness").to.equal(true);
+    holder.kill("SIGKILL");
+    for (let i = 0; i < 50 && alive(proverPid); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(alive(proverPid), "the orphaned prover").to.equal(false);
+  });
 });
 
 describe("# native prover build (native/build.mjs)", function () {
@@ -460,3 +489,17 @@ describe("# native prover build (native/build.mjs)", function () {
     expect(strict.status).to.equal(1);
   });
 });
+
+/** Whether a process exists (and is not a zombie). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+}
