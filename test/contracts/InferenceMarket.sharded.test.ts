@@ -58,7 +58,7 @@ async function shardedFixture(S = 3) {
   const f = await loadFixture(marketFixture);
   const verifiers = await deployShards(f, S);
   const m = await registerSharded(f, S);
-  return { ...f, S, verifiers, sharded: m.modelId, shardIds: m.ids };
+  return { ...f, S, shardVerifiers: verifiers, sharded: m.modelId, shardIds: m.ids };
 }
 const sharded3 = () => shardedFixture(3);
 
@@ -75,7 +75,7 @@ async function expectChain(
   for (let s = 0; s < f.S; s++) {
     const inS = s === 0 ? inputCommitment : commitments[s - 1]!;
     const outS = s === f.S - 1 ? claim : commitments[s]!;
-    await f.verifiers[s]!.expectSignals([shardCommitment(s), outS, inS]);
+    await f.shardVerifiers[s]!.expectSignals([shardCommitment(s), outS, inS]);
   }
 }
 
@@ -90,7 +90,7 @@ describe("InferenceMarket (sharded models)", () => {
       const shards = await f.registry.shardsOf(f.sharded);
       expect(shards.map((s) => s.circuitId)).to.deep.equal(f.shardIds);
       expect(shards.map((s) => s.weightsCommitment)).to.deep.equal([0, 1, 2].map(shardCommitment));
-      expect(shards[1]!.verifier).to.equal(await f.verifiers[1]!.getAddress());
+      expect(shards[1]!.verifier).to.equal(await f.shardVerifiers[1]!.getAddress());
       const m = await f.registry.getModel(f.sharded);
       expect(m.shardCount).to.equal(3n);
       expect(m.circuitId).to.equal(f.shardIds[0]);
@@ -253,8 +253,8 @@ describe("InferenceMarket (sharded models)", () => {
       const commitments = chain(3);
       await expectChain(f, requestId, 77n, 2n, commitments);
       // shard 1 proven with other weights: its proof carries another weight commitment
-      const [, out1, in1] = await f.verifiers[1]!.expectedSignals();
-      await f.verifiers[1]!.expectSignals([shardCommitment(1) + 0x100n, out1!, in1!]);
+      const [, out1, in1] = await f.shardVerifiers[1]!.expectedSignals();
+      await f.shardVerifiers[1]!.expectSignals([shardCommitment(1) + 0x100n, out1!, in1!]);
       await expect(f.market.fulfillSharded(await requestOf(f.market, requestId), 2n, proofs(3), commitments))
         .to.be.revertedWithCustomError(f.registry, "Registry__ShardProofInvalid")
         .withArgs(f.sharded, 1, true);
