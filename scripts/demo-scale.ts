@@ -77,18 +77,29 @@ function syntheticModel(widths: number[], seed: number): object {
   };
 }
 
-/** Child processes of this process (the prover), from /proc. */
+/** Every descendant of this process (the prover process and whatever it runs), from /proc. */
 function childPids(): number[] {
-  const out: number[] = [];
+  const parent = new Map<number, number>();
   for (const d of readdirSync("/proc")) {
     if (!/^\d+$/.test(d)) continue;
     try {
       const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === process.pid) out.push(Number(d));
+      parent.set(Number(d), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
     } catch {
       // gone
     }
+  }
+  const out: number[] = [];
+  const mine = new Set([process.pid]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [pid, ppid] of parent)
+      if (mine.has(ppid) && !mine.has(pid)) {
+        mine.add(pid);
+        out.push(pid);
+        grew = true;
+      }
   }
   return out;
 }
@@ -128,13 +139,20 @@ function measuringPool(measures: ShardMeasure[]): ProverPool {
       for (const job of jobs) {
         const before = new Map(childPids().map((p) => [p, cpuSeconds(p)]));
         let peak = 0;
+        const seen = new Map<number, number>(); // pid → its last CPU reading (a proof's process may exit)
         const timer = setInterval(() => {
-          for (const p of childPids()) peak = Math.max(peak, rssMiB(p));
+          let rss = 0;
+          for (const p of childPids()) {
+            rss += rssMiB(p);
+            seen.set(p, cpuSeconds(p));
+          }
+          peak = Math.max(peak, rss);
         }, 100);
         const t0 = Date.now();
         const [r] = await inner.proveAll([job]);
         clearInterval(timer);
-        const cpu = childPids().reduce((a, p) => a + cpuSeconds(p) - (before.get(p) ?? 0), 0);
+        for (const p of childPids()) seen.set(p, cpuSeconds(p));
+        const cpu = [...seen].reduce((a, [p, c]) => a + c - (before.get(p) ?? 0), 0);
         measures.push({ key: job.key, wallS: (Date.now() - t0) / 1000, cpuS: cpu, peakMiB: peak });
         results.push(r!);
         onProgress?.(results.length, jobs.length);
@@ -193,10 +211,11 @@ async function main(): Promise<void> {
     await p.stake(10n ** 18n);
 
     const measures: ShardMeasure[] = [];
+    const pool = measuringPool(measures);
     const events: AgentEvent[] = [];
     const agent = new ProviderAgent(providerCtx, [servedSharded(record, model)], {
       pollMs: 200,
-      pool: measuringPool(measures),
+      pool,
       onEvent: (e) => events.push(e),
       initialProveSeconds: 3_600,
     });
@@ -214,12 +233,15 @@ async function main(): Promise<void> {
       gas = f?.gasUsed ?? 0n;
     } finally {
       await agent.stop();
+      await pool.close(); // the agent closes only a pool it made itself
     }
     const report = await audit(consumerCtx, { setups: model.shards.map((s) => s.setup) });
     const row = report.requests.find((r) => r.status === "Fulfilled");
 
     say("");
-    say(`| shard | layers | constraints | prove wall (s) | prover CPU (s) | prover peak RSS (MiB, sampled) |`);
+    say(
+      `| shard | layers | constraints | prove wall (s) | prover CPU (s) | prover processes' peak RSS (MiB, summed, sampled) |`,
+    );
     say(`|---|---|---|---|---|---|`);
     model.shards.forEach((sh, s) => {
       const m = measures[s];
