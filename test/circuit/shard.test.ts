@@ -19,6 +19,7 @@ import {
 import { quantizeFile, type QuantizedModel } from "../../src/model/index.js";
 import type { WitnessRunner } from "../../src/circuit/index.js";
 import { TEST_CACHE } from "../helpers/cache.js";
+import { harness } from "./helpers/harness.js";
 
 const BUDGET = 40_000;
 const PIXELS = Array.from({ length: 784 }, (_, i) => (i * 37 + (i >> 5) * 11) % 256);
@@ -149,5 +150,25 @@ describe("# shard circuits (mnist-cnn, two shards)", function () {
     const built = build(OTHER_PIXELS, 7n);
     const input = { ...built.shards[1]!.input };
     await refused(runners[1]!.calculate({ ...input, claim: (input.claim as bigint) ^ 1n }));
+  });
+});
+
+describe("# ActivationCommitment (signed range)", function () {
+  this.timeout(300_000);
+  // five activations in [−3, 9]: 4 bits each after the offset, both bounds checked
+  const cut = { layer: 1, size: 5, min: -3n, max: 9n, bits: 4 };
+
+  it("should commit exactly as the TS reference does, negative values included", async () => {
+    const h = await harness("HActivationCommitment5", "ActivationCommitment(5, 4, -3, 9, 1)", ["ActivationCommitment"]);
+    const values = [-3, 0, 9, -1, 4];
+    const w = await h.witness({ binding: 77n, salt: 5n, in: values });
+    expect(h.value(w, "commitment")).to.equal(activationCommitment(values, cut, 5n, 77n));
+    expect(h.failing(w)).to.deep.equal([]);
+  });
+
+  it("should not accept a value outside the analysed range (case 52)", async () => {
+    const h = await harness("HActivationCommitment5", "ActivationCommitment(5, 4, -3, 9, 1)", ["ActivationCommitment"]);
+    await refused(h.witness({ binding: 77n, salt: 5n, in: [-3, 0, 10, -1, 4] })); // 10 > hi, 10 + 3 < 2^4
+    await refused(h.witness({ binding: 77n, salt: 5n, in: [-4, 0, 9, -1, 4] })); // below lo
   });
 });
