@@ -179,6 +179,35 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
     }
 
     /// @inheritdoc IInferenceMarket
+    function fulfillSharded(
+        Request calldata q,
+        uint256 output,
+        uint256[8][] calldata proofs,
+        uint256[] calldata commitments
+    ) external override nonReentrant whenNotPaused {
+        if (output >> OUTPUT_BITS != 0) revert Market__OutputOutOfRange(output);
+        _requireOpen(q);
+        _checkDeadline(q);
+        Settlement memory st;
+        st.modelId = q.modelId;
+        st.binding = _bindingOfOne(q.id);
+        // Verification: the registry checks every shard proof and the chain between them.
+        (st.provider, st.circuitId) = _verifyShards(
+            q,
+            (st.binding << OUTPUT_BITS) | output,
+            proofs,
+            commitments
+        );
+
+        // Effects, as fulfill's.
+        (uint256 payout, uint256 fee) = _fulfillOne(st, q, output);
+        ModelState storage m = _modelStates[st.modelId];
+        m.open -= 1;
+        if (fee != 0) _accrueFee(m, fee);
+        _unlockAndCredit(_stakes[st.provider], m.slashAmount, payout);
+    }
+
+    /// @inheritdoc IInferenceMarket
     function fulfillBatch(
         Request[] calldata requests,
         uint256[] calldata outputs,
@@ -501,6 +530,45 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
         (bool callOk, bool accepted) = Groth16Call.verify(verifier, data);
         if (!callOk) revert Market__VerifierCallFailed(verifier);
         if (!accepted) revert Market__InvalidProof(modelId, binding);
+    }
+
+    /// @dev REGISTRY.verifyShardedProof(q.modelId, q.inputCommitment, claim, proofs, commitments), the
+    ///      two arrays forwarded as the caller encoded them (one calldatacopy of fulfillSharded's tail
+    ///      instead of a re-encoding, which would cost ~1 KB of code). Safe whatever the encoding:
+    ///      the proofs and commitments are the prover's to choose anyway, every other public signal
+    ///      is derived by the registry from the three words written here, and an offset pointing
+    ///      into the head underflows and makes the registry's decoder revert. Revert data bubbles up.
+    function _verifyShards(
+        Request calldata q,
+        uint256 claim,
+        uint256[8][] calldata proofs,
+        uint256[] calldata commitments
+    ) private view returns (address provider, bytes32 circuitId) {
+        bytes4 selector = IModelRegistry.verifyShardedProof.selector;
+        address registry = address(REGISTRY);
+        assembly ("memory-safe") {
+            // fulfillSharded's head: selector, the Request (9 words), output, two array offsets
+            let head := 0x184
+            let ptr := mload(0x40)
+            mstore(ptr, selector)
+            mstore(add(ptr, 0x04), calldataload(add(q, 0x40))) // modelId
+            mstore(add(ptr, 0x24), calldataload(add(q, 0x60))) // inputCommitment
+            mstore(add(ptr, 0x44), claim)
+            // the arrays' offsets, moved from after a 0x180-byte head to after a 0xa0-byte one
+            mstore(add(ptr, 0x64), add(sub(sub(proofs.offset, 0x20), head), 0xa0))
+            mstore(add(ptr, 0x84), add(sub(sub(commitments.offset, 0x20), head), 0xa0))
+            let tail := sub(calldatasize(), head)
+            calldatacopy(add(ptr, 0xa4), head, tail)
+            if iszero(staticcall(gas(), registry, ptr, add(0xa4, tail), 0x00, 0x40)) {
+                returndatacopy(ptr, 0x00, returndatasize())
+                revert(ptr, returndatasize())
+            }
+            if lt(returndatasize(), 0x40) {
+                revert(0x00, 0x00)
+            }
+            provider := mload(0x00)
+            circuitId := mload(0x20)
+        }
     }
 
     /// @dev Marks an open request Fulfilled with its output (one slot write, replacing its hash)

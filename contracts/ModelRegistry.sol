@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 import {CircuitRegistry} from "./base/CircuitRegistry.sol";
+import {Groth16Call} from "./libraries/Groth16Call.sol";
 import {SNARK_SCALAR_FIELD_R, MIN_RESPONSE_WINDOW_S, MAX_WINDOW_HARD_CAP_S} from "./libraries/Constants.sol";
 
 /// @title ModelRegistry
@@ -16,10 +17,19 @@ import {SNARK_SCALAR_FIELD_R, MIN_RESPONSE_WINDOW_S, MAX_WINDOW_HARD_CAP_S} from
 contract ModelRegistry is CircuitRegistry, IModelRegistry {
     /// @notice Most batch circuits one model may list.
     uint256 public constant MAX_BATCH_CIRCUITS = 8;
+    /// @notice Most shard circuits one sharded model may have.
+    uint256 public constant MAX_SHARDS = 16;
 
     mapping(bytes32 modelId => Model) internal _models;
     /// @dev modelId => batch size => circuit id (batch size 1 maps to the primary circuit).
     mapping(bytes32 modelId => mapping(uint256 batchSize => bytes32 circuitId)) internal _circuitFor;
+    /// @dev modelId => its shard circuits and weight commitments, in proving order (sharded models).
+    mapping(bytes32 modelId => Shard[]) internal _shards;
+
+    struct Shard {
+        bytes32 circuitId;
+        uint256 weightsCommitment;
+    }
 
     /// @param initialOwner approves and revokes circuits (a multisig or timelock in production).
     /// @param allowDevCircuits whether insecure development circuits may be approved (local chains).
@@ -30,6 +40,60 @@ contract ModelRegistry is CircuitRegistry, IModelRegistry {
 
     /// @inheritdoc IModelRegistry
     function registerModel(bytes32 salt, ModelParams calldata p) external override returns (bytes32 modelId) {
+        modelId = _register(salt, p);
+        _circuitFor[modelId][1] = p.circuitId;
+        Circuit storage primary = _circuits[p.circuitId];
+        for (uint256 i = 0; i < p.batchCircuitIds.length; ++i) {
+            bytes32 batchId = p.batchCircuitIds[i];
+            Circuit storage batch = _requireCircuit(batchId);
+            if (batch.batchSize == 1) revert Registry__BatchCircuitIsSingle(batchId);
+            if (
+                batch.architectureHash != primary.architectureHash ||
+                batch.visibility != primary.visibility ||
+                batch.dev != primary.dev
+            ) revert Registry__CircuitMismatch(p.circuitId, batchId);
+            if (_circuitFor[modelId][batch.batchSize] != bytes32(0))
+                revert Registry__DuplicateBatchSize(batchId, batch.batchSize);
+            _circuitFor[modelId][batch.batchSize] = batchId;
+        }
+        emit ModelRegistered(modelId, msg.sender, p.circuitId, salt, p);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function registerShardedModel(
+        bytes32 salt,
+        ModelParams calldata p,
+        bytes32[] calldata shardCircuitIds,
+        uint256[] calldata weightsCommitments
+    ) external override returns (bytes32 modelId) {
+        uint256 n = shardCircuitIds.length;
+        if (n == 0 || n > MAX_SHARDS) revert Registry__ShardCountOutOfRange(n, MAX_SHARDS);
+        if (weightsCommitments.length != n)
+            revert Registry__ShardCountOutOfRange(weightsCommitments.length, n);
+        modelId = _register(salt, p);
+        if (
+            p.circuitId != shardCircuitIds[0] ||
+            p.weightsCommitment != weightsCommitments[0] ||
+            p.batchCircuitIds.length != 0
+        ) revert Registry__ShardParamsMismatch(modelId);
+        Circuit storage first = _circuits[p.circuitId];
+        Shard[] storage shards = _shards[modelId];
+        for (uint256 s = 0; s < n; ++s) {
+            bytes32 id = shardCircuitIds[s];
+            Circuit storage c = _requireCircuit(id);
+            if (c.batchSize != 1 || c.visibility != first.visibility || c.dev != first.dev)
+                revert Registry__ShardCircuitMismatch(p.circuitId, id);
+            uint256 wc = weightsCommitments[s];
+            if (wc >= SNARK_SCALAR_FIELD_R) revert Registry__NotInField(wc);
+            shards.push(Shard(id, wc));
+        }
+        _models[modelId].shardCount = uint8(n); // n <= MAX_SHARDS
+        emit ModelRegistered(modelId, msg.sender, p.circuitId, salt, p);
+        emit ShardedModelRegistered(modelId, shardCircuitIds, weightsCommitments);
+    }
+
+    /// @dev The checks and storage shared by both registrations (everything but the circuit map).
+    function _register(bytes32 salt, ModelParams calldata p) internal returns (bytes32 modelId) {
         modelId = modelIdOf(msg.sender, salt);
         if (_models[modelId].provider != address(0)) revert Registry__ModelAlreadyRegistered(modelId);
 
@@ -46,21 +110,6 @@ contract ModelRegistry is CircuitRegistry, IModelRegistry {
         if (p.batchCircuitIds.length > MAX_BATCH_CIRCUITS)
             revert Registry__TooManyBatchCircuits(p.batchCircuitIds.length, MAX_BATCH_CIRCUITS);
 
-        _circuitFor[modelId][1] = p.circuitId;
-        for (uint256 i = 0; i < p.batchCircuitIds.length; ++i) {
-            bytes32 batchId = p.batchCircuitIds[i];
-            Circuit storage batch = _requireCircuit(batchId);
-            if (batch.batchSize == 1) revert Registry__BatchCircuitIsSingle(batchId);
-            if (
-                batch.architectureHash != primary.architectureHash ||
-                batch.visibility != primary.visibility ||
-                batch.dev != primary.dev
-            ) revert Registry__CircuitMismatch(p.circuitId, batchId);
-            if (_circuitFor[modelId][batch.batchSize] != bytes32(0))
-                revert Registry__DuplicateBatchSize(batchId, batch.batchSize);
-            _circuitFor[modelId][batch.batchSize] = batchId;
-        }
-
         Model storage m = _models[modelId];
         m.provider = msg.sender;
         m.capacity = p.capacity;
@@ -72,7 +121,6 @@ contract ModelRegistry is CircuitRegistry, IModelRegistry {
         m.registeredAt = uint64(block.timestamp);
         m.inputSpecHash = p.inputSpecHash;
         m.metadataURI = p.metadataURI;
-        emit ModelRegistered(modelId, msg.sender, p.circuitId, salt, p);
     }
 
     /// @inheritdoc IModelRegistry
@@ -89,6 +137,10 @@ contract ModelRegistry is CircuitRegistry, IModelRegistry {
         Model storage m = _requireModel(modelId);
         if (m.retired) revert Registry__ModelRetired(modelId);
         if (_circuits[m.circuitId].revoked) revert Registry__CircuitRevoked(m.circuitId);
+        if (m.shardCount != 0) {
+            bytes32 revoked = _revokedShard(modelId);
+            if (revoked != bytes32(0)) revert Registry__CircuitRevoked(revoked);
+        }
         return BountyTerms(m.provider, m.price, m.slashAmount, m.responseWindow, m.capacity);
     }
 
@@ -114,7 +166,76 @@ contract ModelRegistry is CircuitRegistry, IModelRegistry {
         bytes32 modelId
     ) external view override returns (address provider, bool primaryRevoked) {
         Model storage m = _requireModel(modelId);
-        return (m.provider, _circuits[m.circuitId].revoked);
+        bool revoked = _circuits[m.circuitId].revoked;
+        if (!revoked && m.shardCount != 0) revoked = _revokedShard(modelId) != bytes32(0);
+        return (m.provider, revoked);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function verifyShardedProof(
+        bytes32 modelId,
+        uint256 inputCommitment,
+        uint256 claim,
+        uint256[8][] calldata proofs,
+        uint256[] calldata commitments
+    ) external view override returns (address provider, bytes32 circuitId) {
+        Model storage m = _requireModel(modelId);
+        uint256 n = m.shardCount;
+        if (n == 0) revert Registry__ModelNotSharded(modelId);
+        if (proofs.length != n || commitments.length != n - 1)
+            revert Registry__ShardProofCount(modelId, n, proofs.length, commitments.length);
+        Shard[] storage shards = _shards[modelId];
+        uint256 inSignal = inputCommitment;
+        for (uint256 s = 0; s < n; ++s) {
+            uint256 outSignal = s + 1 == n ? claim : commitments[s];
+            _verifyShard(modelId, s, shards[s], proofs[s], outSignal, inSignal);
+            inSignal = outSignal; // the chain: shard s's output commitment is shard s+1's input
+        }
+        return (m.provider, m.circuitId);
+    }
+
+    /// @dev One shard proof against its registered verifier: [weightsCommitment_s, out_s, in_s].
+    function _verifyShard(
+        bytes32 modelId,
+        uint256 s,
+        Shard storage sh,
+        uint256[8] calldata proof,
+        uint256 outSignal,
+        uint256 inSignal
+    ) private view {
+        Circuit storage c = _circuits[sh.circuitId];
+        if (c.revoked) revert Registry__CircuitRevoked(sh.circuitId);
+        (bool callOk, bool accepted) = Groth16Call.verify(
+            c.verifier,
+            abi.encodePacked(c.verifySelector, proof, sh.weightsCommitment, outSignal, inSignal)
+        );
+        if (!accepted) revert Registry__ShardProofInvalid(modelId, s, callOk);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function shardsOf(bytes32 modelId) external view override returns (ShardTerms[] memory terms) {
+        Shard[] storage shards = _shards[modelId];
+        if (shards.length == 0) revert Registry__ModelNotSharded(modelId);
+        terms = new ShardTerms[](shards.length);
+        for (uint256 s = 0; s < shards.length; ++s) {
+            Circuit storage c = _circuits[shards[s].circuitId];
+            terms[s] = ShardTerms(
+                c.verifier,
+                c.verifySelector,
+                shards[s].circuitId,
+                shards[s].weightsCommitment
+            );
+        }
+    }
+
+    /// @dev The first revoked shard circuit of a sharded model, or 0.
+    function _revokedShard(bytes32 modelId) internal view returns (bytes32) {
+        Shard[] storage shards = _shards[modelId];
+        for (uint256 s = 0; s < shards.length; ++s) {
+            bytes32 id = shards[s].circuitId;
+            if (_circuits[id].revoked) return id;
+        }
+        return bytes32(0);
     }
 
     /// @inheritdoc IModelRegistry

@@ -173,6 +173,22 @@ interface IInferenceMarket is IMarketCore, IStakeManager {
     ///      protection is the request status, not the proof bytes).
     function fulfill(Request calldata request, uint256 output, uint256[8] calldata proof) external;
 
+    /// @notice Answers one request of a sharded model with one proof per shard, chained by the
+    ///         activation commitments between the shards (src/circuit/shard.ts).
+    /// @param proofs shard s's proof at index s (S proofs).
+    /// @param commitments the S − 1 activation commitments between the shards: commitments[s] is
+    ///        shard s's output and shard s+1's input commitment.
+    /// @dev Shard s's public signals [weightsCommitment_s, out_s, in_s] are rebuilt from the
+    ///      registry (each shard's weight commitment), the request (in_0 = its inputCommitment),
+    ///      `commitments` and the claim out_{S-1} = binding << 32 | output; the registry verifies them
+    ///      (IModelRegistry.verifyShardedProof). Otherwise the same rules and effects as `fulfill`.
+    function fulfillSharded(
+        Request calldata request,
+        uint256 output,
+        uint256[8][] calldata proofs,
+        uint256[] calldata commitments
+    ) external;
+
     /// @notice Answers k requests of one model with one proof from its batch-size-k circuit.
     /// @param requests ids strictly increasing; all of one model; all open and in time.
     /// @dev Same rules as `fulfill`; binding covers the whole ordered id list.

@@ -32,6 +32,7 @@ interface IModelRegistry is ICircuitRegistry {
         address provider;
         uint32 capacity;
         bool retired;
+        uint8 shardCount; // 0: one circuit per proof; S >= 1: a sharded model of S shard circuits
         // slot 1
         bytes32 circuitId; // primary circuit (batch size 1)
         // slot 2
@@ -65,6 +66,14 @@ interface IModelRegistry is ICircuitRegistry {
         uint256 weightsCommitment;
     }
 
+    /// @notice One shard circuit of a sharded model, as settlement needs it.
+    struct ShardTerms {
+        address verifier;
+        bytes4 verifySelector;
+        bytes32 circuitId;
+        uint256 weightsCommitment;
+    }
+
     // ─────────────────────────────────────────── Events ────────────────────────────────────────────
 
     event ModelRegistered(
@@ -75,6 +84,13 @@ interface IModelRegistry is ICircuitRegistry {
         ModelParams params
     );
     event ModelRetired(bytes32 indexed modelId, address indexed provider);
+    /// @notice A sharded model was registered (after its ModelRegistered): its shard circuits, in
+    ///         proving order, and each shard's weight commitment.
+    event ShardedModelRegistered(
+        bytes32 indexed modelId,
+        bytes32[] shardCircuitIds,
+        uint256[] weightsCommitments
+    );
 
     // ─────────────────────────────────────────── Errors ────────────────────────────────────────────
 
@@ -93,6 +109,18 @@ interface IModelRegistry is ICircuitRegistry {
     error Registry__ZeroCapacity();
     error Registry__ResponseWindowOutOfRange(uint64 responseWindow, uint64 min, uint64 max);
     error Registry__NoCircuitForBatchSize(bytes32 modelId, uint256 batchSize);
+    /// @notice A sharded model needs 1..MAX_SHARDS shard circuits, one weight commitment each.
+    error Registry__ShardCountOutOfRange(uint256 count, uint256 max);
+    /// @notice The model params' primary circuit and weight commitment must be shard 0's; batch
+    ///         circuits are not allowed.
+    error Registry__ShardParamsMismatch(bytes32 modelId);
+    /// @notice A shard circuit differs from shard 0's in visibility or dev flag, or is not batch size 1.
+    error Registry__ShardCircuitMismatch(bytes32 shardZeroCircuitId, bytes32 shardCircuitId);
+    error Registry__ModelNotSharded(bytes32 modelId);
+    /// @notice Settlement of a sharded model: the proof and commitment counts must be S and S − 1.
+    error Registry__ShardProofCount(bytes32 modelId, uint256 shards, uint256 proofs, uint256 commitments);
+    /// @notice Shard `shard`'s verifier rejected its proof (or the call failed: `callOk` false).
+    error Registry__ShardProofInvalid(bytes32 modelId, uint256 shard, bool callOk);
 
     // ───────────────────────────────────────── Functions ───────────────────────────────────────────
 
@@ -105,6 +133,40 @@ interface IModelRegistry is ICircuitRegistry {
     ///      market refuses bounties whose response window exceeds its maxDeadlineWindow.
     /// @dev invariant a model's provider, circuits and terms never change after registration.
     function registerModel(bytes32 salt, ModelParams calldata params) external returns (bytes32 modelId);
+
+    /// @notice Registers a sharded model served by the caller: S shard circuits proven in order, shard
+    ///         s's output-activation commitment being shard s+1's input-activation commitment.
+    /// @param params as for registerModel, with circuitId = shardCircuitIds[0], weightsCommitment =
+    ///        weightsCommitments[0] and no batch circuits.
+    /// @dev Every shard circuit: approved, not revoked, batch size 1 (three public signals
+    ///      [weightsCommitment_s, out_s, in_s]), the visibility and dev flag of shard 0's. A sharded
+    ///      model has no batch-1 circuit of its own (`settlementTerms(modelId, 1)` reverts), so it
+    ///      settles only through fulfillSharded. Revoking any of its shard circuits stops its bounties
+    ///      and settlement and waives the slash of its open requests (`reclaimTerms`).
+    /// @dev invariant a sharded model's shard circuits and commitments never change.
+    function registerShardedModel(
+        bytes32 salt,
+        ModelParams calldata params,
+        bytes32[] calldata shardCircuitIds,
+        uint256[] calldata weightsCommitments
+    ) external returns (bytes32 modelId);
+
+    /// @notice Verifies the S shard proofs of one request of a sharded model: shard s's public
+    ///         signals are [weightsCommitment_s, out_s, in_s] with in_0 = inputCommitment,
+    ///         in_s = out_{s-1} = commitments[s-1] and out_{S-1} = claim. Passing each commitment once,
+    ///         as both signals, is the chain check. Reverts unless every proof verifies.
+    /// @return provider the model's provider.
+    /// @return circuitId shard 0's circuit (the model's primary circuit).
+    function verifyShardedProof(
+        bytes32 modelId,
+        uint256 inputCommitment,
+        uint256 claim,
+        uint256[8][] calldata proofs,
+        uint256[] calldata commitments
+    ) external view returns (address provider, bytes32 circuitId);
+
+    /// @notice A sharded model's shard circuits and weight commitments, in proving order.
+    function shardsOf(bytes32 modelId) external view returns (ShardTerms[] memory);
 
     /// @notice Provider: stops new bounties for a model. Open requests still settle. Irreversible.
     /// @dev invariant a retired model never gains an open request (`bountyTerms` reverts).
@@ -124,7 +186,8 @@ interface IModelRegistry is ICircuitRegistry {
         uint256 batchSize
     ) external view returns (SettlementTerms memory);
 
-    /// @notice The model's provider and whether its primary circuit was revoked (reverts if unknown).
+    /// @notice The model's provider and whether its primary circuit (for a sharded model: any of its
+    ///         shard circuits) was revoked (reverts if unknown).
     function reclaimTerms(bytes32 modelId) external view returns (address provider, bool primaryRevoked);
 
     /// @notice A model entry (provider == address(0) if never registered).

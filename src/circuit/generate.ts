@@ -197,7 +197,8 @@ export interface InferenceStart {
 /**
  * Emits the layers of inference `i` inside a main template, after `emitInputCommitment` (the first
  * layer reads `pixels_${i}` and, in bit-plane mode, `input_${i}.bits`), ending with `argmax_${i}`
- * whose `.out` is the predicted class. The caller pins `input_${i}.commitment` and
+ * whose `.out` is the predicted class (unless `end.argmax` is false: a shard that stops before the
+ * end, src/circuit/shard.ts; the returned signal array is then the last layer's output). The caller pins `input_${i}.commitment` and
  * `argmax_${i}.out` to whatever its public signals say. Weight signals (`w<layer>` in private mode, `W<layer>`/`B<layer>` vars in
  * public mode) must be in scope, as emitted by `emitWeightBinding`.
  */
@@ -208,7 +209,8 @@ export function emitInference(
   i: number,
   emit: (line?: string) => void,
   from?: InferenceStart,
-): void {
+  end: { argmax: boolean } = { argmax: true },
+): { cur: string; curLen: number } {
   let cur = from?.cur ?? `pixels_${i}`;
   let curLen = from?.curLen ?? plan.inputSize;
   let prevSign = from?.prevSign ?? "";
@@ -329,8 +331,11 @@ export function emitInference(
     }
   };
   emitLayers(plan.layers);
-  emit(`    component argmax_${i} = ArgMax(${plan.numClasses}, ${plan.argmaxKd});`);
-  emit(`    argmax_${i}.in <== ${cur};`);
+  if (end.argmax) {
+    emit(`    component argmax_${i} = ArgMax(${plan.numClasses}, ${plan.argmaxKd});`);
+    emit(`    argmax_${i}.in <== ${cur};`);
+  }
+  return { cur, curLen };
 }
 
 /** Top-level circom functions holding a public-weights model's constants (nothing in private mode). */

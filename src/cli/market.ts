@@ -27,7 +27,9 @@ import {
   compileModelEntry,
   loadBatchCircuit,
   loadModelByName,
+  loadShardedModel,
   loadVerificationKey,
+  onboardShardedModel,
   ProviderNode,
   servedModelsOf,
   transcriptHashOf,
@@ -188,6 +190,10 @@ export function registerMarketCommands(program: Command, env: CliEnv): void {
     .option("--window <seconds>", "response window", "600")
     .option("--capacity <n>", "maximum open requests", "8")
     .option("--batch <sizes...>", "also register batch circuits of these sizes (the agent proves k requests at once)")
+    .option(
+      "--shard-budget <constraints>",
+      "cut the model into shard circuits of at most this many constraints each, chained by commitments (models too big for one proof)",
+    )
     .option("--force", "replace a differing verifier record")
     .option("--allow-insecure", "allow an INSECURE dev setup on a non-local chain")
     .action(
@@ -199,10 +205,15 @@ export function registerMarketCommands(program: Command, env: CliEnv): void {
           window: string;
           capacity: string;
           batch?: string[];
+          shardBudget?: string;
           force?: boolean;
           allowInsecure?: boolean;
         },
       ) => {
+        if (o.shardBudget !== undefined && o.batch !== undefined)
+          throw new CliError(
+            "--shard-budget and --batch do not go together: a sharded model is proved one request at a time",
+          );
         const terms = {
           price: parseEth(o.price, "--price", { positive: true }),
           slashAmount: parseEth(o.slash, "--slash"),
@@ -217,6 +228,29 @@ export function registerMarketCommands(program: Command, env: CliEnv): void {
         const isOwner = owner.toLowerCase() === (await p.getAddress()).toLowerCase();
         const sizes = (o.batch ?? []).map((k) => parseUint(k, "--batch"));
         const load = { cacheDir: env.cacheDir(), onProgress: say };
+        const deployOptions = {
+          ...(o.deployments ? { deploymentsDir: o.deployments } : {}),
+          force: o.force ?? false,
+          allowInsecure: o.allowInsecure ?? false,
+        };
+        if (o.shardBudget !== undefined) {
+          const sharded = await loadShardedModel(name, { ...load, budget: parseUint(o.shardBudget, "--shard-budget") });
+          if (!isOwner) {
+            const missing = [];
+            for (const sh of sharded.shards)
+              if (/^0x0+$/.test((await ctx.registry.getCircuit(sh.circuitId)).verifier)) missing.push(sh.spec.name);
+            if (missing.length > 0)
+              throw new CliError(
+                `shard circuit(s) ${missing.join(", ")} not approved, and only the registry owner ${owner} can approve them; nothing was deployed`,
+              );
+          }
+          const record = await onboardShardedModel(p, sharded, terms, { ...deployOptions, approve: isOwner });
+          const { salt: _salt, activationSecret: _activation, ...shown } = record;
+          void _salt;
+          void _activation;
+          print(shown);
+          return;
+        }
         const m = await loadModelByName(name, load);
         const bcs = [];
         for (const size of sizes) bcs.push(await loadBatchCircuit(name, size, load));
@@ -232,11 +266,7 @@ export function registerMarketCommands(program: Command, env: CliEnv): void {
               `circuit ${missing.join(", ")} not approved, and only the registry owner ${owner} can approve it: run \`zkinfer provider approval ${name}${sizes.length ? " --batch " + sizes.join(" ") : ""}\` and send its output to the owner, who runs \`zkinfer registry approve-circuit ${name}${sizes.length ? " --batch " + sizes.join(" ") : ""}\`; nothing was deployed`,
             );
         }
-        const deployOpts = {
-          ...(o.deployments ? { deploymentsDir: o.deployments } : {}),
-          force: o.force ?? false,
-          allowInsecure: o.allowInsecure ?? false,
-        };
+        const deployOpts = deployOptions;
         const v = await p.deployVerifier(m, deployOpts);
         if (isOwner) await p.approveCircuit(m, v.address);
         const batches: { size: number; circuitId: string }[] = [];
@@ -385,6 +415,7 @@ export function registerMarketCommands(program: Command, env: CliEnv): void {
             handBackMs,
             safetyFactor,
             submitSeconds,
+            ...(pool ? { pool } : {}),
           });
           const agents: { name: string; agent: ServingAgent }[] = [{ name: "agent", agent }];
           if (o.accuracyModel) {

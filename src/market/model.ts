@@ -260,7 +260,7 @@ export async function loadDemoLinearModel(opts: LoadOptions & { weights?: readon
  * record), else (or when the cache lost it) quantized from its model file — which must then give
  * the same address.
  */
-async function quantizedOf(entry: ModelEntry, opts: LoadOptions): Promise<QuantizedArtifact> {
+export async function quantizedOf(entry: ModelEntry, opts: LoadOptions): Promise<QuantizedArtifact> {
   if (entry.quantizedKey) {
     try {
       const a = await readQuantizedArtifact(opts.cacheDir, entry.quantizedKey);
@@ -312,7 +312,7 @@ async function compileGenerated(entry: ModelEntry, batch: number, opts: LoadOpti
   return { artifact, cm, circuitLib };
 }
 
-async function sourceOf(entry: ModelEntry, artifact: QuantizedArtifact): Promise<ModelSource> {
+export async function sourceOf(entry: ModelEntry, artifact: QuantizedArtifact): Promise<ModelSource> {
   return {
     ...(entry.bundled ? { registry: entry.name } : {}),
     quantizedKey: artifact.key,

@@ -9,6 +9,7 @@ import type { ProverPool } from "../zk/index.js";
 import type { MarketContext, Say } from "./context.js";
 import { MarketError } from "./errors.js";
 import { ModelProvider } from "./inference/provider.js";
+import { loadShardedModelFromRecord, servedSharded } from "./inference/sharded.js";
 import type { ServedModel } from "./inference/types.js";
 import { loadBatchCircuitFromRecord, loadProvingModelFromRecord } from "./model.js";
 
@@ -99,6 +100,10 @@ export async function servedModelsOf(
   const served: ServedModel[] = [];
   for (const record of await p.listModelRecords()) {
     if ((await ctx.registry.getModel(record.modelId)).provider.toLowerCase() !== me) continue;
+    if (record.shards) {
+      served.push(servedSharded(record, await loadShardedModelFromRecord(record, load)));
+      continue;
+    }
     const batches = [];
     for (const k of record.batchSizes ?? []) batches.push(await loadBatchCircuitFromRecord(record, k, load));
     served.push({ model: await loadProvingModelFromRecord(record, load), record, batches });

@@ -47,8 +47,13 @@ async function gasFixture() {
   for (const k of [1, 4, 16] as const) {
     await f.registry.approveCircuit(ids[k], circuitParams(addr, k, { zkeyHash: ethers.id(`gas:z${k}`) }));
   }
+  // shard circuits of sharded models (all batch size 1, one verifier each in reality)
+  const shardIds = Array.from({ length: 8 }, (_, s) => ethers.id(`gas:shard${s}`));
+  for (const [s, id] of shardIds.entries()) {
+    await f.registry.approveCircuit(id, circuitParams(addr, 1, { zkeyHash: ethers.id(`gas:zs${s}`) }));
+  }
   await trivial.setMode(1); // ReturnTrue from now on
-  return { ...f, ids };
+  return { ...f, ids, shardIds };
 }
 
 describe("# gas snapshot (trivial verifier: market overhead only)", () => {
@@ -105,6 +110,31 @@ describe("# gas snapshot (trivial verifier: market overhead only)", () => {
     gas["reclaim"] = await gasOf(f.market.reclaim(await requestOf(f.market, r.requestId)));
     gas["withdraw (ETH)"] = await gasOf(f.market.connect(f.consumer).withdraw());
     gas["requestUnbond"] = await gasOf(f.market.connect(f.provider).requestUnbond(1n));
+
+    // Sharded models: S shard proofs chained by S − 1 activation commitments (each shard's
+    // verifier is a separate call; with the real verifier add ≈ its batch-1 cost per shard).
+    for (const S of [2, 4, 8]) {
+      const shardSalt = ethers.id(`gas-sharded-${S}`);
+      const ids = f.shardIds.slice(0, S);
+      const wcs = ids.map((_, s) => 0x1000n + BigInt(s));
+      const g = await gasOf(
+        f.registry
+          .connect(f.provider)
+          .registerShardedModel(shardSalt, modelParams(ids[0]!, { weightsCommitment: wcs[0]! }), ids, wcs),
+      );
+      if (S === 8) gas["registerShardedModel S=8"] = g;
+      const shardedId = await f.registry.modelIdOf(f.provider.address, shardSalt);
+      const q = await post(f, { modelId: shardedId });
+      const commitments = Array.from({ length: S - 1 }, (_, s) => 0x5eed00n + BigInt(s));
+      gas[`fulfillSharded S=${S}`] = await gasOf(
+        f.market.fulfillSharded(
+          await requestOf(f.market, q.requestId),
+          7n,
+          Array.from({ length: S }, () => PROOF),
+          commitments,
+        ),
+      );
+    }
 
     if (process.env.UPDATE_GAS_SNAPSHOT === "1" || !existsSync(SNAPSHOT)) {
       writeFileSync(SNAPSHOT, JSON.stringify(gas, null, 2) + "\n");

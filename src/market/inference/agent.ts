@@ -24,12 +24,20 @@ import { getBytes, type Log } from "ethers";
 import { TxJournal, isRpcOutage, withRetry } from "../../chain/index.js";
 import { formatTime } from "../../util/format.js";
 import { writeJsonAtomic } from "../../util/fs.js";
-import { Prover, packProof } from "../../zk/index.js";
+import { Prover, SequentialPool, packProof, type ProverPool } from "../../zk/index.js";
 import { nextBlockTime, requireSigner, type MarketContext } from "../context.js";
 import { MarketError, describeRevert } from "../errors.js";
 import type { ProvingModel } from "../model.js";
 import { planProof, proofFileKey, readCachedProof, type CachedProof, type ProofPlan } from "./proofCache.js";
 import { checkServed } from "./servedChecks.js";
+import {
+  cachedFromResults,
+  checkShardedServed,
+  readCachedShardedProof,
+  requestSecrets,
+  shardedWork,
+  type CachedShardedProof,
+} from "./sharded.js";
 import { Submitter } from "./submitter.js";
 import { providerStateDir } from "./provider.js";
 import { bindingOf, requestFromEvent, requestState, type PostedRequest } from "./requests.js";
@@ -89,6 +97,9 @@ export class ProviderAgent {
   private submitter?: Submitter;
   private busy = 0;
   private stopReport?: Promise<StopReport>;
+  /** Proves the shards of sharded models' requests (the option's, or one of our own). */
+  private pool?: ProverPool;
+  private ownPool = false;
   readonly stats = {
     fulfilled: 0,
     batches: 0,
@@ -137,7 +148,16 @@ export class ProviderAgent {
       journalFile: (job) => this.journalFile(job),
       stats: this.stats,
     });
-    for (const served of this.models.values()) await checkServed(ctx, served, me, this.opts.checkVerifierCode ?? true);
+    for (const served of this.models.values()) {
+      await checkServed(ctx, served, me, this.opts.checkVerifierCode ?? true);
+      if (served.sharded) {
+        await checkShardedServed(ctx, served.record, served.sharded);
+        if (!this.pool) {
+          this.pool = this.opts.pool ?? new SequentialPool();
+          this.ownPool = this.opts.pool === undefined;
+        }
+      }
+    }
     await this.loadTimings();
     const n = this.opts.concurrency ?? 1;
     for (let i = 0; i < n; i++) this.provers.push(this.opts.prover ? this.opts.prover() : new Prover());
@@ -191,6 +211,7 @@ export class ProviderAgent {
       // Closing a prover process aborts its proof; the workers then return. A loop or submission
       // stuck on an unreachable RPC endpoint gets 10 s more: what it sent is journaled.
       await Promise.allSettled(this.provers.map((p) => p.close()));
+      if (this.ownPool) await this.pool?.close().catch(() => {});
       await Promise.race([
         Promise.allSettled([done, ...this.submissions]),
         new Promise<void>((r) => setTimeout(r, 10_000).unref()),
@@ -199,6 +220,7 @@ export class ProviderAgent {
       await Promise.allSettled([...this.submissions]);
     }
     await Promise.allSettled(this.provers.map((p) => p.close()));
+    if (this.ownPool) await this.pool?.close().catch(() => {});
     return { leftOpen: [...this.leftOpen] };
   }
 
@@ -307,6 +329,8 @@ export class ProviderAgent {
   private estimate(modelId: string, size: number): number {
     const served = this.models.get(modelId);
     if (!served) return Infinity;
+    if (served.sharded)
+      return this.estimator.estimateSeconds(served.model.setup.manifest.zkeySha256, served.sharded.totalConstraints);
     const setup = size === 1 ? served.model.setup : served.batchBySize.get(size)?.setup;
     if (!setup) return Infinity;
     return this.estimator.estimateSeconds(setup.manifest.zkeySha256, setup.manifest.constraints);
@@ -413,6 +437,7 @@ export class ProviderAgent {
     if (!(await this.inTime(open))) return;
     const inputs = await this.checkedInputs(open, served.model);
     if (!inputs) return;
+    if (served.sharded) return this.handleSharded(open[0]!, inputs[0]!, served, slot);
     const plan = planProof(served, open, inputs, {
       salt: BigInt(served.record.salt),
       binding: bindingOf(
@@ -424,7 +449,64 @@ export class ProviderAgent {
     });
     const proof = await this.proveOrCache(plan, open, slot, served.record.name);
     if (!proof) return;
-    this.startSubmission(open, proof, served.model);
+    this.startSubmission(open, () => this.submitter!.submit(open, proof, served.model));
+  }
+
+  /**
+   * A request of a sharded model: one proof job per shard (keyed `${requestId}:${shard}`), proved
+   * by the pool, cached as a whole, submitted as one fulfillSharded.
+   */
+  private async handleSharded(job: Job, input: Uint8Array, served: Served, slot: number): Promise<void> {
+    const { ctx } = this;
+    const sharded = served.sharded!;
+    const secrets = requestSecrets(ctx, served.record, job.requestId);
+    const work = shardedWork(sharded, input, secrets);
+    const file = path.join(this.stateDir, "proofs", `sharded-${proofFileKey(job)}.json`);
+    const what = `request ${job.requestId}`;
+    let cached: CachedShardedProof | null = await readCachedShardedProof(file, work.expected);
+    const wasCached = cached !== null;
+    if (!cached) {
+      const estimateSeconds = this.estimate(job.modelId, 1);
+      this.inFlight.set(slot, { requestIds: [job.requestId], startedAt: Date.now(), estimateSeconds });
+      if (this.abandoning) {
+        this.leaveOpen(job.requestId);
+        return;
+      }
+      this.emit({ type: "proving", requestIds: [job.requestId], estimateSeconds });
+      ctx.say(`proving ${what} (model ${served.record.name}, ${work.jobs.length} shards)…`);
+      const t0 = Date.now();
+      const results = await this.pool!.proveAll(work.jobs, (done, total) =>
+        ctx.say(`proving ${what}: shard ${done} of ${total} done (${((Date.now() - t0) / 1000).toFixed(1)} s)`),
+      );
+      const proveMs = Date.now() - t0;
+      this.inFlight.delete(slot);
+      cached = cachedFromResults(work, results, {
+        requestId: job.requestId,
+        modelId: job.modelId,
+        inputCommitment: job.inputCommitment,
+        proveMs,
+      });
+      await writeJsonAtomic(file, cached);
+      this.estimator.record(served.model.setup.manifest.zkeySha256, proveMs);
+      await this.saveTimings();
+      this.stats.proved++;
+      ctx.say(
+        `proving ${what} (model ${served.record.name}, ${work.jobs.length} shards)… ${(proveMs / 1000).toFixed(1)} s`,
+      );
+    } else {
+      this.stats.cachedProofs++;
+      ctx.say(`${what}: using the shard proofs cached before a restart`);
+    }
+    const proof = cached;
+    this.emit({
+      type: "proved",
+      requestId: job.requestId,
+      output: BigInt(proof.output),
+      proveMs: proof.proveMs,
+      cached: wasCached,
+      batch: 1,
+    });
+    this.startSubmission([job], () => this.submitter!.submitSharded(job, proof, served.model));
   }
 
   /** Step 1: the jobs still Open on chain with no journaled transaction to await; null if none (or replanned). */
@@ -552,8 +634,8 @@ export class ProviderAgent {
   }
 
   /** Step 5, in the background: the prover is free for the next proof while this one is sent and mined. */
-  private startSubmission(open: Job[], proof: CachedProof, model: ProvingModel): void {
-    const submission = this.submitter!.submit(open, proof, model)
+  private startSubmission(open: Job[], send: () => Promise<void>): void {
+    const submission = send()
       .catch((err: unknown) => {
         this.reportError(open[0]!, err);
         if (isRpcOutage(err)) this.requeue(open);

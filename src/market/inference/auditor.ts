@@ -11,16 +11,25 @@ import path from "node:path";
 import { keccak256, type Log } from "ethers";
 
 import { compileVerifier, withRetry } from "../../chain/index.js";
-import { checkSetupArtifacts, type SetupArtifacts, type SetupManifest } from "../../zk/index.js";
+import { packClaim } from "../../circuit/layout.js";
+import {
+  checkSetupArtifacts,
+  unpackProof,
+  verifyProof,
+  type SetupArtifacts,
+  type SetupManifest,
+} from "../../zk/index.js";
 import type { MarketContext } from "../context.js";
 import { describeRevert } from "../errors.js";
 import { circuitIdOf } from "../model.js";
 import {
+  bindingOf,
   REQUEST_STATUS,
   requestFromEvent,
   settlementFromLog,
   verifySettlement,
   type PostedRequest,
+  type Settlement,
 } from "./requests.js";
 
 export interface AuditOptions {
@@ -73,6 +82,8 @@ export interface RequestAudit {
   fulfillTx?: string;
   /** true/false: re-verified off-chain; null: no verification key known. */
   proofVerified?: boolean | null;
+  /** A sharded model's request: how many shard proofs were re-verified (all must be). */
+  shardsVerified?: number;
   refunded?: string;
   /** Reject share the provider kept when it rejected the input (`rejectInput`, case 50). */
   kept?: string;
@@ -298,6 +309,16 @@ export async function audit(ctx: MarketContext, opts: AuditOptions = {}): Promis
       fulfillGas: s.gasUsed.toString(),
       fulfillTx: s.txHash,
     });
+    if (s.method === "fulfillSharded") {
+      const check = await verifyShardedSettlement(ctx, s, BigInt(r.inputCommitment), vkeys);
+      r.proofVerified = check.ok;
+      r.shardsVerified = check.verified;
+      if (check.ok === false) {
+        r.problem = check.problem ?? "a shard proof does not verify";
+        problems.push(`request ${id}: ${r.problem}`);
+      }
+      continue;
+    }
     const vkey = vkeys.get(s.circuitId);
     if (!vkey) {
       r.proofVerified = null;
@@ -406,6 +427,43 @@ export async function audit(ctx: MarketContext, opts: AuditOptions = {}): Promis
   };
   say(`audit: ${list.length} request(s), ${count("Fulfilled")} proof(s) re-verified, ${problems.length} problem(s)`);
   return report;
+}
+
+/**
+ * Re-verifies every shard proof of a fulfillSharded settlement off-chain: shard s against the
+ * verification key of the circuit the registry lists at position s, with the public signals
+ * [weightsCommitment_s, out_s, in_s] rebuilt from the registry, the request's input commitment, the
+ * commitments in the calldata and the claim (binding << 32 | output). ok is null when a key is unknown.
+ */
+async function verifyShardedSettlement(
+  ctx: MarketContext,
+  s: Settlement,
+  inputCommitment: bigint,
+  vkeys: Map<string, object>,
+): Promise<{ ok: boolean | null; verified: number; problem?: string }> {
+  const shards = await withRetry("reading the shards", () => ctx.registry.shardsOf(s.modelId), ctx.retry);
+  const proofs = s.shardProofs ?? [];
+  const commitments = s.commitments ?? [];
+  if (proofs.length !== shards.length || commitments.length !== shards.length - 1)
+    return { ok: false, verified: 0, problem: "shard proofs or commitments missing from the transaction calldata" };
+  const binding = bindingOf(ctx.chainId, ctx.addresses.market, s.requestIds);
+  if (binding !== s.binding)
+    return { ok: false, verified: 0, problem: "binding in the event differs from the recomputed one" };
+  const claim = packClaim(binding, s.outputs[0]!);
+  let verified = 0;
+  for (let i = 0; i < shards.length; i++) {
+    const vkey = vkeys.get(shards[i]!.circuitId);
+    if (!vkey) return { ok: null, verified };
+    const signals = [
+      BigInt(shards[i]!.weightsCommitment),
+      i === shards.length - 1 ? claim : commitments[i]!,
+      i === 0 ? inputCommitment : commitments[i - 1]!,
+    ];
+    if (!(await verifyProof(vkey, signals, unpackProof(proofs[i]!))))
+      return { ok: false, verified, problem: `shard ${i}'s proof does not verify off-chain` };
+    verified++;
+  }
+  return { ok: true, verified };
 }
 
 const eth = (wei: string | undefined) => (wei === undefined ? "" : (Number(BigInt(wei)) / 1e18).toFixed(4));

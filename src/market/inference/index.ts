@@ -3,8 +3,26 @@
  * agent proves and fulfils it, the auditor re-checks every settlement. One file per role.
  */
 export { Consumer, checkModelId, withdrawBalance, type PostOptions, type PostedBounty } from "./consumer.js";
-export { ModelProvider, providerStateDir, transcriptHashOf, type ModelRecord, type ModelTerms } from "./provider.js";
+export {
+  ModelProvider,
+  providerStateDir,
+  transcriptHashOf,
+  type ModelRecord,
+  type ModelTerms,
+  type ShardRecord,
+} from "./provider.js";
 export { ProviderAgent } from "./agent.js";
+export {
+  loadShardedModel,
+  loadShardedModelFromRecord,
+  onboardShardedModel,
+  servedSharded,
+  shardedWork,
+  type CachedShardedProof,
+  type LoadedShard,
+  type ShardedModel,
+  type ShardedWork,
+} from "./sharded.js";
 export {
   ProveTimeEstimator,
   lateRequests,

@@ -51,6 +51,21 @@ export interface ModelRecord {
   batchSizes?: number[];
   /** Where the model came from (quantized artifact, model file): `loadProvingModelFromRecord` serves it. */
   source?: ModelSource;
+  /** A sharded model (sharded.ts): its planner budget, and its shards in proving order. */
+  shardBudget?: number;
+  shards?: ShardRecord[];
+  /** Sharded models: the secret each request's activation salt is derived from. SECRET. Hex. */
+  activationSecret?: string;
+}
+
+/** A shard as the provider's model record keeps it. */
+export interface ShardRecord {
+  name: string;
+  circuitId: string;
+  verifier: string;
+  zkeySha256: string;
+  wasmSha256: string;
+  weightsCommitment: string;
 }
 
 export function providerStateDir(ctx: MarketContext, providerAddress: string): string {
@@ -137,6 +152,11 @@ export class ModelProvider {
    */
   async approveBatchCircuit(model: ProvingModel, batch: { size: number; setup: SetupArtifacts }, verifier: string) {
     return this.approve(batch.setup, batch.size, model.architectureHash, verifier);
+  }
+
+  /** Owner step: approves one shard circuit of a sharded model (batch size 1) with `verifier`. */
+  async approveShardCircuit(setup: SetupArtifacts, architectureHash: string, verifier: string): Promise<string> {
+    return this.approve(setup, 1, architectureHash, verifier);
   }
 
   private async approve(

@@ -184,8 +184,11 @@ export interface Settlement {
   txHash: string;
   blockNumber: number;
   gasUsed: bigint;
-  /** Which function was called: "fulfill" or "fulfillBatch"; null when not a direct call. */
-  method: "fulfill" | "fulfillBatch" | null;
+  /** Which function was called; null when not a direct call. */
+  method: "fulfill" | "fulfillBatch" | "fulfillSharded" | null;
+  /** fulfillSharded: every shard's proof (8 words each) and the commitments between the shards. */
+  shardProofs?: bigint[][];
+  commitments?: bigint[];
 }
 
 /** Decodes the proof of a RequestFulfilled log from its transaction's calldata. */
@@ -209,6 +212,7 @@ export async function settlementFromLog(ctx: MarketContext, log: Log): Promise<S
   let outputs: bigint[] = [BigInt(ev.args.output)];
   let proof: bigint[] = [];
   let method: Settlement["method"] = null;
+  let sharded: { shardProofs: bigint[][]; commitments: bigint[] } | undefined;
   if (tx && tx.to?.toLowerCase() === ctx.addresses.market.toLowerCase()) {
     const call = iface.parseTransaction({ data: tx.data });
     if (call?.name === "fulfill") {
@@ -219,9 +223,16 @@ export async function settlementFromLog(ctx: MarketContext, log: Log): Promise<S
       requestIds = [...(call.args[0] as { id: bigint }[])].map((q) => BigInt(q.id));
       outputs = [...(call.args[1] as bigint[])].map(BigInt);
       proof = [...(call.args[2] as bigint[])].map(BigInt);
+    } else if (call?.name === "fulfillSharded") {
+      method = "fulfillSharded";
+      sharded = {
+        shardProofs: [...(call.args[2] as bigint[][])].map((p) => [...p].map(BigInt)),
+        commitments: [...(call.args[3] as bigint[])].map(BigInt),
+      };
     }
   }
   return {
+    ...(sharded ?? {}),
     requestIds,
     outputs,
     proof,

@@ -14,6 +14,7 @@ import { nextBlockTime, type MarketContext } from "../context.js";
 import { MarketError, txError } from "../errors.js";
 import type { ProvingModel } from "../model.js";
 import type { CachedProof } from "./proofCache.js";
+import type { CachedShardedProof } from "./sharded.js";
 import { requestState, type PostedRequest } from "./requests.js";
 import type { AgentEvent } from "./types.js";
 
@@ -152,6 +153,52 @@ export class Submitter {
         batch: jobs.length,
       }),
     );
+  }
+
+  /** Submits the shard proofs of one request of a sharded model (`fulfillSharded`), as `submit` does. */
+  async submitSharded(job: SubmitJob, c: CachedShardedProof, model: ProvingModel): Promise<void> {
+    const { ctx } = this;
+    const what = `request ${job.requestId}`;
+    const info = await requestState(ctx, job.request);
+    if (info.status !== "Open")
+      return this.hooks.skip(job, `already ${info.status === "Fulfilled" ? "settled" : info.status}`);
+    const now = await nextBlockTime(ctx);
+    if (now > info.deadline)
+      return this.hooks.skip(
+        job,
+        `deadline ${formatTime(info.deadline)} passed before submission (next block at ${formatTime(now)}): not sent`,
+      );
+    const output = BigInt(c.output);
+    const tx = await ctx.market.fulfillSharded.populateTransaction(
+      job.request,
+      output,
+      c.proofs.map((p) => p.map(BigInt)) as never,
+      c.commitments.map(BigInt),
+    );
+    let journal: JournalEntry;
+    try {
+      journal = await this.send("fulfill", [job], tx);
+    } catch (err) {
+      if (err instanceof MarketError && err.code === "ALREADY_SETTLED")
+        return this.hooks.skip(job, "already settled (another submission won)");
+      throw err;
+    }
+    const receipt = await this.journal.waitMined(journal);
+    await this.journal.clear([this.hooks.journalFile(job)]);
+    if (receipt.status !== 1)
+      throw new MarketError("TX_REVERTED", `fulfilling ${what}: transaction ${journal.txHash} reverted`);
+    this.hooks.stats.fulfilled++;
+    ctx.say(
+      `${what}: fulfilled with ${c.proofs.length} shard proofs, output ${model.describeOutput(output)} (gas ${receipt.gasUsed})`,
+    );
+    this.hooks.emit({
+      type: "fulfilled",
+      requestId: job.requestId,
+      output,
+      txHash: journal.txHash,
+      gasUsed: receipt.gasUsed,
+      batch: 1,
+    });
   }
 
   /**

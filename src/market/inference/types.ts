@@ -1,9 +1,10 @@
 /** The types the inference provider's agent is configured with (kept apart so model.ts can name them). */
-import type { CircuitInput, ProofResult } from "../../zk/index.js";
+import type { CircuitInput, ProofResult, ProverPool } from "../../zk/index.js";
 import type { ProvingModel } from "../model.js";
 import { MarketError } from "../errors.js";
 import type { BatchCircuit } from "./batchCircuit.js";
 import type { ModelRecord } from "./provider.js";
+import type { ShardedModel } from "./sharded.js";
 
 export type { BatchCircuit };
 
@@ -12,6 +13,8 @@ export interface ServedModel {
   record: ModelRecord;
   /** Batch circuits of the model (each must be registered on chain for its size). */
   batches?: BatchCircuit[];
+  /** A sharded model (`model` is then its shard 0, see `servedSharded`): proved shard by shard. */
+  sharded?: ShardedModel;
 }
 
 /** What proves: the agent's own prover processes by default; tests may wrap or replace them. */
@@ -53,6 +56,8 @@ export interface AgentOptions {
   checkVerifierCode?: boolean;
   /** Folder for proofs and journals; default `<cacheDir>/provider/<chain>-<market>-<address>`. */
   stateDir?: string;
+  /** Where the shards of a sharded model's requests are proved (default: a SequentialPool). */
+  pool?: ProverPool;
   /** Makes the provers (default: one `Prover` process per slot). */
   prover?: () => ProverLike;
   onEvent?: (e: AgentEvent) => void;
