@@ -14,6 +14,7 @@ import { registerRegistryCommands } from "./registry.js";
 import { registerRetrievalCommands } from "./retrieval.js";
 import { registerAccuracyCommands } from "./accuracy.js";
 import { registerOnnxCommands } from "./onnx.js";
+import { registerExplorerCommand } from "./explorer.js";
 import {
   ceremonyContribute,
   ceremonyFinalize,
@@ -135,6 +136,7 @@ registerRegistryCommands(program, { cacheDir, say });
 registerRetrievalCommands(program, { cacheDir, say });
 registerAccuracyCommands(program, { cacheDir, say });
 registerOnnxCommands(program, { cacheDir, say });
+registerExplorerCommand(program, { cacheDir, say });
 
 function packageVersion(): string {
   const file = new URL("../../package.json", import.meta.url);

@@ -17,6 +17,7 @@ import {
   requestFromEvent,
   type BountyPostedArgs,
   type PostedRequest,
+  type RequestStatusName,
   type SettlementCheck,
 } from "./settlements.js";
 
