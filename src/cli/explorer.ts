@@ -28,7 +28,7 @@ export function registerExplorerCommand(
       const accuracy = o.market ? undefined : record?.contracts.AccuracyMarket;
       const rpcUrl = o.rpc ?? process.env.ZKINFER_RPC ?? DEFAULT_RPC;
       const running = await startExplorer({
-        rpcUrl,
+        rpc: rpcUrl,
         chainId: ctx.chainId,
         addresses: {
           market: ctx.addresses.market,

@@ -7,6 +7,7 @@ export { PAGE_DIR, SNARKJS_BROWSER, buildPage, type PageBundle } from "./bundle.
 export {
   READ_METHODS,
   startExplorer,
+  type Eip1193,
   type ExplorerAddresses,
   type ExplorerOptions,
   type RunningExplorer,

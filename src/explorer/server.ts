@@ -47,8 +47,14 @@ export interface ExplorerAddresses {
   retrieval?: string;
 }
 
+/** An in-process chain (EIP-1193), e.g. Hardhat's `network.provider` in `npm run demo`. */
+export interface Eip1193 {
+  request(args: { method: string; params?: unknown[] }): Promise<unknown>;
+}
+
 export interface ExplorerOptions {
-  rpcUrl: string;
+  /** The chain's JSON-RPC URL, or an in-process EIP-1193 provider. */
+  rpc: string | Eip1193;
   chainId: bigint;
   addresses: ExplorerAddresses;
   cacheDir: string;
@@ -130,7 +136,26 @@ export async function startExplorer(opts: ExplorerOptions): Promise<RunningExplo
         );
       }
     }
-    const upstream = await fetch(opts.rpcUrl, {
+    if (typeof opts.rpc !== "string") {
+      const chain = opts.rpc;
+      const answers = await Promise.all(
+        list.map(async (c) => {
+          const { id, method, params } = c as { id: unknown; method: string; params?: unknown[] };
+          try {
+            return { jsonrpc: "2.0", id, result: await chain.request({ method, params: params ?? [] }) };
+          } catch (err) {
+            const e = err as { code?: number; message?: string; data?: unknown };
+            return {
+              jsonrpc: "2.0",
+              id,
+              error: { code: e.code ?? -32603, message: e.message ?? "error", data: e.data },
+            };
+          }
+        }),
+      );
+      return send(res, 200, "application/json", JSON.stringify(Array.isArray(calls) ? answers : answers[0]));
+    }
+    const upstream = await fetch(opts.rpc, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: text,

@@ -173,6 +173,11 @@ describe("# zkinfer explorer (browser)", function () {
     expect(await statusOf(ids.declined!)).to.equal("Declined");
     expect(await statusOf(ids.slashed!)).to.equal("Reclaimed");
     expect(await statusOf(ids.open!)).to.equal("Open");
+    const rowText = (id: bigint) =>
+      rows.filter({ has: page.getByRole("link", { name: `#${id}`, exact: true }) }).innerText();
+    expect(await rowText(ids.first!)).to.include("0.0099 ETH paid");
+    expect(await rowText(ids.declined!)).to.include("refunded 0.009 ETH, 0.001 ETH kept");
+    expect(await rowText(ids.slashed!)).to.include("refunded 0.01 ETH + slash 0.05 ETH");
     for (const id of [ids.first!, ids.second!]) {
       await page.waitForFunction(
         (sel) => !document.querySelector(sel)?.classList.contains("pending"),
@@ -185,6 +190,12 @@ describe("# zkinfer explorer (browser)", function () {
     // The open request counts down to its deadline.
     expect(await page.locator(".countdown").first().textContent()).to.match(/^in \d+ minutes?/);
     await shot("requests");
+    // The README's picture (docs/explorer.png), refreshed on request only.
+    if (process.env.ZKINFER_UPDATE_DOCS === "1") {
+      await page.setViewportSize({ width: 960, height: 420 });
+      await page.screenshot({ path: path.join(ROOT, "docs", "explorer.png") });
+      await page.setViewportSize({ width: 1200, height: 900 });
+    }
   });
 
   it("should show a request's payout, gas and transactions, and a slashed one's refund", async () => {
@@ -244,7 +255,7 @@ describe("# zkinfer explorer (browser)", function () {
     await writeFile(path.join(dir, "verification_key.json"), vk);
     await writeFile(path.join(dir, "manifest.json"), JSON.stringify(manifest));
     const srv = await startExplorer({
-      rpcUrl: node.url,
+      rpc: node.url,
       chainId: 31337n,
       addresses: { market: stack.market, registry: stack.registry, fromBlock: stack.fromBlock },
       cacheDir: cache,

@@ -126,6 +126,8 @@ export async function connect(): Promise<Chain> {
 }
 
 const bi = (v: unknown) => BigInt(v as bigint);
+const times = new Map<number, number>();
+const receipts = new Map<string, bigint>();
 
 export async function readSnapshot(chain: Chain): Promise<Snapshot> {
   const { provider, market, registry, config } = chain;
@@ -147,8 +149,7 @@ export async function readSnapshot(chain: Chain): Promise<Snapshot> {
       q(market, "Unpaused"),
       q(market, "StakeDeposited"),
     ]);
-  // Block timestamps, once per block.
-  const times = new Map<number, number>();
+  // Block timestamps and receipts never change: read once for the page's life.
   const timeOf = async (n: number) => {
     if (!times.has(n)) times.set(n, (await provider.getBlock(n))!.timestamp);
     return times.get(n)!;
@@ -164,7 +165,6 @@ export async function readSnapshot(chain: Chain): Promise<Snapshot> {
     ...unpausedEv,
   ];
   await Promise.all([...new Set(allLogs.map((l) => l.blockNumber))].map(timeOf));
-  const receipts = new Map<string, bigint>();
   const gasOf = async (tx: string) => {
     if (!receipts.has(tx)) receipts.set(tx, (await provider.getTransactionReceipt(tx))?.gasUsed ?? 0n);
     return receipts.get(tx)!;
@@ -286,7 +286,7 @@ export async function readSnapshot(chain: Chain): Promise<Snapshot> {
   ]);
   return {
     block: to,
-    chainTime: latest!.timestamp,
+    chainTime: Math.max(latest!.timestamp, Math.floor(Date.now() / 1000)),
     readAtMs: Date.now(),
     owner,
     paused,

@@ -92,6 +92,14 @@ function fillVerdicts(): void {
   }
 }
 
+function payoutCell(r: RequestRow): string {
+  if (r.payout !== undefined) return `${eth(r.payout)} paid`;
+  if (r.slashed) return `refunded ${eth(r.refunded)} + slash ${eth(r.slashed)}`;
+  if (r.kept) return `refunded ${eth(r.refunded)}, ${eth(r.kept)} kept`;
+  if (r.refunded !== undefined) return `refunded ${eth(r.refunded)}`;
+  return "—";
+}
+
 function requestRows(list: RequestRow[]): string[][] {
   return list.map((r) => [
     link(`#/request/${r.id}`, `#${r.id}`),
@@ -99,13 +107,7 @@ function requestRows(list: RequestRow[]): string[][] {
     link(`#/model/${r.request.modelId}`, modelName(r.request.modelId)),
     eth(r.request.escrow),
     r.output !== undefined ? esc(r.output.toString()) : "—",
-    r.payout !== undefined
-      ? eth(r.payout)
-      : r.slashed
-        ? `slashed ${eth(r.slashed)}`
-        : r.refunded
-          ? `refunded ${eth(r.refunded)}`
-          : "—",
+    payoutCell(r),
     deadlineCell(r),
     verdictCell(r),
   ]);
@@ -340,6 +342,8 @@ function render(): void {
 
 async function refresh(): Promise<void> {
   try {
+    // Nothing to re-read while no block was mined (a dev chain mines only on transactions).
+    if (snap && (await chain.provider.getBlockNumber()) === snap.block && !readError) return;
     snap = await readSnapshot(chain);
     readError = "";
   } catch (err) {
