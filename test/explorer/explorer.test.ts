@@ -192,7 +192,7 @@ describe("# zkinfer explorer (browser)", function () {
     await shot("requests");
     // The README's picture (docs/explorer.png), refreshed on request only.
     if (process.env.ZKINFER_UPDATE_DOCS === "1") {
-      await page.setViewportSize({ width: 960, height: 420 });
+      await page.setViewportSize({ width: 1100, height: 400 });
       await page.screenshot({ path: path.join(ROOT, "docs", "explorer.png") });
       await page.setViewportSize({ width: 1200, height: 900 });
     }

@@ -105,14 +105,14 @@ function requestRows(list: RequestRow[]): string[][] {
     link(`#/request/${r.id}`, `#${r.id}`),
     statusBadge(r.status),
     link(`#/model/${r.request.modelId}`, modelName(r.request.modelId)),
-    eth(r.request.escrow),
     r.output !== undefined ? esc(r.output.toString()) : "—",
+    verdictCell(r),
+    eth(r.request.escrow),
     payoutCell(r),
     deadlineCell(r),
-    verdictCell(r),
   ]);
 }
-const REQUEST_HEAD = ["Request", "Status", "Model", "Escrow", "Output", "Payout / refund", "Deadline", "Proof"];
+const REQUEST_HEAD = ["Request", "Status", "Model", "Output", "Proof", "Escrow", "Payout / refund", "Deadline"];
 
 // ── views ──────────────────────────────────────────────────────────────────────────────────────
 function marketView(s: Snapshot): string {
