@@ -8,14 +8,16 @@ import path from "node:path";
 import { hexlify, parseEther, type Wallet } from "ethers";
 import { chromium, type Browser, type Page } from "playwright-core";
 
-import { deployMarketStack, type MarketStack } from "../../src/chain/index.js";
+import { deployMarketStack, deployVerifier, type MarketStack } from "../../src/chain/index.js";
 import { startExplorer, type RunningExplorer } from "../../src/explorer/index.js";
 import {
   Consumer,
   ModelProvider,
   ProviderAgent,
   connectMarket,
+  loadBatchCircuit,
   loadDemoLinearModel,
+  type BatchCircuit,
   type MarketContext,
   type ModelRecord,
   type ProvingModel,
@@ -41,6 +43,7 @@ describe("# zkinfer explorer (browser)", function () {
   let scratch: string;
   let stack: MarketStack;
   let model: ProvingModel;
+  let batch: BatchCircuit;
   let record: ModelRecord;
   let cli: CliProcess;
   let url: string;
@@ -49,6 +52,8 @@ describe("# zkinfer explorer (browser)", function () {
   const lying: RunningExplorer[] = [];
   const ctx: Record<string, MarketContext> = {};
   const ids: Record<string, bigint> = {};
+  /** The four requests settled by one batch proof. */
+  let batched: bigint[] = [];
 
   before(async function () {
     if (!existsSync(CHROMIUM))
@@ -60,6 +65,7 @@ describe("# zkinfer explorer (browser)", function () {
     scratch = await mkdtemp(path.join(os.tmpdir(), "zkinfer-explorer-"));
     const deploymentsDir = path.join(scratch, "deployments");
     model = await loadDemoLinearModel({ cacheDir: TEST_CACHE });
+    batch = await loadBatchCircuit("demo-linear", 4, { cacheDir: TEST_CACHE });
     const [owner, provider, consumer, other] = node.wallets as [Wallet, Wallet, Wallet, Wallet];
     stack = await deployMarketStack(owner, { deploymentsDir });
     const connect = (w: Wallet) =>
@@ -76,24 +82,30 @@ describe("# zkinfer explorer (browser)", function () {
     const p = new ModelProvider(ctx.provider);
     const v = await p.deployVerifier(model, { deploymentsDir });
     await new ModelProvider(ctx.owner).approveCircuit(model, v.address);
-    record = await p.registerModel(model, TERMS);
+    const bv = await deployVerifier(provider, batch.setup, { deploymentsDir });
+    const batchCircuitId = await new ModelProvider(ctx.owner).approveBatchCircuit(model, batch, bv.address);
+    record = await p.registerModel(model, TERMS, { batches: [{ size: 4, circuitId: batchCircuitId }] });
     await p.stake(parseEther("2"));
 
-    // Two settled with real proofs, one declined as a bad input, then one left to expire.
-    const agent = new ProviderAgent(ctx.provider, [{ model, record }], { pollMs: 100 });
+    // Four settled by one batch proof (fulfillBatch), one by a single proof (fulfill), one declined
+    // as a bad input, then one left to expire and one left open.
+    const c = new Consumer(ctx.consumer);
+    const queued: bigint[] = (batched = []);
+    for (const input of [
+      [10, 20, 30, 40],
+      [5, 6, 7, 8],
+      [0, 0, 0, 9],
+      [9, 0, 0, 0],
+    ])
+      queued.push((await c.post({ model, modelId: record.modelId, input })).requestId);
+    ids.first = queued[0]!;
+    const agent = new ProviderAgent(ctx.provider, [{ model, record, batches: [batch] }], { pollMs: 100 });
     await agent.start();
     try {
-      const c = new Consumer(ctx.consumer);
-      for (const [name, input] of [
-        ["first", [10, 20, 30, 40]],
-        ["second", [1, 2, 3, 4]],
-      ] as const) {
-        const posted = await c.post({ model, modelId: record.modelId, input: [...input] });
-        ids[name] = posted.requestId;
-        expect((await c.waitForResult(posted.requestId, { timeoutMs: 60_000, pollMs: 100 })).status).to.equal(
-          "Fulfilled",
-        );
-      }
+      await agent.idle(120_000);
+      expect(agent.stats).to.include({ batches: 1 });
+      ids.second = (await c.post({ model, modelId: record.modelId, input: [1, 2, 3, 4] })).requestId;
+      expect((await c.waitForResult(ids.second, { timeoutMs: 60_000, pollMs: 100 })).status).to.equal("Fulfilled");
       const now = BigInt((await node.provider.getBlock("latest"))!.timestamp);
       await (
         await ctx.other.market.postBounty(
@@ -115,7 +127,6 @@ describe("# zkinfer explorer (browser)", function () {
       await agent.stop();
     }
     // The provider is away: this one passes its deadline and is reclaimed with the slash.
-    const c = new Consumer(ctx.consumer);
     ids.slashed = (await c.post({ model, modelId: record.modelId, input: [5, 6, 7, 8] })).requestId;
     await increaseTime(node.provider, 700);
     await c.reclaim(ids.slashed);
@@ -130,7 +141,7 @@ describe("# zkinfer explorer (browser)", function () {
     page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     await mkdir(ARTIFACTS, { recursive: true });
     console.log(
-      `      [chain with 5 requests and the explorer ready in ${((Date.now() - started) / 1000).toFixed(1)} s]`,
+      `      [chain with 8 requests and the explorer ready in ${((Date.now() - started) / 1000).toFixed(1)} s]`,
     );
   });
 
@@ -149,10 +160,10 @@ describe("# zkinfer explorer (browser)", function () {
   it("should show the market: contracts, owner parameters, totals and charts", async () => {
     await page.goto(url);
     await page.getByRole("heading", { name: "Market", exact: true }).waitFor();
-    expect(await page.getByTestId("total-requests").textContent()).to.equal("5");
+    expect(await page.getByTestId("total-requests").textContent()).to.equal("8");
     const text = await page.locator("main").innerText();
     expect(text).to.include(stack.market);
-    expect(text).to.include("2 fulfilled, 1 declined, 1 reclaimed, 1 open");
+    expect(text).to.include("5 fulfilled, 1 declined, 1 reclaimed, 1 open");
     expect(text).to.include("Protocol fee");
     expect(text).to.match(/Slashed\s+0\.05 ETH/);
     // One canvas per chart (uPlot).
@@ -165,7 +176,7 @@ describe("# zkinfer explorer (browser)", function () {
     await page.goto(`${url}#/requests`);
     const rows = page.getByTestId("requests").locator("tbody tr");
     await rows.first().waitFor();
-    expect(await rows.count()).to.equal(5);
+    expect(await rows.count()).to.equal(8);
     const statusOf = async (id: bigint) =>
       (await rows.filter({ has: page.getByRole("link", { name: `#${id}`, exact: true }) }).innerText()).split("\t")[1];
     expect(await statusOf(ids.first!)).to.equal("Fulfilled");
@@ -178,7 +189,8 @@ describe("# zkinfer explorer (browser)", function () {
     expect(await rowText(ids.first!)).to.include("0.0099 ETH paid");
     expect(await rowText(ids.declined!)).to.include("refunded 0.009 ETH, 0.001 ETH kept");
     expect(await rowText(ids.slashed!)).to.include("refunded 0.01 ETH + slash 0.05 ETH");
-    for (const id of [ids.first!, ids.second!]) {
+    // The batch proof's four requests and the single proof's one, each verified in the page.
+    for (const id of [...batched, ids.second!]) {
       await page.waitForFunction(
         (sel) => !document.querySelector(sel)?.classList.contains("pending"),
         `[data-verdict="${id}"]`,
@@ -187,6 +199,8 @@ describe("# zkinfer explorer (browser)", function () {
       expect(await verdictOf(id).textContent()).to.equal("✔ verified in the browser");
       expect(await verdictOf(id).evaluate((e) => getComputedStyle(e).color)).to.equal("rgb(26, 127, 55)");
     }
+    expect(await verdictOf(ids.first!).getAttribute("title")).to.equal("fulfillBatch, 4 requests in the proof");
+    expect(await verdictOf(ids.second!).getAttribute("title")).to.equal("fulfill, 1 request in the proof");
     // The open request counts down to its deadline.
     expect(await page.locator(".countdown").first().textContent()).to.match(/^in \d+ minutes?/);
     await shot("requests");
@@ -221,7 +235,7 @@ describe("# zkinfer explorer (browser)", function () {
     await page.goto(`${url}#/provider/${provider}`);
     const text = await page.locator("main").innerText();
     expect(text).to.match(/Stake\n1\.95 ETH/); // 2 staked, 0.05 slashed
-    expect(text).to.match(/Earnings\n0\.0198 ETH over 2 requests/);
+    expect(text).to.match(/Earnings\n0\.0495 ETH over 5 requests/);
     expect(text).to.match(/Locked for open requests\n0\.05 ETH/);
     await shot("provider");
   });
@@ -248,12 +262,14 @@ describe("# zkinfer explorer (browser)", function () {
   /** A copy of the demo setup in a fresh cache, its key altered by `tamper`. */
   async function lyingExplorer(tamper: (vk: string, manifest: Record<string, unknown>) => string): Promise<string> {
     const cache = path.join(scratch, `lying-${lying.length}`);
-    const dir = path.join(cache, "setups", path.basename(model.setup.dir));
-    await cp(model.setup.dir, dir, { recursive: true, filter: (f) => !f.endsWith(".zkey") });
-    const manifest = JSON.parse(await readFile(path.join(dir, "manifest.json"), "utf8")) as Record<string, unknown>;
-    const vk = tamper(await readFile(path.join(dir, "verification_key.json"), "utf8"), manifest);
-    await writeFile(path.join(dir, "verification_key.json"), vk);
-    await writeFile(path.join(dir, "manifest.json"), JSON.stringify(manifest));
+    for (const setup of [model.setup, batch.setup]) {
+      const dir = path.join(cache, "setups", path.basename(setup.dir));
+      await cp(setup.dir, dir, { recursive: true, filter: (f) => !f.endsWith(".zkey") });
+      const manifest = JSON.parse(await readFile(path.join(dir, "manifest.json"), "utf8")) as Record<string, unknown>;
+      const vk = tamper(await readFile(path.join(dir, "verification_key.json"), "utf8"), manifest);
+      await writeFile(path.join(dir, "verification_key.json"), vk);
+      await writeFile(path.join(dir, "manifest.json"), JSON.stringify(manifest));
+    }
     const srv = await startExplorer({
       rpc: node.url,
       chainId: 31337n,
