@@ -115,7 +115,7 @@ async function main(): Promise<void> {
   // Absolute: circom is run from another folder, a relative ZKINFER_CACHE would break its output path.
   const cacheDir = path.resolve(defaultCacheDir());
   const modelName = process.env.ZKINFER_DEMO_MODEL ?? "mnist-mlp";
-  const { ethers, networkHelpers } = await network.getOrCreate();
+  const { ethers, networkHelpers, provider: chain } = await network.getOrCreate();
   const signers = (await ethers.getSigners()) as unknown as Signer[];
   const [owner, providerSigner, alice, bob, lazySigner] = signers;
   // accounts 5–8 play the retrieval step (scripts/demo-retrieval.ts), 9–11 the accuracy step
@@ -252,6 +252,27 @@ async function main(): Promise<void> {
     say(step("retrieval: a provider returns the digits its committed model labels 7, and proves it"));
     const ret = await runRetrievalDemo({ ethers, networkHelpers, say, cacheDir, scratch, market: addresses });
     retrievalOk = ret.ok;
+  }
+  // The explorer on this chain (it lives as long as this script): ZKINFER_DEMO_EXPLORER=1 keeps it open.
+  if (process.env.ZKINFER_DEMO_EXPLORER === "1") {
+    const { startExplorer } = await import("../src/explorer/index.js");
+    const explorer = await startExplorer({
+      rpc: chain,
+      chainId: (await ethers.provider.getNetwork()).chainId,
+      addresses: { market: addresses.market, registry: addresses.registry, fromBlock: addresses.fromBlock ?? 0 },
+      cacheDir,
+      port: Number(process.env.ZKINFER_EXPLORER_PORT ?? 8546),
+      say,
+    });
+    console.log(
+      `\n  explorer: open ${explorer.url} — every request above, each proof verified in your browser; Ctrl-C to stop`,
+    );
+    await new Promise((resolve) => process.once("SIGINT", resolve));
+    await explorer.close();
+  } else {
+    console.log(
+      "\n  see it in a browser: ZKINFER_DEMO_EXPLORER=1 npm run demo keeps this chain and serves the explorer on http://127.0.0.1:8546/ until Ctrl-C; on a node: npx zkinfer explorer",
+    );
   }
   const cpu = process.cpuUsage();
   console.log(

@@ -15,6 +15,7 @@ import { registerRetrievalCommands } from "./retrieval.js";
 import { registerAccuracyCommands } from "./accuracy.js";
 import { registerOnnxCommands } from "./onnx.js";
 import { registerWorkerCommand } from "./worker.js";
+import { registerExplorerCommand } from "./explorer.js";
 import {
   ceremonyContribute,
   ceremonyFinalize,
@@ -137,6 +138,7 @@ registerRetrievalCommands(program, { cacheDir, say });
 registerAccuracyCommands(program, { cacheDir, say });
 registerOnnxCommands(program, { cacheDir, say });
 registerWorkerCommand(program, { cacheDir, say });
+registerExplorerCommand(program, { cacheDir, say });
 
 function packageVersion(): string {
   const file = new URL("../../package.json", import.meta.url);

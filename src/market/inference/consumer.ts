@@ -150,6 +150,12 @@ export class Consumer {
     if (info.status !== "Fulfilled")
       throw new MarketError("NOT_SETTLED", `request ${id} is ${info.status}, not Fulfilled`, "requestId");
     const settlement = await findSettlement(this.ctx, id);
+    if (settlement.method === "fulfillSharded")
+      throw new MarketError(
+        "BAD_ARGUMENT",
+        `request ${id} was settled by ${settlement.shardProofs?.length ?? 0} shard proofs, each under its own key: re-verify them with \`zkinfer audit\``,
+        "requestId",
+      );
     const model = await this.ctx.registry.getModel(info.modelId);
     const inputCommitments: bigint[] = [];
     for (const rid of settlement.requestIds) {

@@ -47,6 +47,14 @@ export {
   type Settlement,
 } from "./requests.js";
 export {
+  SETTLEMENT_ENTRY_POINTS,
+  checkSettlement,
+  decodeSettlementCall,
+  rebuildPublicSignals,
+  type DecodedProof,
+  type Groth16Verify,
+} from "./settlements.js";
+export {
   audit,
   findCachedSetups,
   formatAuditSummary,

@@ -6,31 +6,28 @@
 import { type Log } from "ethers";
 
 import { marketInterface, withRetry } from "../../chain/index.js";
-import { inferencePublicSignals, settlementBinding } from "../../circuit/layout.js";
-import { unpackProof, verifyProof } from "../../zk/index.js";
+import { settlementBinding } from "../../circuit/layout.js";
+import { verifyProof } from "../../zk/index.js";
 import type { MarketContext } from "../context.js";
 import { MarketError, badArgument } from "../errors.js";
+import {
+  REQUEST_STATUS,
+  checkSettlement,
+  decodeSettlementCall,
+  requestFromEvent,
+  type BountyPostedArgs,
+  type PostedRequest,
+  type RequestStatusName,
+  type SettlementCheck,
+} from "./settlements.js";
 
-export const REQUEST_STATUS = ["None", "Open", "Fulfilled", "Declined", "Reclaimed"] as const;
-export type RequestStatusName = (typeof REQUEST_STATUS)[number];
-
-/**
- * A request as posted: the `Request` struct the market hashed and stored (IInferenceMarket). The
- * market keeps only its hash; fulfill, fulfillBatch, decline and reclaim take it back in calldata,
- * so every role rebuilds it from the `BountyPosted` event, which carries every field.
- */
-export interface PostedRequest {
-  id: bigint;
-  consumer: string;
-  modelId: string;
-  inputCommitment: bigint;
-  escrow: bigint;
-  deadline: bigint;
-  pauseEpoch: bigint;
-  feeBps: bigint;
-  /** Share of the escrow (bps) the provider keeps if it rejects the input (snapshot). */
-  rejectBps: bigint;
-}
+export {
+  REQUEST_STATUS,
+  requestFromEvent,
+  type PostedRequest,
+  type RequestStatusName,
+  type SettlementCheck,
+} from "./settlements.js";
 
 export interface RequestInfo {
   requestId: bigint;
@@ -58,34 +55,6 @@ export function checkRequestId(requestId: unknown, parameter = "requestId"): big
   if (id < 1n || id >= 2n ** 256n)
     throw badArgument(parameter, `expected a positive integer, got ${String(requestId)}`);
   return id;
-}
-
-/** The arguments of a parsed `BountyPosted` log (ethers' Result, read by name). */
-interface BountyPostedArgs {
-  requestId: bigint;
-  consumer: string;
-  modelId: string;
-  inputCommitment: bigint;
-  escrow: bigint;
-  deadline: bigint;
-  pauseEpoch: bigint;
-  feeBps: bigint;
-  rejectBps: bigint;
-}
-
-/** The posted request a `BountyPosted` event describes. */
-export function requestFromEvent(args: BountyPostedArgs): PostedRequest {
-  return {
-    id: BigInt(args.requestId),
-    consumer: args.consumer,
-    modelId: args.modelId,
-    inputCommitment: BigInt(args.inputCommitment),
-    escrow: BigInt(args.escrow),
-    deadline: BigInt(args.deadline),
-    pauseEpoch: BigInt(args.pauseEpoch),
-    feeBps: BigInt(args.feeBps),
-    rejectBps: BigInt(args.rejectBps),
-  };
 }
 
 /** Reads a request's `BountyPosted` event back: the request as posted and its locked slash. */
@@ -184,8 +153,11 @@ export interface Settlement {
   txHash: string;
   blockNumber: number;
   gasUsed: bigint;
-  /** Which function was called; null when not a direct call. */
-  method: "fulfill" | "fulfillBatch" | "fulfillSharded" | null;
+  /**
+   * Which settling function was called (SETTLEMENT_ENTRY_POINTS, or "fulfillSharded"); null when
+   * not a direct call.
+   */
+  method: string | null;
   /** fulfillSharded: every shard's proof (8 words each) and the commitments between the shards. */
   shardProofs?: bigint[][];
   commitments?: bigint[];
@@ -214,16 +186,11 @@ export async function settlementFromLog(ctx: MarketContext, log: Log): Promise<S
   let method: Settlement["method"] = null;
   let sharded: { shardProofs: bigint[][]; commitments: bigint[] } | undefined;
   if (tx && tx.to?.toLowerCase() === ctx.addresses.market.toLowerCase()) {
-    const call = iface.parseTransaction({ data: tx.data });
-    if (call?.name === "fulfill") {
-      method = "fulfill";
-      proof = [...(call.args[2] as bigint[])].map(BigInt);
-    } else if (call?.name === "fulfillBatch") {
-      method = "fulfillBatch";
-      requestIds = [...(call.args[0] as { id: bigint }[])].map((q) => BigInt(q.id));
-      outputs = [...(call.args[1] as bigint[])].map(BigInt);
-      proof = [...(call.args[2] as bigint[])].map(BigInt);
-    } else if (call?.name === "fulfillSharded") {
+    const decoded = decodeSettlementCall(iface, tx.data, BigInt(ev.args.requestId));
+    if (decoded) ({ requestIds, outputs, proof, method } = decoded);
+    const call = decoded ? null : iface.parseTransaction({ data: tx.data });
+    if (call?.name === "fulfillSharded") {
+      // Many proofs, one per shard: the auditor checks them against the registry's shard circuits.
       method = "fulfillSharded";
       sharded = {
         shardProofs: [...(call.args[2] as bigint[][])].map((p) => [...p].map(BigInt)),
@@ -262,13 +229,6 @@ export async function findSettlement(ctx: MarketContext, requestId: bigint): Pro
   return settlementFromLog(ctx, log as unknown as Log);
 }
 
-export interface SettlementCheck {
-  ok: boolean;
-  /** Why not ok, in words. */
-  problem?: string;
-  publicSignals: bigint[];
-}
-
 /**
  * Re-verifies a settlement off-chain: rebuilds the public signals from the model's weight
  * commitment, the recomputed binding and the requests' input commitments, and checks the proof
@@ -279,16 +239,16 @@ export async function verifySettlement(
   s: Settlement,
   opts: { weightsCommitment: bigint; inputCommitments: bigint[]; verificationKey: object },
 ): Promise<SettlementCheck> {
-  const binding = bindingOf(ctx.chainId, ctx.addresses.market, s.requestIds);
-  const publicSignals = inferencePublicSignals({
-    weightsCommitment: opts.weightsCommitment,
-    binding,
+  return checkSettlement({
+    chainId: ctx.chainId,
+    market: ctx.addresses.market,
+    requestIds: s.requestIds,
     outputs: s.outputs,
-    inputCommitments: s.outputs.map((_, i) => opts.inputCommitments[i] ?? 0n),
+    proof: s.proof,
+    eventBinding: s.binding,
+    weightsCommitment: opts.weightsCommitment,
+    inputCommitments: opts.inputCommitments,
+    verificationKey: opts.verificationKey,
+    verify: (vk, signals, proof) => verifyProof(vk, signals, proof),
   });
-  if (binding !== s.binding)
-    return { ok: false, problem: "binding in the event differs from the recomputed one", publicSignals };
-  if (s.proof.length !== 8) return { ok: false, problem: "proof not found in the transaction calldata", publicSignals };
-  const ok = await verifyProof(opts.verificationKey, publicSignals, unpackProof(s.proof));
-  return ok ? { ok, publicSignals } : { ok, problem: "proof does not verify off-chain", publicSignals };
 }
