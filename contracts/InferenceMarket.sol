@@ -90,9 +90,7 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
         address provider;
     }
 
-    /// @dev One slot, read and written by every posting.
-    uint64 internal _nextRequestId = 1;
-    uint16 internal _rejectShareBps = INITIAL_REJECT_SHARE_BPS;
+    // _nextRequestId and _rejectShareBps live in MarketCore's hot slot (one slot per posting).
     /// @dev requestId => Open: high 248 bits of keccak256(abi.encode(Request)) | status;
     ///      Fulfilled: output << 8 | status; Declined, Reclaimed: status. None: 0.
     mapping(uint256 requestId => uint256 word) internal _requests;
@@ -113,6 +111,7 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
     ) MarketCore(paymentToken, initialOwner, bounds_, params_) {
         if (address(registry).code.length == 0) revert Market__RegistryHasNoCode(address(registry));
         REGISTRY = registry;
+        _rejectShareBps = INITIAL_REJECT_SHARE_BPS;
     }
 
     // ─────────────────────────────────────────── Bounties ──────────────────────────────────────────
@@ -227,40 +226,24 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
 
     /// @inheritdoc IInferenceMarket
     function decline(Request calldata q) external override nonReentrant {
-        uint256 requestId = q.id;
-        _requireOpen(q);
-        bytes32 modelId = q.modelId;
-        (address provider, ) = REGISTRY.reclaimTerms(modelId);
-        if (msg.sender != provider) revert IModelRegistry.Registry__NotModelProvider(modelId, msg.sender);
-        _checkDeadline(q);
-
-        _requests[requestId] = uint256(RequestStatus.Declined);
-        uint128 locked = _closeOne(modelId);
+        (address provider, uint128 locked) = _declineOpen(q);
         _unlockAndSlash(_stakes[provider], locked, 0);
         uint256 refunded = q.escrow;
         address consumer = q.consumer;
         _balances[consumer] += refunded;
-        emit RequestDeclined(requestId, modelId, consumer, refunded);
+        emit RequestDeclined(q.id, q.modelId, consumer, refunded);
     }
 
     /// @inheritdoc IInferenceMarket
     function rejectInput(Request calldata q) external override nonReentrant {
-        uint256 requestId = q.id;
-        _requireOpen(q);
-        bytes32 modelId = q.modelId;
-        (address provider, ) = REGISTRY.reclaimTerms(modelId);
-        if (msg.sender != provider) revert IModelRegistry.Registry__NotModelProvider(modelId, msg.sender);
-        _checkDeadline(q);
-
-        _requests[requestId] = uint256(RequestStatus.Declined);
-        uint128 locked = _closeOne(modelId);
+        (address provider, uint128 locked) = _declineOpen(q);
         uint256 escrow = q.escrow;
         uint256 kept = (escrow * q.rejectBps) / BPS; // rejectBps <= MAX_REJECT_SHARE_BPS at posting
         uint256 refunded = escrow - kept;
         _unlockAndCredit(_stakes[provider], locked, kept);
         address consumer = q.consumer;
         _balances[consumer] += refunded;
-        emit InputRejected(requestId, modelId, consumer, refunded, kept);
+        emit InputRejected(q.id, q.modelId, consumer, refunded, kept);
     }
 
     /// @inheritdoc IInferenceMarket
@@ -357,32 +340,6 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
         return uint256(keccak256(abi.encode(block.chainid, address(this), requestIds))) & BINDING_MASK;
     }
 
-    /// @inheritdoc IInferenceMarket
-    function publicSignalsOf(
-        Request[] calldata requests,
-        uint256[] calldata outputs
-    ) external view override returns (uint256[] memory signals) {
-        uint256 k = requests.length;
-        if (k == 0) revert Market__EmptyBatch();
-        if (outputs.length != k) revert Market__LengthMismatch(k, outputs.length);
-        bytes32 modelId = requests[0].modelId;
-        signals = new uint256[](1 + 2 * k);
-        signals[0] = REGISTRY.getModel(modelId).weightsCommitment;
-        uint256 binding = _bindingOfRequests(requests);
-        for (uint256 i = 0; i < k; ++i) {
-            Request calldata q = requests[i];
-            uint256 id = q.id;
-            if (i != 0 && id <= requests[i - 1].id) revert Market__BatchNotSorted(i);
-            RequestStatus status = _statusOf(id);
-            if (status == RequestStatus.None) revert Market__UnknownRequest(id);
-            if (status == RequestStatus.Open) _requireOpen(q);
-            if (q.modelId != modelId) revert Market__BatchMixesModels(id, modelId, q.modelId);
-            if (outputs[i] >> OUTPUT_BITS != 0) revert Market__OutputOutOfRange(outputs[i]);
-            signals[1 + 2 * i] = (binding << OUTPUT_BITS) | outputs[i];
-            signals[2 + 2 * i] = q.inputCommitment;
-        }
-    }
-
     // ────────────────────────────────────────── Posting ────────────────────────────────────────────
 
     /// @dev The checks of postBounty that do not depend on the amount received. The registry
@@ -399,11 +356,11 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
         if (inputCommitment >= SNARK_SCALAR_FIELD) revert Market__NotInField(inputCommitment);
 
         uint64 earliest = uint64(block.timestamp) + terms.responseWindow;
-        uint64 latest = uint64(block.timestamp) + _params.maxDeadlineWindow;
+        uint64 latest = uint64(block.timestamp) + _maxDeadlineWindow;
         if (deadline < earliest || deadline > latest)
             revert Market__DeadlineOutOfRange(deadline, earliest, latest);
 
-        uint256 minBounty = _params.minBounty;
+        uint256 minBounty = _minBounty;
         required = terms.price > minBounty ? terms.price : minBounty;
         if (amount < required) revert Market__BountyTooSmall(amount, required);
         if (_modelStates[modelId].open >= terms.capacity)
@@ -429,7 +386,7 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
             escrow: escrow,
             deadline: deadline,
             pauseEpoch: _pauseCount,
-            feeBps: _params.protocolFeeBps,
+            feeBps: _protocolFeeBps,
             rejectBps: _rejectShareBps
         });
         _lock(_stakes[terms.provider], terms.slashAmount);
@@ -484,6 +441,21 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
         if (block.timestamp <= deadline) return;
         deadline = _extendedDeadline(q.pauseEpoch, deadline);
         if (block.timestamp > deadline) revert Market__DeadlinePassed(q.id, deadline);
+    }
+
+    /// @dev The shared checks and first effects of decline and rejectInput: `q` is open and
+    ///      matches its hash, the caller is the model's provider, the deadline has not passed; the
+    ///      request becomes Declined and leaves the model's open count.
+    /// @return provider the model's provider.
+    /// @return locked the stake the request had locked.
+    function _declineOpen(Request calldata q) private returns (address provider, uint128 locked) {
+        _requireOpen(q);
+        bytes32 modelId = q.modelId;
+        (provider, ) = REGISTRY.reclaimTerms(modelId);
+        if (msg.sender != provider) revert IModelRegistry.Registry__NotModelProvider(modelId, msg.sender);
+        _checkDeadline(q);
+        _requests[q.id] = uint256(RequestStatus.Declined);
+        locked = _closeOne(modelId);
     }
 
     /// @dev One request of `modelId` leaves the open state: returns the stake it had locked.

@@ -259,13 +259,4 @@ interface IInferenceMarket is IMarketCore, IStakeManager {
 
     /// @notice binding = uint256(keccak256(abi.encode(block.chainid, address(this), requestIds))) mod 2^221.
     function bindingOf(uint256[] calldata requestIds) external view returns (uint256);
-
-    /// @notice The public signals a proof answering `requests` with `outputs` must have, as the
-    ///         market rebuilds them. The requests must belong to one model and be given in strictly
-    ///         increasing id order (as fulfillBatch requires); an open one must match its stored
-    ///         hash; a settled one is taken as given.
-    function publicSignalsOf(
-        Request[] calldata requests,
-        uint256[] calldata outputs
-    ) external view returns (uint256[] memory);
 }
