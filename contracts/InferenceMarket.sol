@@ -71,6 +71,13 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
     /// @notice The reject share a market starts with (10%); the owner may change it.
     uint16 public constant INITIAL_REJECT_SHARE_BPS = 1_000;
     uint256 internal constant STATUS_MASK = 0xff;
+    /// @dev `verifyProofs(uint256[])`: the batch entry point of zkinfer's generated verifiers.
+    bytes4 internal constant VERIFY_PROOFS_SELECTOR = bytes4(keccak256("verifyProofs(uint256[])"));
+    /// @dev A row of verifyProofs for a batch-size-1 circuit: 8 proof words + 3 public signals.
+    uint256 internal constant ROW_BYTES = 0x160;
+    /// @dev Settlement.binding of fulfillMany: each request has its own (never a real binding,
+    ///      which is < 2^221).
+    uint256 internal constant BINDING_EACH = type(uint256).max;
 
     /// @inheritdoc IInferenceMarket
     IModelRegistry public immutable override REGISTRY;
@@ -222,6 +229,53 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
         _verify(t.verifier, data, modelId, binding);
 
         _markFulfilled(Settlement(modelId, t.circuitId, binding, t.provider), requests, outputs);
+    }
+
+    /// @inheritdoc IInferenceMarket
+    function fulfillMany(
+        Request[] calldata requests,
+        uint256[] calldata outputs,
+        uint256[8][] calldata proofs
+    ) external override nonReentrant whenNotPaused {
+        uint256 k = requests.length;
+        if (k == 0) revert Market__EmptyBatch();
+        if (outputs.length != k) revert Market__LengthMismatch(k, outputs.length);
+        if (proofs.length != k) revert Market__LengthMismatch(k, proofs.length);
+        // The first request is checked before the registry is asked about its model.
+        _requireOpen(requests[0]);
+        bytes32 modelId = requests[0].modelId;
+        IModelRegistry.SettlementTerms memory t = REGISTRY.settlementTerms(modelId, 1);
+
+        // Checks, and the verifier's calldata: selector, offset, length, then k rows
+        // [proof_i (8 words), weightsCommitment, claim_i, inputCommitment_i].
+        bytes memory data = abi.encodeWithSelector(VERIFY_PROOFS_SELECTOR, new uint256[](11 * k));
+        uint256 prev;
+        for (uint256 i = 0; i < k; ++i) {
+            Request calldata q = requests[i];
+            uint256 id = q.id;
+            if (i != 0 && id <= prev) revert Market__BatchNotSorted(i);
+            prev = id;
+            uint256 output = outputs[i];
+            if (output >> OUTPUT_BITS != 0) revert Market__OutputOutOfRange(output);
+            if (i != 0) _requireOpen(q);
+            if (q.modelId != modelId) revert Market__BatchMixesModels(id, modelId, q.modelId);
+            _checkDeadline(q);
+            uint256 claim = (_bindingOfOne(id) << OUTPUT_BITS) | output;
+            uint256 ic = q.inputCommitment;
+            uint256 w = t.weightsCommitment;
+            uint256[8] calldata proof = proofs[i];
+            assembly ("memory-safe") {
+                // data: length word, 4-byte selector, offset, array length, then the rows
+                let at := add(data, add(0x64, mul(i, ROW_BYTES)))
+                calldatacopy(at, proof, 0x100)
+                mstore(add(at, 0x100), w)
+                mstore(add(at, 0x120), claim)
+                mstore(add(at, 0x140), ic)
+            }
+        }
+        _verify(t.verifier, data, modelId, 0);
+
+        _markFulfilled(Settlement(modelId, t.circuitId, BINDING_EACH, t.provider), requests, outputs);
     }
 
     /// @inheritdoc IInferenceMarket
@@ -522,14 +576,16 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
         _unlockAndCredit(_stakes[st.provider], unlocked, paid);
     }
 
-    /// @dev One request of a verified batch: Fulfilled, and its event.
+    /// @dev One request of a verified batch (or of fulfillMany, each with its own binding):
+    ///      Fulfilled, and its event.
     function _fulfillOne(
         Settlement memory st,
         Request calldata q,
         uint256 output
     ) private returns (uint256 payout, uint256 fee) {
         (payout, fee) = _settleRequest(q, output);
-        emit RequestFulfilled(q.id, st.modelId, st.provider, st.circuitId, output, st.binding, payout, fee);
+        uint256 binding = st.binding == BINDING_EACH ? _bindingOfOne(q.id) : st.binding;
+        emit RequestFulfilled(q.id, st.modelId, st.provider, st.circuitId, output, binding, payout, fee);
     }
 
     /// @dev binding = uint256(keccak256(abi.encode(block.chainid, address(this), ids))) mod 2^221,

@@ -88,7 +88,6 @@ abstract contract MarketCore is IMarketCore, Owned, PullPayments {
         if (paymentToken != address(0) && paymentToken.code.length == 0)
             revert Market__TokenHasNoCode(paymentToken);
         PAYMENT_TOKEN = paymentToken;
-
         if (
             bounds_.minBountyFloor == 0 ||
             bounds_.minBountyFloor > bounds_.minBountyCeiling ||
