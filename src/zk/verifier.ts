@@ -53,9 +53,18 @@ export async function renderVerifier(setup: SetupArtifacts): Promise<{ contractN
   const spdxIdx = lines.findIndex((l) => l.includes("SPDX-License-Identifier"));
   const spdx = spdxIdx >= 0 ? lines.splice(spdxIdx, 1)[0]! + "\n" : "";
   const body = lines.join("\n").replace("contract Groth16Verifier", `contract ${contractName}`);
-  const source = spdx + header + withBatchEntry(body, m.publicSignals);
+  const source =
+    spdx + header + (m.publicSignals <= BATCH_ENTRY_MAX_SIGNALS ? withBatchEntry(body, m.publicSignals) : body);
   return { contractName, source };
 }
+
+/**
+ * The batch entry point is added to verifiers of at most this many public signals: the batch-size-1
+ * inference circuits (N = 3) that `fulfillMany` calls. A batch circuit's verifier (N = 1 + 2k)
+ * never needs it, and the entry's code grows with N (≈ 230 bytes per signal), which would push a
+ * large batch verifier past the 24,576-byte code limit.
+ */
+export const BATCH_ENTRY_MAX_SIGNALS = 3;
 
 /**
  * Adds zkinfer's own entry point to a rendered snarkjs verifier: `verifyProofs`, which checks k
