@@ -71,6 +71,13 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
     /// @notice The reject share a market starts with (10%); the owner may change it.
     uint16 public constant INITIAL_REJECT_SHARE_BPS = 1_000;
     uint256 internal constant STATUS_MASK = 0xff;
+    /// @dev `verifyProofs(uint256[])`: the batch entry point of zkinfer's generated verifiers.
+    bytes4 internal constant VERIFY_PROOFS_SELECTOR = bytes4(keccak256("verifyProofs(uint256[])"));
+    /// @dev A row of verifyProofs for a batch-size-1 circuit: 8 proof words + 3 public signals.
+    uint256 internal constant ROW_BYTES = 0x160;
+    /// @dev Settlement.binding of fulfillMany: each request has its own (never a real binding,
+    ///      which is < 2^221).
+    uint256 internal constant BINDING_EACH = type(uint256).max;
 
     /// @inheritdoc IInferenceMarket
     IModelRegistry public immutable override REGISTRY;
@@ -90,9 +97,7 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
         address provider;
     }
 
-    /// @dev One slot, read and written by every posting.
-    uint64 internal _nextRequestId = 1;
-    uint16 internal _rejectShareBps = INITIAL_REJECT_SHARE_BPS;
+    // _nextRequestId and _rejectShareBps live in MarketCore's hot slot (one slot per posting).
     /// @dev requestId => Open: high 248 bits of keccak256(abi.encode(Request)) | status;
     ///      Fulfilled: output << 8 | status; Declined, Reclaimed: status. None: 0.
     mapping(uint256 requestId => uint256 word) internal _requests;
@@ -113,6 +118,7 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
     ) MarketCore(paymentToken, initialOwner, bounds_, params_) {
         if (address(registry).code.length == 0) revert Market__RegistryHasNoCode(address(registry));
         REGISTRY = registry;
+        _rejectShareBps = INITIAL_REJECT_SHARE_BPS;
     }
 
     // ─────────────────────────────────────────── Bounties ──────────────────────────────────────────
@@ -255,41 +261,72 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
     }
 
     /// @inheritdoc IInferenceMarket
-    function decline(Request calldata q) external override nonReentrant {
-        uint256 requestId = q.id;
-        _requireOpen(q);
-        bytes32 modelId = q.modelId;
-        (address provider, ) = REGISTRY.reclaimTerms(modelId);
-        if (msg.sender != provider) revert IModelRegistry.Registry__NotModelProvider(modelId, msg.sender);
-        _checkDeadline(q);
+    function fulfillMany(
+        Request[] calldata requests,
+        uint256[] calldata outputs,
+        uint256[8][] calldata proofs
+    ) external override nonReentrant whenNotPaused {
+        uint256 k = requests.length;
+        if (k == 0) revert Market__EmptyBatch();
+        if (outputs.length != k) revert Market__LengthMismatch(k, outputs.length);
+        if (proofs.length != k) revert Market__LengthMismatch(k, proofs.length);
+        // The first request is checked before the registry is asked about its model.
+        _requireOpen(requests[0]);
+        bytes32 modelId = requests[0].modelId;
+        IModelRegistry.SettlementTerms memory t = REGISTRY.settlementTerms(modelId, 1);
 
-        _requests[requestId] = uint256(RequestStatus.Declined);
-        uint128 locked = _closeOne(modelId);
+        // Checks, and the verifier's calldata: selector, offset, length, then k rows
+        // [proof_i (8 words), weightsCommitment, claim_i, inputCommitment_i].
+        bytes memory data = abi.encodeWithSelector(VERIFY_PROOFS_SELECTOR, new uint256[](11 * k));
+        uint256 prev;
+        for (uint256 i = 0; i < k; ++i) {
+            Request calldata q = requests[i];
+            uint256 id = q.id;
+            if (i != 0 && id <= prev) revert Market__BatchNotSorted(i);
+            prev = id;
+            uint256 output = outputs[i];
+            if (output >> OUTPUT_BITS != 0) revert Market__OutputOutOfRange(output);
+            if (i != 0) _requireOpen(q);
+            if (q.modelId != modelId) revert Market__BatchMixesModels(id, modelId, q.modelId);
+            _checkDeadline(q);
+            uint256 claim = (_bindingOfOne(id) << OUTPUT_BITS) | output;
+            uint256 ic = q.inputCommitment;
+            uint256 w = t.weightsCommitment;
+            uint256[8] calldata proof = proofs[i];
+            assembly ("memory-safe") {
+                // data: length word, 4-byte selector, offset, array length, then the rows
+                let at := add(data, add(0x64, mul(i, ROW_BYTES)))
+                calldatacopy(at, proof, 0x100)
+                mstore(add(at, 0x100), w)
+                mstore(add(at, 0x120), claim)
+                mstore(add(at, 0x140), ic)
+            }
+        }
+        _verify(t.verifier, data, modelId, 0);
+
+        _markFulfilled(Settlement(modelId, t.circuitId, BINDING_EACH, t.provider), requests, outputs);
+    }
+
+    /// @inheritdoc IInferenceMarket
+    function decline(Request calldata q) external override nonReentrant {
+        (address provider, uint128 locked) = _declineOpen(q);
         _unlockAndSlash(_stakes[provider], locked, 0);
         uint256 refunded = q.escrow;
         address consumer = q.consumer;
         _balances[consumer] += refunded;
-        emit RequestDeclined(requestId, modelId, consumer, refunded);
+        emit RequestDeclined(q.id, q.modelId, consumer, refunded);
     }
 
     /// @inheritdoc IInferenceMarket
     function rejectInput(Request calldata q) external override nonReentrant {
-        uint256 requestId = q.id;
-        _requireOpen(q);
-        bytes32 modelId = q.modelId;
-        (address provider, ) = REGISTRY.reclaimTerms(modelId);
-        if (msg.sender != provider) revert IModelRegistry.Registry__NotModelProvider(modelId, msg.sender);
-        _checkDeadline(q);
-
-        _requests[requestId] = uint256(RequestStatus.Declined);
-        uint128 locked = _closeOne(modelId);
+        (address provider, uint128 locked) = _declineOpen(q);
         uint256 escrow = q.escrow;
         uint256 kept = (escrow * q.rejectBps) / BPS; // rejectBps <= MAX_REJECT_SHARE_BPS at posting
         uint256 refunded = escrow - kept;
         _unlockAndCredit(_stakes[provider], locked, kept);
         address consumer = q.consumer;
         _balances[consumer] += refunded;
-        emit InputRejected(requestId, modelId, consumer, refunded, kept);
+        emit InputRejected(q.id, q.modelId, consumer, refunded, kept);
     }
 
     /// @inheritdoc IInferenceMarket
@@ -386,32 +423,6 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
         return uint256(keccak256(abi.encode(block.chainid, address(this), requestIds))) & BINDING_MASK;
     }
 
-    /// @inheritdoc IInferenceMarket
-    function publicSignalsOf(
-        Request[] calldata requests,
-        uint256[] calldata outputs
-    ) external view override returns (uint256[] memory signals) {
-        uint256 k = requests.length;
-        if (k == 0) revert Market__EmptyBatch();
-        if (outputs.length != k) revert Market__LengthMismatch(k, outputs.length);
-        bytes32 modelId = requests[0].modelId;
-        signals = new uint256[](1 + 2 * k);
-        signals[0] = REGISTRY.getModel(modelId).weightsCommitment;
-        uint256 binding = _bindingOfRequests(requests);
-        for (uint256 i = 0; i < k; ++i) {
-            Request calldata q = requests[i];
-            uint256 id = q.id;
-            if (i != 0 && id <= requests[i - 1].id) revert Market__BatchNotSorted(i);
-            RequestStatus status = _statusOf(id);
-            if (status == RequestStatus.None) revert Market__UnknownRequest(id);
-            if (status == RequestStatus.Open) _requireOpen(q);
-            if (q.modelId != modelId) revert Market__BatchMixesModels(id, modelId, q.modelId);
-            if (outputs[i] >> OUTPUT_BITS != 0) revert Market__OutputOutOfRange(outputs[i]);
-            signals[1 + 2 * i] = (binding << OUTPUT_BITS) | outputs[i];
-            signals[2 + 2 * i] = q.inputCommitment;
-        }
-    }
-
     // ────────────────────────────────────────── Posting ────────────────────────────────────────────
 
     /// @dev The checks of postBounty that do not depend on the amount received. The registry
@@ -428,11 +439,11 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
         if (inputCommitment >= SNARK_SCALAR_FIELD) revert Market__NotInField(inputCommitment);
 
         uint64 earliest = uint64(block.timestamp) + terms.responseWindow;
-        uint64 latest = uint64(block.timestamp) + _params.maxDeadlineWindow;
+        uint64 latest = uint64(block.timestamp) + _maxDeadlineWindow;
         if (deadline < earliest || deadline > latest)
             revert Market__DeadlineOutOfRange(deadline, earliest, latest);
 
-        uint256 minBounty = _params.minBounty;
+        uint256 minBounty = _minBounty;
         required = terms.price > minBounty ? terms.price : minBounty;
         if (amount < required) revert Market__BountyTooSmall(amount, required);
         if (_modelStates[modelId].open >= terms.capacity)
@@ -458,7 +469,7 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
             escrow: escrow,
             deadline: deadline,
             pauseEpoch: _pauseCount,
-            feeBps: _params.protocolFeeBps,
+            feeBps: _protocolFeeBps,
             rejectBps: _rejectShareBps
         });
         _lock(_stakes[terms.provider], terms.slashAmount);
@@ -513,6 +524,21 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
         if (block.timestamp <= deadline) return;
         deadline = _extendedDeadline(q.pauseEpoch, deadline);
         if (block.timestamp > deadline) revert Market__DeadlinePassed(q.id, deadline);
+    }
+
+    /// @dev The shared checks and first effects of decline and rejectInput: `q` is open and
+    ///      matches its hash, the caller is the model's provider, the deadline has not passed; the
+    ///      request becomes Declined and leaves the model's open count.
+    /// @return provider the model's provider.
+    /// @return locked the stake the request had locked.
+    function _declineOpen(Request calldata q) private returns (address provider, uint128 locked) {
+        _requireOpen(q);
+        bytes32 modelId = q.modelId;
+        (provider, ) = REGISTRY.reclaimTerms(modelId);
+        if (msg.sender != provider) revert IModelRegistry.Registry__NotModelProvider(modelId, msg.sender);
+        _checkDeadline(q);
+        _requests[q.id] = uint256(RequestStatus.Declined);
+        locked = _closeOne(modelId);
     }
 
     /// @dev One request of `modelId` leaves the open state: returns the stake it had locked.
@@ -618,14 +644,16 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
         _unlockAndCredit(_stakes[st.provider], unlocked, paid);
     }
 
-    /// @dev One request of a verified batch: Fulfilled, and its event.
+    /// @dev One request of a verified batch (or of fulfillMany, each with its own binding):
+    ///      Fulfilled, and its event.
     function _fulfillOne(
         Settlement memory st,
         Request calldata q,
         uint256 output
     ) private returns (uint256 payout, uint256 fee) {
         (payout, fee) = _settleRequest(q, output);
-        emit RequestFulfilled(q.id, st.modelId, st.provider, st.circuitId, output, st.binding, payout, fee);
+        uint256 binding = st.binding == BINDING_EACH ? _bindingOfOne(q.id) : st.binding;
+        emit RequestFulfilled(q.id, st.modelId, st.provider, st.circuitId, output, binding, payout, fee);
     }
 
     /// @dev binding = uint256(keccak256(abi.encode(block.chainid, address(this), ids))) mod 2^221,

@@ -2,10 +2,10 @@
  * `npm run bench -- gas`: the gas of every settlement path with the real generated Groth16
  * verifiers and real proofs, measured by test/contracts/gas.realproof.test.ts (run here, its
  * numbers written to a scratch file), then copied into the `## Gas` section of BENCHMARKS.md beside
- * the figures before issue 15 and the market-only numbers of the committed mock snapshot
- * (test/contracts/gas-snapshot.mock.json), followed by what a whole query costs, where a posting's
- * and a fulfillment's gas go (the test traces both, src/chain/gasTrace.ts), and the reductions
- * not taken, priced.
+ * the figures before issue 15, those of its first round and the market-only numbers of the
+ * committed mock snapshot (test/contracts/gas-snapshot.mock.json), followed by what a whole query
+ * costs, where a posting's, a fulfillment's and a multi-proof settlement's gas go (the test traces
+ * them, src/chain/gasTrace.ts), and the reductions not taken, priced.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -47,6 +47,28 @@ const BEFORE: Record<string, number> = {
   "withdraw (provider earnings, ETH)": 33_486,
 };
 
+/**
+ * test/contracts/gas-snapshot.real.json after the first round of issue 15 (commit 8faeb99): one
+ * slot per request, lazy fees; no multi-proof settlement yet.
+ */
+const FIRST_ROUND: Record<string, number> = {
+  "registerModel (k=1 + batch k=4, k=16)": 275_444,
+  "depositStake (first)": 46_421,
+  "postBounty (4-byte input)": 94_277,
+  "fulfill (first payout)": 271_260,
+  fulfill: 271_260,
+  "fulfillBatch k=1": 274_588,
+  "fulfillBatch k=1 per request": 274_588,
+  "fulfillBatch k=4": 358_844,
+  "fulfillBatch k=4 per request": 89_711,
+  "fulfillBatch k=16": 678_696,
+  "fulfillBatch k=16 per request": 42_419,
+  decline: 75_835,
+  reclaim: 67_029,
+  "withdraw (ETH)": 33_459,
+  "withdraw (provider earnings, ETH)": 33_501,
+};
+
 const fmt = (v: number | undefined) =>
   v === undefined || Number.isNaN(v) ? "—" : Math.round(v).toLocaleString("en-US");
 
@@ -61,11 +83,15 @@ try {
   if (r.status !== 0) throw new Error(`${COMMAND} failed (exit ${r.status})`);
   const real = JSON.parse(readFileSync(report, "utf8")) as Record<string, number>;
   const mock = JSON.parse(readFileSync("test/contracts/gas-snapshot.mock.json", "utf8")) as Record<string, number>;
-  const traces = JSON.parse(readFileSync(breakdownFile, "utf8")) as { fulfill: GasBreakdown; postBounty: GasBreakdown };
+  const traces = JSON.parse(readFileSync(breakdownFile, "utf8")) as {
+    fulfill: GasBreakdown;
+    postBounty: GasBreakdown;
+    fulfillMany4: GasBreakdown;
+  };
   const rows = Object.entries(real).map(([name, gas]) => {
     const target = TARGETS[name];
     const verdict = target ? ` (target ≤ ${fmt(target)}: ${gas <= target ? "met" : "not met"})` : "";
-    return `| ${name} | ${fmt(BEFORE[name])} | ${fmt(gas)}${verdict} | ${fmt(mock[name])} |`;
+    return `| ${name} | ${fmt(BEFORE[name])} | ${fmt(FIRST_ROUND[name])} | ${fmt(gas)}${verdict} | ${fmt(mock[name])} |`;
   });
   const body = [
     `Command: \`${COMMAND}\` (run by \`npm run bench -- gas\`, numbers from this run; the test compares them`,
@@ -77,21 +103,24 @@ try {
     "Real: the committed dev-setup verifiers of the demo circuit and its batch variants",
     "(contracts/verifiers/DemoLinear{,B4,B16}Verifier.sol: N = 1 + 2k = 3, 9, 33 public signals) with",
     "real Groth16 proofs; a verifier's gas depends only on N, so these are the numbers of any inference",
-    "circuit of the same batch size. Before: the same test before issue 15 (commit 5b199e2). Market only:",
+    "circuit of the same batch size. Before: the same test before issue 15 (commit 5b199e2); first round:",
+    "after the first round of issue 15 (commit 8faeb99: one slot per request, lazy fees). Market only:",
     "the committed mock snapshot (a trivial verifier, ≈ 3k gas with its cold account access;",
     "`npx hardhat test mocha test/rootHooks.ts test/contracts/gas.test.ts`), whose labels differ slightly",
     '("—" where a path is measured in one snapshot only). Every figure is a whole transaction (21,000',
     "base and calldata included). Protocol fee 1% (fee accrual included).",
     "",
-    "| path | gas before issue 15 | gas now, real verifier | gas, market only (mock) |",
-    "| ---- | ------------------: | ---------------------: | ----------------------: |",
+    "| path | gas before issue 15 | first round | gas now, real verifier | gas, market only (mock) |",
+    "| ---- | ------------------: | ----------: | ---------------------: | ----------------------: |",
     ...rows,
     "",
     ...perQuery(real),
     "",
     ...postingBreakdown(traces.postBounty),
     "",
-    ...fulfillBreakdown(traces.fulfill, real, mock),
+    ...fulfillBreakdown(traces.fulfill),
+    "",
+    ...manyBreakdown(traces.fulfillMany4, real),
   ].join("\n");
   await writeBenchSection("Gas", body);
   console.log("wrote the Gas section of BENCHMARKS.md");
@@ -101,20 +130,23 @@ try {
 
 /** What a consumer and a provider pay together per answered query: posting + its settlement share. */
 function perQuery(real: Record<string, number>): string[] {
+  const post = "postBounty (4-byte input)";
+  const sum = (m: Record<string, number>, settle: string) => (m[post] ?? NaN) + (m[settle] ?? NaN);
   const row = (label: string, settle: string, k: number, target?: number) => {
-    const before = (BEFORE["postBounty (4-byte input)"] ?? NaN) + (BEFORE[settle] ?? NaN);
-    const now = (real["postBounty (4-byte input)"] ?? NaN) + (real[settle] ?? NaN);
+    const now = sum(real, settle);
     const verdict = target ? ` (target ≤ ${fmt(target)}: ${now <= target ? "met" : "not met"})` : "";
-    return `| ${label} | ${k} | ${fmt(before)} | ${fmt(now)}${verdict} |`;
+    return `| ${label} | ${k} | ${fmt(sum(BEFORE, settle))} | ${fmt(sum(FIRST_ROUND, settle))} | ${fmt(now)}${verdict} |`;
   };
   return [
     "### Per answered query (posting + its share of the settlement)",
     "",
-    "| settled by | k | gas before issue 15 | gas now |",
-    "| --- | ---: | ---: | ---: |",
+    "| settled by | k | gas before issue 15 | first round | gas now |",
+    "| --- | ---: | ---: | ---: | ---: |",
     row("fulfill", "fulfill", 1, QUERY_SINGLE_TARGET),
     row("fulfillBatch", "fulfillBatch k=4 per request", 4),
     row("fulfillBatch", "fulfillBatch k=16 per request", 16, QUERY_BATCH16_TARGET),
+    row("fulfillMany (k single proofs)", "fulfillMany k=4 per request", 4),
+    row("fulfillMany (k single proofs)", "fulfillMany k=16 per request", 16),
   ];
 }
 
@@ -145,18 +177,28 @@ function postingBreakdown(b: GasBreakdown): string[] {
     "",
     ...table(b),
     "",
-    "A posting now writes one new slot (the request's hash, 22,100 with its cold access) where it",
-    "wrote four; the full request goes back in calldata to fulfill, fulfillBatch, decline, rejectInput",
-    "and reclaim (≈ 2k of calldata there). What is left is what a posting must check or change:",
-    `the registry's terms (provider, price, slash amount, response window, capacity, retired, the`,
-    `primary circuit's revocation: ${fmt(registry)} with the call), the market's parameters (minimum`,
-    "bounty, deadline window, fee), the pause switch, this market's slot of the model (open requests",
-    "for the capacity), the provider's stake (the lock) and the request counter" +
-      ` (cold reads ${fmt(cold)}, writes ${fmt(writes)}),`,
-    "and the event the provider and the auditor read. The 75k target would need about 18k less:",
-    "the registry's five cold slots and the three cold slots of parameters and counter are most of it;",
-    "every one of them is a check the posting exists for (a retired model or a revoked circuit must",
-    "not take bounties; the capacity and the stake lock bound the provider's obligations).",
+    "A posting writes one new slot (the request's hash, 22,100 with its cold access) where it wrote",
+    "four before issue 15. This round: every market-wide value a posting reads (request counter, reject",
+    "share, pause flag and count, fee, deadline window, minimum bounty) shares one slot (one cold read",
+    "where the first round had four), and the stake is kept as its free part beside the provider's",
+    "earnings (one slot read and written where two were read). The price of the latter: a provider's",
+    "first deposit also creates that slot (+22.5k, once per provider), and withdrawing earnings no",
+    "longer empties it (no 4.8k refund); a reclaim with a slash writes one slot fewer. What is left is what a",
+    `posting must check or change: the registry's terms (${fmt(registry)} with the call: the model's`,
+    "provider, capacity and retirement, its primary circuit and that circuit's revocation, price and",
+    "slash amount, response window: five cold slots), the market's hot slot, its slot of the model",
+    `(open requests, for the capacity) and the provider's stake slot (cold reads ${fmt(cold)}, writes`,
+    `${fmt(writes)} including the new request slot), and the event the provider and the auditor read.`,
+    "",
+    "Why 75k is out of reach without giving up a check: intrinsic (21,000 + calldata ≈ 1.5k) + the",
+    "new request slot 22,100 + three cold read-modify-writes (counter, model, stake: 5,000 each) + the",
+    "registry call with its cold slots ≈ 14k + the event ≈ 4.4k already come to ≈ 79k before the",
+    "market computes anything (≈ 6k: ABI decoding, the request's hash, the event's encoding). Priced,",
+    "not taken: packing the event's small fields (escrow, deadline, pause epoch, fee, reject share) into",
+    "one word and dropping the slash amount (the registry's, immutable) saves ≈ 1.3k but changes the",
+    "event every SDK role and the auditor decode; moving the model's response window into its first",
+    "registry slot (a uint32 fits MAX_WINDOW_HARD_CAP) saves one cold read (2.1k) in ModelRegistry,",
+    "which this change does not own. Even both leave ≈ 82k.",
   ];
 }
 
@@ -164,26 +206,13 @@ function postingBreakdown(b: GasBreakdown): string[] {
  * The traced fulfillment as a table, then the reductions not taken, priced with the unit costs
  * measured here and the gas schedule (arithmetic, not measured designs).
  */
-function fulfillBreakdown(b: GasBreakdown, real: Record<string, number>, mock: Record<string, number>): string[] {
+function fulfillBreakdown(b: GasBreakdown): string[] {
   const verifier = sumOf(b, "verifier") + sumOf(b, "market", /^call to verifier/);
   const fixed = b.intrinsic + verifier;
   const rest = b.gasUsed - fixed;
   // One public signal's ecMul + ecAdd, as measured in this trace (3 signals).
   const perSignal = (sumOf(b, "verifier", /^ecMul$/) + sumOf(b, "verifier", /^ecAdd$/)) / 3;
   const precompute = perSignal - 2 * 2_100; // the precomputed point: two more cold slots (x, y)
-  const perRequest16 = real["fulfillBatch k=16 per request"] ?? NaN;
-  // Multi-proof settlement: k proofs of one circuit (N = 3 signals each) checked with one
-  // randomised pairing product: k + 3 pairings; ecMuls: r_i·A_i and r_i·C_i per proof, one per IC
-  // point (IC_j · Σ_i r_i s_ij, N + 1), one for α·Σ r_i; ecAdds about as many.
-  const multi = (k: number) => {
-    const n = 3;
-    const pairing = 45_000 + 34_000 * (k + 3);
-    const ecMul = 6_000 * (2 * k + n + 2);
-    const ecAdd = 150 * (2 * k + n + 1);
-    const market = mock[`fulfillBatch k=${k} per request`] ?? NaN; // the market's share per request
-    const proofCalldata = 8 * 32 * 16; // each further proof's 8 words, non-zero bytes
-    return (pairing + ecMul + ecAdd) / k + market + proofCalldata;
-  };
   return [
     `### Where a fulfillment's gas goes (k = 1, N = 3, traced: ${fmt(b.gasUsed)} gas)`,
     "",
@@ -199,17 +228,38 @@ function fulfillBreakdown(b: GasBreakdown, real: Record<string, number>, mock: R
     "the request's fields in calldata (hashed once), the registry call (provider; circuit → verifier",
     "and revocation; weights commitment), this market's slot of the model (open requests, slash",
     "amount and, lazily, the accrued protocol fee), the provider's stake (lock and earnings, one slot),",
-    "the pause switch (read only: the fee accumulator is no longer written) and one event.",
+    "the market's hot slot (the pause switch and count; read only) and one event.",
     "",
-    "Not taken, priced (arithmetic from the unit costs above and the gas schedule, not measured):",
-    `- Precomputing IC₀ + weightsCommitment·IC₁ per model at registration: one ecMul + ecAdd less,`,
-    `  two more cold slots for the point: −${fmt(precompute)} per proof; it needs a verifier entry point`,
-    "  of our own generated from the zkey (a change to the committed verifiers and their generator).",
-    "- Multi-proof settlement (k independent proofs of one circuit, one randomised pairing product:",
-    "  k + 3 pairings instead of 4k, 2k + N + 2 ecMuls), estimated per proof with the market's measured",
-    `  batch share: k = 4 ≈ ${fmt(multi(4))}, k = 16 ≈ ${fmt(multi(16))} gas per proof, against`,
-    `  ${fmt(real["fulfill"])} for a single fulfillment and ${fmt(perRequest16)} per request for a batch`,
-    "  circuit at k = 16. It would let singles of different requests (and providers on one",
-    "  architecture) settle together without a batch circuit; not implemented.",
+    "Not taken, priced (arithmetic from the unit costs above, not a measured design):",
+    `- Precomputing IC₀ + weightsCommitment·IC₁ per model (one ecMul + ecAdd less per settlement,`,
+    `  ${fmt(perSignal)} in this trace) costs two more cold slots for the point (x, y) wherever it is`,
+    `  stored: −${fmt(precompute)} per single fulfillment if the point is read in place of nothing else,`,
+    `  −${fmt(perSignal - 2_100)} if it replaced the registry's weights-commitment read (the point must be`,
+    "  derived on chain at registration, in ModelRegistry, which this change does not own). For",
+    "  fulfillMany it saves one scalar multiplication per call, not per proof. Its code (a prepared",
+    "  point per model and circuit, a second verifier entry point) does not fit beside fulfillMany",
+    "  and the sharded settlement under InferenceMarket's 24,576-byte limit for that gain.",
+  ];
+}
+
+/** The traced fulfillMany at k = 4, and what it costs per proof against the other paths. */
+function manyBreakdown(b: GasBreakdown, real: Record<string, number>): string[] {
+  const verifier = sumOf(b, "verifier") + sumOf(b, "market", /^call to verifier/);
+  return [
+    `### Where a multi-proof settlement's gas goes (fulfillMany, k = 4, traced: ${fmt(b.gasUsed)} gas)`,
+    "",
+    "k proofs of the batch-size-1 circuit, one per request, checked by the verifier's own",
+    "`verifyProofs` (generated from the same zkey by src/zk/verifier.ts): one pairing call of k + 3",
+    "pairs and 2(k − 1) + 5 scalar multiplications, with weights from a hash of every proof and public",
+    "signal (the test checks both counts against the trace).",
+    "",
+    ...table(b),
+    "",
+    `The verifier takes ${fmt(verifier)} of it. Per proof: k = 4 ${fmt(real["fulfillMany k=4 per request"])},`,
+    `k = 16 ${fmt(real["fulfillMany k=16 per request"])} gas, against ${fmt(real["fulfill"])} for a single`,
+    `fulfillment and ${fmt(real["fulfillBatch k=4 per request"])} / ${fmt(real["fulfillBatch k=16 per request"])}`,
+    "per request for a batch circuit at k = 4 / 16: it brings singles of different requests most of",
+    "the way to batch prices without a batch circuit or its setup (the pairings' 34,000 per proof and",
+    "two scalar multiplications, 12,200, are the floor per proof).",
   ];
 }

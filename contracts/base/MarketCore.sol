@@ -19,9 +19,14 @@ import {SNARK_SCALAR_FIELD_R, MIN_RESPONSE_WINDOW_S, MAX_WINDOW_HARD_CAP_S} from
 ///      In token mode amounts are measured as balance deltas, so fee-on-transfer tokens are
 ///      accounted for what actually arrived. Rebasing tokens are not supported.
 ///
-///      Pause: OpenZeppelin's Pausable keeps its flag in a slot of its own, one more cold read
-///      (2.1k gas) on every fulfillment. The flag lives here in the slot of the protocol-fee
-///      accumulator, which a fulfillment writes anyway; same events, errors and `paused()` view.
+///      Storage (issue 15): everything a posting reads from the market's own state, and the pause
+///      flag every settlement reads, shares one slot — the request counter, the reject share, the
+///      pause flag and count, the protocol fee, the deadline window and the minimum bounty — so a
+///      posting reads one market-wide cold slot (and writes it once, for the counter) instead of
+///      four. The parameters are stored narrower than their ABI types (MarketParams): the deadline
+///      window fits 32 bits (<= MAX_WINDOW_HARD_CAP), the minimum bounty 88 bits (the bounds'
+///      ceiling is checked at construction). OpenZeppelin's Pausable would keep its flag in a slot
+///      of its own; same events, errors and `paused()` view here.
 abstract contract MarketCore is IMarketCore, Owned, PullPayments {
     using SafeERC20 for IERC20;
 
@@ -46,14 +51,26 @@ abstract contract MarketCore is IMarketCore, Owned, PullPayments {
     uint64 internal immutable UNBONDING_DELAY_CEILING;
     uint16 internal immutable PROTOCOL_FEE_BPS_CEILING;
 
-    MarketParams internal _params;
-    /// @dev One slot (declared together so that they pack): read by every postBounty and
-    ///      fulfillment, written by fulfillments that carry a fee.
-    uint128 internal _protocolFees;
+    /// @dev A pause of the market: when it started and ended (0 while it lasts).
+    struct Pause {
+        uint64 startedAt;
+        uint64 endedAt;
+    }
+
+    // The hot slot (declared together so that they pack): read by every posting and settlement.
+    /// @dev The inference market's next request id (written by every posting).
+    uint64 internal _nextRequestId = 1;
+    /// @dev The inference market's reject share (snapshotted into every request).
+    uint16 internal _rejectShareBps;
     bool private _paused;
-    uint32 internal _pauseCount; // == _pauseStartedAt.length
-    uint64[] internal _pauseStartedAt;
-    uint64[] internal _pauseEndedAt; // 0 while the pause lasts
+    uint32 internal _pauseCount; // == _pauses.length
+    uint16 internal _protocolFeeBps;
+    uint32 internal _maxDeadlineWindow;
+    uint88 internal _minBounty;
+    // Cold: read by stake unbonding, fee sweeps and claims only.
+    uint64 internal _unbondingDelay;
+    uint128 internal _protocolFees;
+    Pause[] internal _pauses;
 
     /// @dev Reverts with EnforcedPause while paused.
     modifier whenNotPaused() {
@@ -71,9 +88,11 @@ abstract contract MarketCore is IMarketCore, Owned, PullPayments {
         if (paymentToken != address(0) && paymentToken.code.length == 0)
             revert Market__TokenHasNoCode(paymentToken);
         PAYMENT_TOKEN = paymentToken;
-
-        if (bounds_.minBountyFloor == 0 || bounds_.minBountyFloor > bounds_.minBountyCeiling)
-            revert Market__InvalidBounds("minBounty");
+        if (
+            bounds_.minBountyFloor == 0 ||
+            bounds_.minBountyFloor > bounds_.minBountyCeiling ||
+            bounds_.minBountyCeiling > type(uint88).max
+        ) revert Market__InvalidBounds("minBounty");
         if (
             bounds_.maxDeadlineWindowFloor < MIN_RESPONSE_WINDOW ||
             bounds_.maxDeadlineWindowFloor > bounds_.maxDeadlineWindowCeiling ||
@@ -107,7 +126,10 @@ abstract contract MarketCore is IMarketCore, Owned, PullPayments {
             UNBONDING_DELAY_CEILING
         );
         _checkBounds("protocolFeeBps", params_.protocolFeeBps, 0, PROTOCOL_FEE_BPS_CEILING);
-        _params = params_;
+        _minBounty = uint88(params_.minBounty); // <= MIN_BOUNTY_CEILING < 2^88
+        _maxDeadlineWindow = uint32(params_.maxDeadlineWindow); // <= MAX_WINDOW_HARD_CAP < 2^32
+        _unbondingDelay = params_.unbondingDelay;
+        _protocolFeeBps = params_.protocolFeeBps;
     }
 
     // ───────────────────────────────────────── Protocol fees ───────────────────────────────────────
@@ -132,38 +154,38 @@ abstract contract MarketCore is IMarketCore, Owned, PullPayments {
     /// @inheritdoc IMarketCore
     function setMinBounty(uint256 newValue) external override onlyOwner {
         _checkBounds("minBounty", newValue, MIN_BOUNTY_FLOOR, MIN_BOUNTY_CEILING);
-        uint256 oldValue = _params.minBounty;
-        _params.minBounty = newValue;
+        uint256 oldValue = _minBounty;
+        _minBounty = uint88(newValue); // <= MIN_BOUNTY_CEILING < 2^88
         emit MinBountyUpdated(oldValue, newValue);
     }
 
     /// @inheritdoc IMarketCore
     function setMaxDeadlineWindow(uint64 newValue) external override onlyOwner {
         _checkBounds("maxDeadlineWindow", newValue, MAX_DEADLINE_WINDOW_FLOOR, MAX_DEADLINE_WINDOW_CEILING);
-        uint64 oldValue = _params.maxDeadlineWindow;
-        _params.maxDeadlineWindow = newValue;
+        uint64 oldValue = _maxDeadlineWindow;
+        _maxDeadlineWindow = uint32(newValue); // <= MAX_WINDOW_HARD_CAP < 2^32
         emit MaxDeadlineWindowUpdated(oldValue, newValue);
     }
 
     /// @inheritdoc IMarketCore
     function setUnbondingDelay(uint64 newValue) external override onlyOwner {
         _checkBounds("unbondingDelay", newValue, UNBONDING_DELAY_FLOOR, UNBONDING_DELAY_CEILING);
-        uint64 oldValue = _params.unbondingDelay;
-        _params.unbondingDelay = newValue;
+        uint64 oldValue = _unbondingDelay;
+        _unbondingDelay = newValue;
         emit UnbondingDelayUpdated(oldValue, newValue);
     }
 
     /// @inheritdoc IMarketCore
     function setProtocolFeeBps(uint16 newBps) external override onlyOwner {
         _checkBounds("protocolFeeBps", newBps, 0, PROTOCOL_FEE_BPS_CEILING);
-        uint16 oldBps = _params.protocolFeeBps;
-        _params.protocolFeeBps = newBps;
+        uint16 oldBps = _protocolFeeBps;
+        _protocolFeeBps = newBps;
         emit ProtocolFeeUpdated(oldBps, newBps);
     }
 
     /// @inheritdoc IMarketCore
     function params() external view override returns (MarketParams memory) {
-        return _params;
+        return MarketParams(_minBounty, _maxDeadlineWindow, _unbondingDelay, _protocolFeeBps);
     }
 
     /// @inheritdoc IMarketCore
@@ -187,8 +209,7 @@ abstract contract MarketCore is IMarketCore, Owned, PullPayments {
         if (_paused) revert EnforcedPause();
         _paused = true;
         _pauseCount += 1;
-        _pauseStartedAt.push(uint64(block.timestamp));
-        _pauseEndedAt.push(0);
+        _pauses.push(Pause(uint64(block.timestamp), 0));
         emit Paused(msg.sender);
     }
 
@@ -196,7 +217,7 @@ abstract contract MarketCore is IMarketCore, Owned, PullPayments {
     function unpause() external override onlyOwner {
         if (!_paused) revert ExpectedPause();
         _paused = false;
-        _pauseEndedAt[_pauseCount - 1] = uint64(block.timestamp);
+        _pauses[_pauseCount - 1].endedAt = uint64(block.timestamp);
         emit Unpaused(msg.sender);
     }
 
@@ -212,12 +233,12 @@ abstract contract MarketCore is IMarketCore, Owned, PullPayments {
 
     /// @inheritdoc IMarketCore
     function pauseStartedAt(uint256 index) external view override returns (uint64) {
-        return _pauseStartedAt[index];
+        return _pauses[index].startedAt;
     }
 
     /// @inheritdoc IMarketCore
     function pauseEndedAt(uint256 index) external view override returns (uint64) {
-        return _pauseEndedAt[index];
+        return _pauses[index].endedAt;
     }
 
     // ─────────────────────────────────────────── Internals ─────────────────────────────────────────
@@ -259,9 +280,10 @@ abstract contract MarketCore is IMarketCore, Owned, PullPayments {
         d = deadline;
         uint256 n = _pauseCount;
         for (uint256 i = pauseEpoch; i < n; ++i) {
-            uint64 startedAt = _pauseStartedAt[i];
+            Pause storage p = _pauses[i];
+            uint64 startedAt = p.startedAt;
             if (startedAt > d) break;
-            uint64 endedAt = _pauseEndedAt[i];
+            uint64 endedAt = p.endedAt;
             if (endedAt == 0) return type(uint64).max;
             d += endedAt - startedAt;
         }

@@ -10,14 +10,17 @@ import {MarketCore} from "./MarketCore.sol";
 ///        locked + unbonding <= total
 ///      `_unlockAndSlash` lowers total and locked by the same amount, so it cannot break it.
 ///
-///      Storage: what a fulfillment touches — the locked stake it unlocks and the payout it credits
-///      — shares one slot (`locked`, `earned`), so a settlement writes one provider slot instead of
-///      two (stake + pull balance). `earned` is part of the provider's pull balance: `withdrawable`
-///      and `withdraw` (MarketCore) add it to `_balances`.
+///      Storage: the stake is kept as its free part, `free = total - locked - unbonding`, and the
+///      locked part is derived (`stakeOf`). What a posting touches — the free stake it checks and
+///      locks — and what a fulfillment touches — the stake it unlocks and the payout it credits —
+///      share one slot (`free`, `earned`): a posting reads and writes one provider slot instead of
+///      reading two, a settlement writes one instead of two (stake + pull balance). `earned` is
+///      part of the provider's pull balance: `withdrawable` and `withdraw` (MarketCore) add it to
+///      `_balances`. The invariant above is `free >= 0`, which the type keeps.
 abstract contract StakeManager is MarketCore, IStakeManager {
     struct Stake {
-        // slot 0: written by every fulfillment
-        uint128 locked;
+        // slot 0: written by every posting and fulfillment
+        uint128 free; // total - locked - unbonding
         uint128 earned; // payouts not yet withdrawn (pull balance)
         // slot 1
         uint128 total;
@@ -36,6 +39,7 @@ abstract contract StakeManager is MarketCore, IStakeManager {
         Stake storage s = _stakes[msg.sender];
         uint128 newTotal = _toUint128(s.total + received);
         s.total = newTotal;
+        s.free += uint128(received); // free <= total
         emit StakeDeposited(msg.sender, received, newTotal);
     }
 
@@ -46,7 +50,8 @@ abstract contract StakeManager is MarketCore, IStakeManager {
         uint256 free = _freeStake(s);
         if (amount > free) revert Market__InsufficientFreeStake(msg.sender, free, amount);
         uint128 unbonding = s.unbonding + uint128(amount); // amount <= free <= total: fits uint128
-        uint64 readyAt = uint64(block.timestamp) + _params.unbondingDelay;
+        uint64 readyAt = uint64(block.timestamp) + _unbondingDelay;
+        s.free = uint128(free - amount);
         s.unbonding = unbonding;
         s.unbondingReadyAt = readyAt;
         emit UnbondingRequested(msg.sender, amount, unbonding, readyAt);
@@ -69,7 +74,9 @@ abstract contract StakeManager is MarketCore, IStakeManager {
     /// @inheritdoc IStakeManager
     function stakeOf(address provider) external view override returns (StakeInfo memory) {
         Stake storage s = _stakes[provider];
-        return StakeInfo(s.total, s.locked, s.unbonding, s.unbondingReadyAt);
+        uint128 total = s.total;
+        uint128 unbonding = s.unbonding;
+        return StakeInfo(total, total - unbonding - s.free, unbonding, s.unbondingReadyAt);
     }
 
     /// @inheritdoc IStakeManager
@@ -78,27 +85,28 @@ abstract contract StakeManager is MarketCore, IStakeManager {
     }
 
     function _freeStake(Stake storage s) internal view returns (uint256) {
-        return uint256(s.total) - s.locked - s.unbonding;
+        return s.free;
     }
 
     /// @dev Locks `amount` of free stake; the caller has checked `_freeStake >= amount`.
     function _lock(Stake storage s, uint128 amount) internal {
-        s.locked += amount;
+        s.free -= amount;
     }
 
     /// @dev Releases `locked` and removes `slashed <= locked` of it from the stake; the slashed
     ///      amount is credited by the caller to whoever the rules say.
+    ///      The free part grows by `locked - slashed` (the slashed part leaves total and locked).
     function _unlockAndSlash(Stake storage s, uint128 locked, uint128 slashed) internal {
-        if (locked != 0) s.locked -= locked; // models with slashAmount 0 lock nothing: skip the write
+        if (locked != slashed) s.free += locked - slashed; // nothing to write when all is slashed
         if (slashed != 0) s.total -= slashed;
     }
 
     /// @dev A fulfillment's effect on its provider: releases `locked` and credits `paid` to the
     ///      provider's pull balance — one slot read and written once.
     function _unlockAndCredit(Stake storage s, uint256 locked, uint256 paid) internal {
-        uint256 newLocked = uint256(s.locked) - locked; // reverts on underflow (checked)
+        uint256 newFree = uint256(s.free) + locked; // <= total: `locked` was locked by this provider
         uint256 newEarned = uint256(s.earned) + paid;
-        s.locked = uint128(newLocked); // <= old locked
+        s.free = uint128(newFree);
         s.earned = _toUint128(newEarned);
     }
 

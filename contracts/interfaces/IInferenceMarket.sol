@@ -199,6 +199,25 @@ interface IInferenceMarket is IMarketCore, IStakeManager {
         uint256[8] calldata proof
     ) external;
 
+    /// @notice Answers k requests of one model with k proofs of its batch-size-1 circuit (one per
+    ///         request, as `fulfill` takes), checked together by the verifier's `verifyProofs`:
+    ///         one randomized pairing product, k + 3 pairings instead of 4k.
+    /// @param requests ids strictly increasing; all of one model; all open and in time.
+    /// @param proofs proofs[i] answers requests[i] with outputs[i], bound to that request alone
+    ///        (binding of [requests[i].id], as for `fulfill`).
+    /// @dev Same rules as `fulfill`. The verifier must have the `verifyProofs` entry point
+    ///      (zkinfer's generated verifiers do; a plain snarkjs verifier makes the call fail:
+    ///      Market__VerifierCallFailed). One bad proof makes the whole call revert
+    ///      (Market__InvalidProof with binding 0): a randomized check cannot tell which proof is
+    ///      bad, and the submitter (the provider, or anyone relaying its proofs) can check each
+    ///      proof off-chain before sending.
+    /// @dev invariant either all k requests settle or none does.
+    function fulfillMany(
+        Request[] calldata requests,
+        uint256[] calldata outputs,
+        uint256[8][] calldata proofs
+    ) external;
+
     /// @notice Provider: refuses an open request before its deadline (e.g. the input does not match
     ///         its commitment). The consumer is refunded; no slash. Works while paused.
     /// @dev Slashing punishes silence, not refusal: without this a consumer could post an input
@@ -275,13 +294,4 @@ interface IInferenceMarket is IMarketCore, IStakeManager {
 
     /// @notice binding = uint256(keccak256(abi.encode(block.chainid, address(this), requestIds))) mod 2^221.
     function bindingOf(uint256[] calldata requestIds) external view returns (uint256);
-
-    /// @notice The public signals a proof answering `requests` with `outputs` must have, as the
-    ///         market rebuilds them. The requests must belong to one model and be given in strictly
-    ///         increasing id order (as fulfillBatch requires); an open one must match its stored
-    ///         hash; a settled one is taken as given.
-    function publicSignalsOf(
-        Request[] calldata requests,
-        uint256[] calldata outputs
-    ) external view returns (uint256[] memory);
 }

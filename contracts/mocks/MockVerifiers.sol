@@ -71,6 +71,26 @@ contract MockVerifier3 is MockVerifierBase {
         for (uint256 i = 0; i < 3; ++i) s[i] = _pubSignals[i];
         return _verify(_proof(_pA, _pB, _pC), s);
     }
+
+    /// @notice The batch entry of zkinfer's generated verifiers (src/zk/verifier.ts): k rows of
+    ///         8 proof words + 3 signals. Accepts iff every proof is non-zero and the signals of
+    ///         all rows, concatenated, pass `_verify` (so `expectSignals` takes the 3k of them).
+    function verifyProofs(uint256[] calldata rows) public view returns (bool) {
+        if (rows.length == 0 || rows.length % 11 != 0) return false;
+        uint256 k = rows.length / 11;
+        uint256[] memory s = new uint256[](3 * k);
+        for (uint256 i = 0; i < k; ++i) {
+            bool allZero = true;
+            for (uint256 j = 0; j < 8; ++j) if (rows[11 * i + j] != 0) allZero = false;
+            if (allZero) return false;
+            for (uint256 j = 0; j < 3; ++j) s[3 * i + j] = rows[11 * i + 8 + j];
+        }
+        return _verify(_proof8(rows[0:8]), s);
+    }
+
+    function _proof8(uint256[] calldata w) internal pure returns (uint256[8] memory p) {
+        for (uint256 j = 0; j < 8; ++j) p[j] = w[j];
+    }
 }
 
 /// @notice k = 2: N = 5 public signals.

@@ -186,4 +186,133 @@ contract DemoLinearVerifier {
              return(0, 0x20)
          }
      }
- }
+
+    // ─────────────── zkinfer: batch verification (not part of the snarkjs template) ───────────────
+
+    /// @notice Checks k proofs of this circuit at once: true iff (with overwhelming probability)
+    ///         every proof is valid for its public signals.
+    /// @dev `rows`: k rows of 11 words, proof i then its 3 public signals: a0 a1 b00 b01 b10 b11 c0 c1
+    ///      (the layout verifyProof takes) s_0 … s_2. Returns false (never reverts) for an
+    ///      empty or ragged input, a signal >= r, a point the precompiles refuse, or a failed check.
+    ///      Construction: proof i is valid iff e(-A_i, B_i)·e(α, β)·e(vk_i, γ)·e(C_i, δ) = 1 with
+    ///      vk_i = IC_0 + Σ_j s_ij·IC_{j+1}. With weights ρ_0 = 1 and ρ_i (i > 0) 128-bit and
+    ///      non-zero, the product of the k checks raised to ρ_i is
+    ///        Π_i e(-ρ_i·A_i, B_i) · e(Σρ_i·α, β) · e(Σ_j (Σ_i ρ_i·s_ij)·IC_{j+1} + Σρ_i·IC_0, γ) · e(Σρ_i·C_i, δ)
+    ///      — k + 3 pairs in one pairing call, 2(k - 1) + 5 scalar multiplications. GT has prime order
+    ///      r, so if some check fails the product is 1 only when Σ ρ_i·d_i ≡ 0 (mod r) for the
+    ///      non-zero discrepancies d_i: for fixed proofs, at most one value of any one weight in
+    ///      2^128 does it. Fiat–Shamir: ρ_i = keccak256(keccak256(rows), i) truncated, and
+    ///      keccak256(rows) covers every proof and every public signal, so the weights are fixed by
+    ///      the proofs: changing any proof or signal after seeing them draws new weights, and each
+    ///      try succeeds with probability <= 2^-128 (a random oracle); ρ_0 = 1 saves two scalar
+    ///      multiplications and keeps that bound (a lone bad proof 0 gives d_0 ≠ 0, no weight to
+    ///      cancel it). All points are checked by the precompiles (EIP-196/197: on the curve, G2
+    ///      in its subgroup; G1 has cofactor 1).
+    function verifyProofs(uint256[] calldata rows) public view returns (bool) {
+        assembly {
+            function fail() {
+                mstore(0, 0)
+                return(0, 0x20)
+            }
+            // acc (2 words) += s·(x, y); scratch at m (4 words)
+            function mulAdd(acc, x, y, s, m) {
+                mstore(m, x)
+                mstore(add(m, 32), y)
+                mstore(add(m, 64), s)
+                if iszero(staticcall(gas(), 7, m, 96, add(m, 64), 64)) { fail() }
+                mstore(m, mload(acc))
+                mstore(add(m, 32), mload(add(acc, 32)))
+                if iszero(staticcall(gas(), 6, m, 128, acc, 64)) { fail() }
+            }
+            let len := rows.length
+            if or(iszero(len), mod(len, 11)) { fail() }
+            let k := div(len, 11)
+            let m := mload(0x40)
+            calldatacopy(m, rows.offset, mul(len, 32))
+            mstore(0, keccak256(m, mul(len, 32))) // the seed: every proof and signal
+            // k + 3 pairs of 6 words at p, then Σ ρ_i·C_i, the combined vk, scratch, and the
+            // sums Σ ρ_i (word 0) and Σ ρ_i·s_ij (word j + 1)
+            let p := m
+            let cAcc := add(p, mul(add(k, 3), 192))
+            let vk := add(cAcc, 64)
+            let scratch := add(vk, 64)
+            let sums := add(scratch, 128)
+            calldatacopy(sums, calldatasize(), 128) // zeroes
+            mstore(0x40, add(sums, 128))
+            for { let i := 0 } lt(i, k) { i := add(i, 1) } {
+                let row := add(rows.offset, mul(i, 352))
+                if iszero(lt(calldataload(add(row, 256)), r)) { fail() }
+                if iszero(lt(calldataload(add(row, 288)), r)) { fail() }
+                if iszero(lt(calldataload(add(row, 320)), r)) { fail() }
+                let r_ := 1
+                if i {
+                    mstore(0x20, i)
+                    r_ := or(shr(128, keccak256(0, 0x40)), 1)
+                }
+                mstore(sums, addmod(mload(sums), r_, r))
+                mstore(add(sums, 32), addmod(mload(add(sums, 32)), mulmod(r_, calldataload(add(row, 256)), r), r))
+                mstore(add(sums, 64), addmod(mload(add(sums, 64)), mulmod(r_, calldataload(add(row, 288)), r), r))
+                mstore(add(sums, 96), addmod(mload(add(sums, 96)), mulmod(r_, calldataload(add(row, 320)), r), r))
+                let at := add(p, mul(i, 192))
+                // -ρ_i·A_i (A_0 as it is)
+                switch i
+                case 0 {
+                    calldatacopy(at, row, 64)
+                }
+                default {
+                    mstore(scratch, calldataload(row))
+                    mstore(add(scratch, 32), calldataload(add(row, 32)))
+                    mstore(add(scratch, 64), r_)
+                    if iszero(staticcall(gas(), 7, scratch, 96, at, 64)) { fail() }
+                }
+                mstore(add(at, 32), mod(sub(q, mload(add(at, 32))), q))
+                // B_i
+                calldatacopy(add(at, 64), add(row, 64), 128)
+                // Σ ρ_i·C_i
+                switch i
+                case 0 {
+                    calldatacopy(cAcc, add(row, 192), 64)
+                }
+                default {
+                    mulAdd(cAcc, calldataload(add(row, 192)), calldataload(add(row, 224)), r_, scratch)
+                }
+            }
+            let pair := add(p, mul(k, 192))
+            // (Σρ_i)·α, β
+            mstore(scratch, alphax)
+            mstore(add(scratch, 32), alphay)
+            mstore(add(scratch, 64), mload(sums))
+            if iszero(staticcall(gas(), 7, scratch, 96, pair, 64)) { fail() }
+            mstore(add(pair, 64), betax1)
+            mstore(add(pair, 96), betax2)
+            mstore(add(pair, 128), betay1)
+            mstore(add(pair, 160), betay2)
+            // Σρ_i·vk_i, γ
+            pair := add(pair, 192)
+            mstore(scratch, IC0x)
+            mstore(add(scratch, 32), IC0y)
+            mstore(add(scratch, 64), mload(sums))
+            if iszero(staticcall(gas(), 7, scratch, 96, vk, 64)) { fail() }
+            mulAdd(vk, IC1x, IC1y, mload(add(sums, 32)), scratch)
+            mulAdd(vk, IC2x, IC2y, mload(add(sums, 64)), scratch)
+            mulAdd(vk, IC3x, IC3y, mload(add(sums, 96)), scratch)
+            mstore(pair, mload(vk))
+            mstore(add(pair, 32), mload(add(vk, 32)))
+            mstore(add(pair, 64), gammax1)
+            mstore(add(pair, 96), gammax2)
+            mstore(add(pair, 128), gammay1)
+            mstore(add(pair, 160), gammay2)
+            // Σρ_i·C_i, δ
+            pair := add(pair, 192)
+            mstore(pair, mload(cAcc))
+            mstore(add(pair, 32), mload(add(cAcc, 32)))
+            mstore(add(pair, 64), deltax1)
+            mstore(add(pair, 96), deltax2)
+            mstore(add(pair, 128), deltay1)
+            mstore(add(pair, 160), deltay2)
+            let ok := staticcall(gas(), 8, p, mul(add(k, 3), 192), 0, 0x20)
+            mstore(0, and(ok, mload(0)))
+            return(0, 0x20)
+        }
+    }
+}

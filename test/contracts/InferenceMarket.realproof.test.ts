@@ -77,7 +77,7 @@ describe("InferenceMarket: real Groth16 proofs (demo circuit)", function () {
     const b = await post(f, { inputCommitment: demoInputCommitment(X_A) }); // same input, other id
     const { proof, output, publicSignals } = await prove(f, a.requestId, X_A);
     // The market rebuilds exactly the signals the circuit produced.
-    expect(await f.market.publicSignalsOf(await requestsOf(f.market, [a.requestId]), [output])).to.deep.equal(
+    expect(await f.lens.publicSignalsOf(f.market, await requestsOf(f.market, [a.requestId]), [output])).to.deep.equal(
       publicSignals,
     );
 

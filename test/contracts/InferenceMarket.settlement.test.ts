@@ -69,7 +69,9 @@ function shouldBehaveLikeSettlement(fixture: () => Promise<MarketFixture>) {
       expect(binding).to.be.lessThan(1n << 221n);
       expect(signals).to.deep.equal([WEIGHTS_COMMITMENT, (binding << 32n) | 9n, 123n]);
       expect(signals[1]).to.be.lessThan(1n << 253n); // < r: a field element, split uniquely in-circuit
-      expect(await f.market.publicSignalsOf(await requestsOf(f.market, [requestId]), [9n])).to.deep.equal(signals);
+      expect(await f.lens.publicSignalsOf(f.market, await requestsOf(f.market, [requestId]), [9n])).to.deep.equal(
+        signals,
+      );
       // Any other output is a different public signal: the (expecting) verifier says no (case 12, mock).
       await expect(f.market.fulfill(await requestOf(f.market, requestId), 8n, PROOF)).to.be.revertedWithCustomError(
         f.market,
@@ -99,9 +101,9 @@ function shouldBehaveLikeSettlement(fixture: () => Promise<MarketFixture>) {
               [output],
               [commitment],
             );
-            expect(await f.market.publicSignalsOf(await requestsOf(f.market, [requestId]), [output])).to.deep.equal(
-              expected,
-            );
+            expect(
+              await f.lens.publicSignalsOf(f.market, await requestsOf(f.market, [requestId]), [output]),
+            ).to.deep.equal(expected);
             await f.verifiers.k1.expectSignals(expected);
             await f.market.fulfill(await requestOf(f.market, requestId), output, PROOF);
             expect(await f.market.outputOf(requestId)).to.equal(output);
@@ -370,7 +372,7 @@ function shouldBehaveLikeSettlement(fixture: () => Promise<MarketFixture>) {
       const outputs = [1n, 2n, 3n, 4n];
       const signals = await expectSignalsFor(f, ids, outputs);
       expect(signals.length).to.equal(9);
-      expect(await f.market.publicSignalsOf(await requestsOf(f.market, ids), outputs)).to.deep.equal(signals);
+      expect(await f.lens.publicSignalsOf(f.market, await requestsOf(f.market, ids), outputs)).to.deep.equal(signals);
       const binding = bindingOf(f.chainId, f.marketAddress, ids);
       const tx = f.market.fulfillBatch(await requestsOf(f.market, ids), outputs, PROOF);
       for (const [i, id] of ids.entries()) {
@@ -499,18 +501,18 @@ function shouldBehaveLikeSettlement(fixture: () => Promise<MarketFixture>) {
       const salt = ethers.id("m2");
       await f.registry.connect(f.provider).registerModel(salt, modelParams(CIRCUIT_K1));
       const { requestId: c } = await post(f, { modelId: await f.registry.modelIdOf(f.provider.address, salt) });
-      await expect(f.market.publicSignalsOf(await requestsOf(f.market, []), [])).to.be.revertedWithCustomError(
+      await expect(f.lens.publicSignalsOf(f.market, await requestsOf(f.market, []), [])).to.be.revertedWithCustomError(
         f.market,
         "Market__EmptyBatch",
       );
-      await expect(f.market.publicSignalsOf(await requestsOf(f.market, [a!, 99n]), [1n, 2n]))
+      await expect(f.lens.publicSignalsOf(f.market, await requestsOf(f.market, [a!, 99n]), [1n, 2n]))
         .to.be.revertedWithCustomError(f.market, "Market__UnknownRequest")
         .withArgs(99n);
-      await expect(f.market.publicSignalsOf(await requestsOf(f.market, [b!, a!]), [1n, 2n]))
+      await expect(f.lens.publicSignalsOf(f.market, await requestsOf(f.market, [b!, a!]), [1n, 2n]))
         .to.be.revertedWithCustomError(f.market, "Market__BatchNotSorted")
         .withArgs(1);
       await expect(
-        f.market.publicSignalsOf(await requestsOf(f.market, [a!, c]), [1n, 2n]),
+        f.lens.publicSignalsOf(f.market, await requestsOf(f.market, [a!, c]), [1n, 2n]),
       ).to.be.revertedWithCustomError(f.market, "Market__BatchMixesModels");
     });
   });

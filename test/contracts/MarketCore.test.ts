@@ -55,6 +55,7 @@ describe("InferenceMarket: core", () => {
       const cases: [Partial<typeof BOUNDS>, string][] = [
         [{ minBountyFloor: 0n }, "minBounty"],
         [{ minBountyFloor: 10n, minBountyCeiling: 9n }, "minBounty"],
+        [{ minBountyCeiling: 1n << 88n }, "minBounty"], // the minimum bounty is stored in 88 bits (hot slot)
         [{ maxDeadlineWindowFloor: 59n }, "maxDeadlineWindow"],
         [{ maxDeadlineWindowCeiling: 366n * DAY }, "maxDeadlineWindow"],
         [{ unbondingDelayFloor: 31n * DAY }, "unbondingDelay"],

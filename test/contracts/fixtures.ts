@@ -184,6 +184,8 @@ async function baseFixture(options: FixtureOptions = {}) {
     BOUNDS,
     PARAMS,
   ]);
+  // Read-only conveniences kept out of the market (its code size): publicSignalsOf.
+  const lens = await ethers.deployContract("InferenceMarketLens");
   const verifiers: Verifiers = {
     k1: await ethers.deployContract("MockVerifier3"),
     k2: await ethers.deployContract("MockVerifier5"),
@@ -217,6 +219,7 @@ async function baseFixture(options: FixtureOptions = {}) {
     registry,
     market,
     marketAddress: await market.getAddress(),
+    lens,
     verifiers,
     k1Verifier,
     modelId,

@@ -73,7 +73,8 @@ async function realFixture() {
     const v = await ethers.deployContract(names[k]);
     await registry.approveCircuit(ids[k], circuitParams(await v.getAddress(), k, { dev: true }));
   }
-  return { owner, provider, consumer, other, provider2, chainId, registry, market, ids };
+  const lens = await ethers.deployContract("InferenceMarketLens");
+  return { owner, provider, consumer, other, provider2, chainId, registry, market, lens, ids };
 }
 
 /**
@@ -92,9 +93,36 @@ function checkFulfillBreakdown(b: GasBreakdown, gasUsed: number) {
   expect(sumParts(b, "market", /^call to registry/)).to.be.at.least(2_600);
 }
 
+/**
+ * fulfillMany at k: one pairing call of k + 3 pairs (45,000 + 34,000 per pair + 100 warm access),
+ * 2(k − 1) + 5 scalar multiplications (ρ_i·A_i and ρ_i·C_i for i > 0, (Σρ)·α, and IC_0…IC_3 once).
+ */
+function checkManyBreakdown(b: GasBreakdown, gasUsed: number, k: number) {
+  expect(b.intrinsic + b.executed, "fulfillMany: intrinsic + traced execution").to.equal(gasUsed);
+  const one = (what: string) => b.parts.find((p) => p.where === "verifier" && p.what === what);
+  expect(one("pairing")).to.include({ count: 1, gas: 45_000 + 34_000 * (k + 3) + 100 });
+  expect(one("ecMul")).to.include({ count: 2 * (k - 1) + 5, gas: (2 * (k - 1) + 5) * 6_100 });
+}
+
 describe("# gas snapshot (real generated verifiers, real proofs)", function () {
   this.timeout(600_000);
   const prover = new Prover();
+  /** One proof of the batch-size-1 circuit per request, each bound to its own request id. */
+  const proveEach = async (
+    reqs: { requestId: bigint; x: bigint[] }[],
+    market?: { bindingOf(ids: bigint[]): Promise<bigint> },
+  ) => {
+    const proofs: bigint[][] = [];
+    const outputs: bigint[] = [];
+    for (const q of reqs) {
+      const binding = await (market ?? marketRef!).bindingOf([q.requestId]);
+      const p = await proveDemo(prover, [q.x], binding);
+      proofs.push(p.proof);
+      outputs.push(p.outputs[0]!);
+    }
+    return { proofs, outputs };
+  };
+  let marketRef: { bindingOf(ids: bigint[]): Promise<bigint> } | undefined;
   after(async () => {
     await prover.close();
     await releaseSnarkjs();
@@ -102,6 +130,7 @@ describe("# gas snapshot (real generated verifiers, real proofs)", function () {
 
   it("should match the committed snapshot (within the calldata tolerance)", async () => {
     const r = await networkHelpers.loadFixture(realFixture);
+    marketRef = r.market;
     const gas: Record<string, number> = {};
     const salt = ethers.id("real-gas-model");
     gas["registerModel (k=1 + batch k=4, k=16)"] = await gasOf(
@@ -159,11 +188,6 @@ describe("# gas snapshot (real generated verifiers, real proofs)", function () {
     expect(posting.intrinsic + posting.executed, "posting: intrinsic + traced execution").to.equal(
       gas["postBounty (4-byte input)"],
     );
-    if (process.env.GAS_BREAKDOWN_FILE)
-      writeFileSync(
-        process.env.GAS_BREAKDOWN_FILE,
-        JSON.stringify({ fulfill: breakdown, postBounty: posting }, null, 2) + "\n",
-      );
 
     for (const k of [1, 4, 16]) {
       const reqs = [];
@@ -171,6 +195,23 @@ describe("# gas snapshot (real generated verifiers, real proofs)", function () {
       const g = await settle(reqs, false);
       gas[`fulfillBatch k=${k}`] = g;
       gas[`fulfillBatch k=${k} per request`] = Math.round(g / k);
+    }
+
+    // k proofs of the batch-size-1 circuit, one per request, checked together (issue 15).
+    let many: GasBreakdown | undefined;
+    for (const k of [4, 16]) {
+      const reqs = [];
+      for (let i = 0; i < k; i++) reqs.push(await postDemo());
+      const ids = reqs.map((q) => q.requestId);
+      const { proofs, outputs } = await proveEach(reqs);
+      const g = await gasOf(r.market.fulfillMany(await requestsOf(r.market, ids), outputs, proofs as never));
+      for (const [i, id] of ids.entries()) expect(await r.market.outputOf(id)).to.equal(outputs[i]);
+      gas[`fulfillMany k=${k}`] = g;
+      gas[`fulfillMany k=${k} per request`] = Math.round(g / k);
+      if (k === 4) {
+        many = await traceGas(ethers.provider, lastTxHash, names);
+        checkManyBreakdown(many, g, k);
+      }
     }
 
     const late = await postDemo((await latest()) + WINDOW + 5n);
@@ -181,6 +222,11 @@ describe("# gas snapshot (real generated verifiers, real proofs)", function () {
     gas["withdraw (ETH)"] = await gasOf(r.market.connect(r.consumer).withdraw());
     gas["withdraw (provider earnings, ETH)"] = await gasOf(r.market.connect(r.provider).withdraw());
 
+    if (process.env.GAS_BREAKDOWN_FILE)
+      writeFileSync(
+        process.env.GAS_BREAKDOWN_FILE,
+        JSON.stringify({ fulfill: breakdown, postBounty: posting, fulfillMany4: many }, null, 2) + "\n",
+      );
     if (process.env.GAS_REPORT_FILE) writeFileSync(process.env.GAS_REPORT_FILE, JSON.stringify(gas, null, 2) + "\n");
     if (process.env.UPDATE_GAS_SNAPSHOT === "1" || !existsSync(SNAPSHOT)) {
       writeFileSync(SNAPSHOT, JSON.stringify(gas, null, 2) + "\n");
@@ -218,7 +264,7 @@ describe("# gas snapshot (real generated verifiers, real proofs)", function () {
     for (const x of xs)
       b.push((await post(f as unknown as MarketFixture, { inputCommitment: demoInputCommitment(x) })).requestId);
     const { proof, outputs, publicSignals } = await proveDemo(prover, xs, await r.market.bindingOf(a));
-    expect(await r.market.publicSignalsOf(await requestsOf(r.market, a), outputs)).to.deep.equal(publicSignals);
+    expect(await r.lens.publicSignalsOf(r.market, await requestsOf(r.market, a), outputs)).to.deep.equal(publicSignals);
     // Same inputs, other requests: the binding differs (case 16).
     await expect(
       r.market.fulfillBatch(await requestsOf(r.market, b), outputs, proof as never),
@@ -230,5 +276,61 @@ describe("# gas snapshot (real generated verifiers, real proofs)", function () {
     ).to.be.revertedWithCustomError(r.market, "Market__InvalidProof");
     await r.market.fulfillBatch(await requestsOf(r.market, a), outputs, proof as never);
     for (const [i, id] of a.entries()) expect(await r.market.outputOf(id)).to.equal(outputs[i]);
+  });
+
+  it("should settle k real proofs checked together and refuse one bad proof among them, a proof reused for another request, a proof of another circuit (cases 63, 64, 65)", async () => {
+    const r = await networkHelpers.loadFixture(realFixture);
+    marketRef = r.market;
+    const salt = ethers.id("real-many-model");
+    await r.registry.connect(r.provider).registerModel(
+      salt,
+      modelParams(r.ids[1], {
+        batchCircuitIds: [r.ids[4]],
+        capacity: 16,
+        weightsCommitment: demoWeightsCommitment(DEMO_REQUEST.weights, DEMO_REQUEST.salt),
+      }),
+    );
+    await r.market.connect(r.provider).depositStake(STAKE, { value: STAKE });
+    const f = { ...r, modelId: await r.registry.modelIdOf(r.provider.address, salt), tokenAddress: ZERO_ADDRESS };
+    const postX = async (x: bigint[]) => ({
+      requestId: (await post(f as unknown as MarketFixture, { inputCommitment: demoInputCommitment(x) })).requestId,
+      x,
+    });
+    const reqs = [await postX(demoInput(0)), await postX(demoInput(1)), await postX(demoInput(2))];
+    const twin = await postX(demoInput(0)); // same input as reqs[0], another request
+    const ids = reqs.map((q) => q.requestId);
+    const { proofs, outputs } = await proveEach(reqs);
+    const requests = await requestsOf(r.market, ids);
+    const refused = (ps: bigint[][], os = outputs, qs = requests) =>
+      expect(r.market.fulfillMany(qs, os, ps as never)).to.be.revertedWithCustomError(r.market, "Market__InvalidProof");
+
+    // Case 63: one bad proof among k — its C moved to another valid curve point (C + C, computed
+    // by the circuit-independent doubling of the precompile is not needed: swap two proofs'
+    // C instead), or a proof answering another output.
+    const swappedC = proofs.map((p, i) => (i === 1 ? [...p.slice(0, 6), ...proofs[2]!.slice(6)] : p));
+    await refused(swappedC);
+    await refused(
+      proofs,
+      outputs.map((o, i) => (i === 2 ? o + 1n : o)),
+    );
+    // Two valid proofs given in each other's place: each is bound to its own request.
+    await refused([proofs[1]!, proofs[0]!, proofs[2]!]);
+    // Case 64: the proof of reqs[0] reused for its twin (same model, same input, same output).
+    await expect(
+      r.market.fulfillMany(await requestsOf(r.market, [twin.requestId]), [outputs[0]!], [proofs[0]!] as never),
+    ).to.be.revertedWithCustomError(r.market, "Market__InvalidProof");
+    // Case 65: a proof of another circuit (the k = 4 batch circuit, same keys' curve) in a row.
+    const batch = await proveDemo(prover, [0, 1, 2, 3].map(demoInput), await r.market.bindingOf([ids[0]!]));
+    await refused([batch.proof, proofs[1]!, proofs[2]!]);
+
+    // The honest set settles; every output is recorded; the twin is still open.
+    await r.market.fulfillMany(requests, outputs, proofs as never);
+    for (const [i, id] of ids.entries()) expect(await r.market.outputOf(id)).to.equal(outputs[i]);
+    expect(await r.market.statusOf(twin.requestId)).to.equal(1n);
+    // A settled request cannot be settled again.
+    await expect(r.market.fulfillMany(requests, outputs, proofs as never)).to.be.revertedWithCustomError(
+      r.market,
+      "Market__RequestNotOpen",
+    );
   });
 });

@@ -99,6 +99,22 @@ describe("# gas snapshot (trivial verifier: market overhead only)", () => {
       gas[`fulfillBatch k=${k} per request`] = Math.round(g / k);
     }
 
+    // k proofs of the batch-size-1 circuit checked together (the trivial verifier answers
+    // verifyProofs too; the real cost of the check is in gas-snapshot.real.json).
+    for (const k of [4, 16]) {
+      const ids = await postMany(f, k, { modelId });
+      const outputs = ids.map((_, i) => BigInt(i));
+      const g = await gasOf(
+        f.market.fulfillMany(
+          await requestsOf(f.market, ids),
+          outputs,
+          ids.map(() => PROOF),
+        ),
+      );
+      gas[`fulfillMany k=${k}`] = g;
+      gas[`fulfillMany k=${k} per request`] = Math.round(g / k);
+    }
+
     const r = await post(f, { modelId, deadline: (await latest()) + WINDOW + 5n });
     const d = await post(f, { modelId });
     gas["decline"] = await gasOf(f.market.connect(f.provider).decline(await requestOf(f.market, d.requestId)));

@@ -135,13 +135,15 @@ describe("# settlements (shared by the auditor and the explorer page)", function
       if (scratch) await rm(scratch, { recursive: true, force: true });
     });
 
-    it("should rebuild the signals the market rebuilds (publicSignalsOf) from BountyPosted events", async () => {
+    it("should rebuild the signals the market rebuilds (the lens's publicSignalsOf) from BountyPosted events", async () => {
       const logs = await ctx.market.queryFilter(ctx.market.filters.BountyPosted());
       const requests = logs.map((l) => requestFromEvent(l.args));
       expect(requests.map((r) => r.inputCommitment)).to.deep.equal([111n, 222n]);
       const model = await ctx.registry.getModel(requests[0]!.modelId);
       const outputs = [7n, 2n ** 32n - 1n];
-      const onChain = await ctx.market.publicSignalsOf(requests, outputs);
+      const { ethers } = await network.getOrCreate();
+      const lens = await ethers.deployContract("InferenceMarketLens");
+      const onChain = await lens.publicSignalsOf(ctx.addresses.market, requests, outputs);
       const { binding, publicSignals } = rebuildPublicSignals({
         chainId: ctx.chainId,
         market: ctx.addresses.market,

@@ -18,6 +18,10 @@ describe("# committed verifiers", () => {
       const { contractName, source } = await renderVerifier(setup);
       const committed = await readFile(path.join(ROOT, "contracts", "verifiers", `${contractName}.sol`), "utf8");
       expect(committed === source, `${contractName}.sol is stale`).to.equal(true);
+      // zkinfer's batch entry (fulfillMany) is in the batch-size-1 verifier (N = 3) only.
+      const n = setup.manifest.publicSignals;
+      expect(source.includes("function verifyProofs(uint256[] calldata rows)"), contractName).to.equal(n === 3);
+      expect(source).to.include("function verifyProof(");
     });
   }
 });
