@@ -20,8 +20,11 @@ import {
   type ShardedModel,
 } from "../../src/market/index.js";
 import { SequentialPool, type ProofJob } from "../../src/zk/index.js";
+import { BullMqPool } from "../../src/zk/poolQueue.js";
 import { loadMnist, predictInt } from "../../src/model/index.js";
 import { TEST_CACHE } from "../helpers/cache.js";
+import { startRedis } from "../helpers/redis.js";
+import { startWorker } from "../helpers/workers.js";
 import { startHardhatNode, type RunningNode } from "./hardhatNode.js";
 
 const TERMS = { price: parseEther("0.01"), slashAmount: parseEther("0.05"), responseWindow: 600n, capacity: 4 };
@@ -124,13 +127,54 @@ describe("# sharded model end to end (hardhat node)", function () {
     }
   });
 
+  it("should prove through BullMQ workers on a real Redis, one SIGKILLed mid-proof, and settle once", async () => {
+    const redis = await startRedis();
+    const workers = [startWorker(redis.url), startWorker(redis.url)];
+    const pool = await BullMqPool.connect(redis.url, { attempts: 3, backoffMs: 200, pollMs: 100 });
+    const events: AgentEvent[] = [];
+    const agent = new ProviderAgent(ctx.provider!, [servedSharded(record, model)], {
+      pollMs: 100,
+      pool,
+      onEvent: (e) => events.push(e),
+    });
+    try {
+      await Promise.all(workers.map((w) => w.waitFor(/ready, taking proof jobs/, 60_000)));
+      await agent.start();
+      const digit = loadMnist().test[1]!;
+      const c = new Consumer(ctx.consumer!);
+      const posted = await c.post({ model, modelId: record.modelId, input: digit.pixels });
+      // Whichever worker takes a shard first is killed as it starts proving it.
+      const line = await Promise.race(
+        workers.map((w, i) =>
+          w.waitFor(new RegExp(`proving request ${posted.requestId} shard`), 120_000).then(() => i),
+        ),
+      );
+      const [killed, survivor] = [workers[line]!, workers[1 - line]!];
+      killed.child.kill("SIGKILL");
+      const r = await c.waitForResult(posted.requestId, { timeoutMs: 300_000, pollMs: 200 });
+      expect(r.status).to.equal("Fulfilled");
+      expect(r.output).to.equal(BigInt(predictInt(model.qm, digit.pixels)));
+      expect(killed.lines.filter((l) => / proved /.test(l))).to.have.length(0);
+      expect(survivor.lines.filter((l) => / proved request/.test(l))).to.have.length(2);
+      expect(survivor.lines.some((l) => /went silent: the job is back in the queue/.test(l))).to.equal(true);
+      expect(events.filter((e) => e.type === "fulfilled")).to.have.length(1);
+    } finally {
+      await agent.stop();
+      await Promise.allSettled(workers.map((w) => w.stop()));
+      await pool.close();
+      await redis.stop();
+    }
+  });
+
   it("should audit: every shard proof re-verified from the calldata, money balanced", async () => {
     const report = await audit(ctx.other!, { setups: model.shards.map((s) => s.setup) });
     expect(report.ok, report.problems.join("; ")).to.equal(true);
     const settled = report.requests.filter((r) => r.status === "Fulfilled");
-    expect(settled).to.have.length(1);
-    expect(settled[0]!.proofVerified).to.equal(true);
-    expect(settled[0]!.shardsVerified).to.equal(2);
+    expect(settled).to.have.length(2);
+    for (const s of settled) {
+      expect(s.proofVerified).to.equal(true);
+      expect(s.shardsVerified).to.equal(2);
+    }
     expect(report.circuits.every((c) => c.codeOk === true)).to.equal(true);
   });
 });

@@ -164,6 +164,10 @@ export function shardedWork(
       zkey: sh.setup.zkey,
       zkeyHash: sh.setup.manifest.zkeySha256,
       input: built.shards[s]!.input,
+      // Known before proving (the commitments are computed here): a pool checks every returned
+      // proof against them, without computing a witness on the provider.
+      publicSignals: built.shards[s]!.publicSignals.map(String),
+      label: `request ${o.requestId} shard ${s + 1} of ${model.shards.length}`,
     })),
     expected: built.shards.map((w) => w.publicSignals.map(String)),
     commitments: built.commitments.slice(1),
