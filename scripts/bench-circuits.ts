@@ -187,7 +187,7 @@ async function main(): Promise<void> {
     for (const [model, weights, batch, optimizeFor] of plan) {
       const qm = models[model] as QuantizedModel;
       const label = `${model} ${weights} batch ${batch}${weights === "private" ? ` (packing for batch ${optimizeFor})` : ""}`;
-      say(`compiling ${label} (cold, scratch cache)…`);
+      say(`compiling ${label} (${SELECTED ? "shared cache" : "cold, scratch cache"})…`);
       const t0 = performance.now();
       // a fresh cache folder per circuit: the compile time is a cold compile
       const compiled: CompiledModel = await compileModel(qm, {
@@ -221,7 +221,7 @@ async function main(): Promise<void> {
         `  ${compiled.constraints} constraints (${Math.round(compiled.constraints / batch)} per inference), compile ${compileS.toFixed(1)} s, witness ${witnessMs.toFixed(0)} ms`,
       );
       if (doProve && batch === 1) {
-        say(`  dev setup for ${compiled.name} (cold, scratch cache)…`);
+        say(`  dev setup for ${compiled.name} (${SELECTED ? "shared cache" : "cold, scratch cache"})…`);
         const ts = performance.now();
         const cpu0 = process.cpuUsage(); // the whole process: the setup's worker threads included
         let setupCached = false;
