@@ -10,6 +10,7 @@
  * Environment:
  *   BENCH_CIRCUITS_BATCHES=4,8      batch sizes compiled besides 1 (default 4,8; "" for none)
  *   BENCH_CIRCUITS_PROVE=0          skip the setups and proofs
+ *   BENCH_CIRCUITS_WEIGHTS=private  only this weight visibility (default: public and private)
  *   BENCH_CIRCUITS_MODELS=a,b       measure these registered models (default: those whose mains are
  *                                   committed) into their own section "## Circuits: a, b"; their
  *                                   compiles and dev setups go to the shared artifact cache
@@ -144,6 +145,7 @@ async function main(): Promise<void> {
       ? `BENCH_CIRCUITS_BATCHES=${JSON.stringify(process.env.BENCH_CIRCUITS_BATCHES)}`
       : "",
     process.env.BENCH_CIRCUITS_PROVE ? `BENCH_CIRCUITS_PROVE=${process.env.BENCH_CIRCUITS_PROVE}` : "",
+    process.env.BENCH_CIRCUITS_WEIGHTS ? `BENCH_CIRCUITS_WEIGHTS=${process.env.BENCH_CIRCUITS_WEIGHTS}` : "",
     "npm run bench:circuits",
   ]
     .filter(Boolean)
@@ -174,7 +176,10 @@ async function main(): Promise<void> {
 
   const plan: [string, WeightVisibility, number, number][] = [];
   for (const model of Object.keys(models)) {
-    for (const weights of ["public", "private"] as WeightVisibility[]) {
+    const visibilities = (["public", "private"] as WeightVisibility[]).filter(
+      (w) => !process.env.BENCH_CIRCUITS_WEIGHTS || process.env.BENCH_CIRCUITS_WEIGHTS === w,
+    );
+    for (const weights of visibilities) {
       plan.push([model, weights, 1, 1]);
       for (const b of batches) {
         plan.push([model, weights, b, 1]);
