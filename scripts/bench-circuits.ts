@@ -10,7 +10,8 @@
  * Environment:
  *   BENCH_CIRCUITS_BATCHES=4,8      batch sizes compiled besides 1 (default 4,8; "" for none)
  *   BENCH_CIRCUITS_PROVE=0          skip the setups and proofs
- *   BENCH_CIRCUITS_WEIGHTS=private  only this weight visibility (default: public and private)
+ *   BENCH_CIRCUITS_WEIGHTS=private  only this weight visibility (default: public and private); with
+ *                                   BENCH_CIRCUITS_MODELS, the section is "## Circuits: a (private weights)"
  *   BENCH_CIRCUITS_MODELS=a,b       measure these registered models (default: those whose mains are
  *                                   committed) into their own section "## Circuits: a, b"; their
  *                                   compiles and dev setups go to the shared artifact cache
@@ -41,7 +42,10 @@ const BENCH_FILE = path.join(ROOT, "BENCHMARKS.md");
 const SELECTED = process.env.BENCH_CIRCUITS_MODELS?.split(",")
   .map((s) => s.trim())
   .filter(Boolean);
-const SECTION_TITLE = SELECTED ? `## Circuits: ${SELECTED.join(", ")}` : "## Circuits";
+const ONLY_WEIGHTS = process.env.BENCH_CIRCUITS_WEIGHTS;
+const SECTION_TITLE = SELECTED
+  ? `## Circuits: ${SELECTED.join(", ")}${ONLY_WEIGHTS ? ` (${ONLY_WEIGHTS} weights)` : ""}`
+  : "## Circuits";
 
 // ---- child mode: one cold proof in a fresh process, reporting its own peak memory ----
 if (process.argv[2] === "--child-prove") {
@@ -177,7 +181,7 @@ async function main(): Promise<void> {
   const plan: [string, WeightVisibility, number, number][] = [];
   for (const model of Object.keys(models)) {
     const visibilities = (["public", "private"] as WeightVisibility[]).filter(
-      (w) => !process.env.BENCH_CIRCUITS_WEIGHTS || process.env.BENCH_CIRCUITS_WEIGHTS === w,
+      (w) => !ONLY_WEIGHTS || ONLY_WEIGHTS === w,
     );
     for (const weights of visibilities) {
       plan.push([model, weights, 1, 1]);
