@@ -1,8 +1,5 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 
 import { registryEntry } from "../../src/circuit/index.js";
 import {
@@ -43,15 +40,7 @@ const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 
 describe("# the bigger bundled models (issue 16 item 5)", function () {
   this.timeout(300_000);
-  let scratch: string;
   const quantized = new Map<string, QuantizedModel>();
-
-  before(async () => {
-    scratch = await mkdtemp(path.join(os.tmpdir(), "zkinfer-bigger-models-"));
-  });
-  after(async () => {
-    await rm(scratch, { recursive: true, force: true });
-  });
 
   describe("# loadFashionMnist", () => {
     it("should split 7,000 images per class into 6,900 training and the last 100 held out", () => {
@@ -107,9 +96,11 @@ describe("# the bigger bundled models (issue 16 item 5)", function () {
           expect(out.model).to.equal(name);
           imported = (await readQuantizedArtifact(TEST_CACHE, out.quantizedKey)).model;
         } else {
+          // The function `zkinfer model import` runs, in process; its quantized artifact is cached
+          // by content, so a warm cache skips the re-quantization.
           const r = await importOnnxFile(onnxFile, {
             calibration: m.calibration,
-            cacheDir: scratch,
+            cacheDir: TEST_CACHE,
             name: `imported-${m.name}`,
           });
           imported = r.artifact.model;
