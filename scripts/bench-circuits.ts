@@ -355,7 +355,13 @@ async function main(): Promise<void> {
   say(`updated ${path.relative(process.cwd(), BENCH_FILE) || BENCH_FILE}`);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exitCode = 1;
-});
+main()
+  .catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  })
+  // snarkjs keeps its worker threads in globalThis.curve_bn128 (the dev setups): end them, or the
+  // process never exits.
+  .finally(async () => {
+    await (globalThis as { curve_bn128?: { terminate: () => Promise<void> } }).curve_bn128?.terminate();
+  });
