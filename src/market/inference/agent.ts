@@ -17,9 +17,8 @@
  * does not is abandoned, and its request stays Open on chain for the next start.
  */
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { getBytes, type Log } from "ethers";
+import type { Log } from "ethers";
 
 import { TxJournal, isRpcOutage, withRetry } from "../../chain/index.js";
 import { formatTime } from "../../util/format.js";
@@ -28,57 +27,50 @@ import { Prover, SequentialPool, packProof, type ProverPool } from "../../zk/ind
 import { nextBlockTime, requireSigner, type MarketContext } from "../context.js";
 import { MarketError, describeRevert } from "../errors.js";
 import type { ProvingModel } from "../model.js";
-import { planProof, proofFileKey, readCachedProof, type CachedProof, type ProofPlan } from "./proofCache.js";
-import { checkServed } from "./servedChecks.js";
+import {
+  planProof,
+  proofFileKey,
+  readCachedProof,
+  readTimings,
+  saveTimings,
+  type CachedProof,
+  type ProofPlan,
+} from "./proofCache.js";
+import { checkInputs, checkServed } from "./servedChecks.js";
 import {
   cachedFromResults,
   checkShardedServed,
   readCachedShardedProof,
   requestSecrets,
   shardedWork,
-  type CachedShardedProof,
 } from "./sharded.js";
+import { HandBack } from "./handBack.js";
 import { Submitter } from "./submitter.js";
 import { providerStateDir } from "./provider.js";
-import { bindingOf, requestFromEvent, requestState, type PostedRequest } from "./requests.js";
+import { bindingOf, requestFromEvent, requestState } from "./requests.js";
 import { ProveTimeEstimator, byDeadline, lateRequests, planNext, type PlanContext, type Work } from "./scheduler.js";
 import {
   checkAgentOptions,
+  NO_STATS,
+  servedById,
   type AgentEvent,
+  type AgentJob,
   type AgentOptions,
-  type BatchCircuit,
+  type AgentStats,
+  type InFlight,
   type ProverLike,
   type ServedModel,
+  type ServedWithBatches,
   type StopReport,
 } from "./types.js";
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-interface Job {
-  requestId: bigint;
-  modelId: string;
-  inputCommitment: bigint;
-  input: string;
-  deadline: bigint;
-  /** The request as posted: what fulfill and decline pass back (the market stores its hash). */
-  request: PostedRequest;
-}
-
 // @@ agent
 
-interface Served extends ServedModel {
-  batchBySize: Map<number, BatchCircuit>;
-}
-
-interface InFlight {
-  requestIds: bigint[];
-  startedAt: number;
-  estimateSeconds: number;
-}
-
 export class ProviderAgent {
-  private readonly models = new Map<string, Served>();
-  private queue: Job[] = [];
+  private readonly models: Map<string, ServedWithBatches>;
+  private queue: AgentJob[] = [];
   private readonly known = new Set<string>();
   private readonly provers: ProverLike[] = [];
   private readonly inFlight = new Map<number, InFlight>();
@@ -86,8 +78,12 @@ export class ProviderAgent {
   private readonly estimator: ProveTimeEstimator;
   private scannedTo = -1;
   private stopping = false;
-  /** Set at the hand-back timeout: why proofs in flight are abandoned. */
-  private abandoning: string | false = false;
+  /** What `stop()` hands back: the proofs in flight, then the requests left open. */
+  private readonly handBack = new HandBack((id, reason) => {
+    this.stats.leftOpen++;
+    this.ctx.say(`agent: request ${id} left open on chain for the next start (${reason})`);
+    this.emit({ type: "left-open", requestId: id, reason });
+  });
   private loop?: Promise<void>;
   private workers: Promise<void>[] = [];
   private wake?: () => void;
@@ -100,16 +96,7 @@ export class ProviderAgent {
   /** Proves the shards of sharded models' requests (the option's, or one of our own). */
   private pool?: ProverPool;
   private ownPool = false;
-  readonly stats = {
-    fulfilled: 0,
-    batches: 0,
-    proved: 0,
-    cachedProofs: 0,
-    skipped: 0,
-    declined: 0,
-    leftOpen: 0,
-    errors: 0,
-  };
+  readonly stats: AgentStats = { ...NO_STATS };
 
   constructor(
     readonly ctx: MarketContext,
@@ -117,17 +104,7 @@ export class ProviderAgent {
     readonly opts: AgentOptions = {},
   ) {
     requireSigner(ctx, "the provider agent");
-    if (!Array.isArray(served) || served.length === 0)
-      throw new MarketError("BAD_ARGUMENT", "invalid models: the agent needs at least one model to serve", "models");
-    for (const s of served) {
-      const batchBySize = new Map<number, BatchCircuit>();
-      for (const b of s.batches ?? []) {
-        if (!Number.isInteger(b.size) || b.size < 2)
-          throw new MarketError("BAD_ARGUMENT", `invalid batches: batch size ${String(b.size)} is not ≥ 2`, "batches");
-        batchBySize.set(b.size, b);
-      }
-      this.models.set(s.record.modelId.toLowerCase(), { ...s, batchBySize });
-    }
+    this.models = servedById(served);
     checkAgentOptions(opts);
     this.estimator = new ProveTimeEstimator(5, opts.initialProveSeconds);
   }
@@ -158,7 +135,7 @@ export class ProviderAgent {
         }
       }
     }
-    await this.loadTimings();
+    await readTimings(this.estimator, path.join(this.stateDir, "timings.json"));
     const n = this.opts.concurrency ?? 1;
     for (let i = 0; i < n; i++) this.provers.push(this.opts.prover ? this.opts.prover() : new Prover());
     await this.poll(); // initial scan: every open request of our models
@@ -177,37 +154,19 @@ export class ProviderAgent {
    */
   stop(opts: { handBackMs?: number } = {}): Promise<StopReport> {
     if (this.stopReport) {
-      if (opts.handBackMs === 0) this.cutHandBack?.(); // a second signal: hand back now
+      if (opts.handBackMs === 0) this.handBack.now(); // a second signal: hand back now
       return this.stopReport;
     }
     this.stopReport = this.doStop(opts.handBackMs ?? this.opts.handBackMs ?? 25_000);
     return this.stopReport;
   }
 
-  private cutHandBack?: () => void;
-
   private async doStop(handBackMs: number): Promise<StopReport> {
     this.stopping = true;
     this.wake?.();
     const done = Promise.allSettled([this.loop, ...this.workers]);
-    let timer: NodeJS.Timeout | undefined;
-    let cut = false;
-    const timedOut = await Promise.race([
-      done.then(() => false),
-      new Promise<boolean>((r) => {
-        timer = setTimeout(() => r(true), handBackMs);
-        this.cutHandBack = () => {
-          cut = true;
-          r(true);
-        };
-      }),
-    ]);
-    clearTimeout(timer);
-    if (timedOut) {
-      this.abandoning = cut
-        ? "a second signal handed it back"
-        : `its proof did not finish within the ${(handBackMs / 1000).toFixed(0)} s hand-back timeout`;
-      for (const f of this.inFlight.values()) for (const id of f.requestIds) this.leaveOpen(id);
+    if (await this.handBack.wait(done, handBackMs)) {
+      for (const f of this.inFlight.values()) for (const id of f.requestIds) this.handBack.leaveOpen(id);
       // Closing a prover process aborts its proof; the workers then return. A loop or submission
       // stuck on an unreachable RPC endpoint gets 10 s more: what it sent is journaled.
       await Promise.allSettled(this.provers.map((p) => p.close()));
@@ -221,18 +180,7 @@ export class ProviderAgent {
     }
     await Promise.allSettled(this.provers.map((p) => p.close()));
     if (this.ownPool) await this.pool?.close().catch(() => {});
-    return { leftOpen: [...this.leftOpen] };
-  }
-
-  private readonly leftOpen: bigint[] = [];
-
-  private leaveOpen(id: bigint): void {
-    if (this.leftOpen.includes(id)) return;
-    this.leftOpen.push(id);
-    this.stats.leftOpen++;
-    const reason = this.abandoning || "the agent stopped";
-    this.ctx.say(`agent: request ${id} left open on chain for the next start (${reason})`);
-    this.emit({ type: "left-open", requestId: id, reason });
+    return { leftOpen: [...this.handBack.leftOpen] };
   }
 
   /** One polling step: queues new open requests of our models, declines those that will be late. */
@@ -286,14 +234,10 @@ export class ProviderAgent {
     for (const log of logs as unknown as Log[]) {
       const ev = ctx.market.interface.parseLog(log);
       if (!ev) continue;
-      const job: Job = {
-        requestId: BigInt(ev.args.requestId),
-        modelId: (ev.args.modelId as string).toLowerCase(),
-        inputCommitment: BigInt(ev.args.inputCommitment),
-        input: ev.args.input as string,
-        deadline: BigInt(ev.args.deadline),
-        request: requestFromEvent(ev.args as never),
-      };
+      const request = requestFromEvent(ev.args as never);
+      const { id: requestId, inputCommitment, deadline } = request;
+      const modelId = request.modelId.toLowerCase();
+      const job: AgentJob = { requestId, modelId, inputCommitment, input: ev.args.input as string, deadline, request };
       const key = job.requestId.toString();
       if (this.known.has(key)) continue;
       this.known.add(key);
@@ -364,15 +308,15 @@ export class ProviderAgent {
   // @@ working
 
   /** Takes the next piece of work off the queue (synchronous: workers never take the same job). */
-  private take(): Work<Job> | null {
+  private take(): Work<AgentJob> | null {
     const work = planNext(this.queue, this.planContext(this.now()));
     if (!work) return null;
-    const taken = new Set<Job>(work.kind === "prove" ? work.requests : [work.request]);
+    const taken = new Set<AgentJob>(work.kind === "prove" ? work.requests : [work.request]);
     this.queue = this.queue.filter((j) => !taken.has(j));
     return work;
   }
 
-  private requeue(jobs: Job[]): void {
+  private requeue(jobs: AgentJob[]): void {
     for (const j of jobs) if (!this.queue.includes(j)) this.queue.push(j);
     this.queue.sort(byDeadline);
   }
@@ -396,7 +340,7 @@ export class ProviderAgent {
         }
       } catch (err) {
         const jobs = work.kind === "prove" ? work.requests : [work.request];
-        if (this.abandoning && this.stopping) {
+        if (this.handBack.abandoning && this.stopping) {
           // The proof was abandoned at the hand-back timeout: already reported as left open.
         } else {
           this.reportError(jobs[0]!, err);
@@ -429,7 +373,7 @@ export class ProviderAgent {
    * status (what is still open, a transaction sent before a restart), deadline (can it still be
    * finished in time), inputs (each must match its commitment), prove-or-cache, submit.
    */
-  private async handle(jobs: Job[], slot: number): Promise<void> {
+  private async handle(jobs: AgentJob[], slot: number): Promise<void> {
     const served = this.models.get(jobs[0]!.modelId);
     if (!served) return;
     const open = await this.stillOpen(jobs);
@@ -456,48 +400,28 @@ export class ProviderAgent {
    * A request of a sharded model: one proof job per shard (keyed `${requestId}:${shard}`), proved
    * by the pool, cached as a whole, submitted as one fulfillSharded.
    */
-  private async handleSharded(job: Job, input: Uint8Array, served: Served, slot: number): Promise<void> {
-    const { ctx } = this;
-    const sharded = served.sharded!;
-    const secrets = requestSecrets(ctx, served.record, job.requestId);
-    const work = shardedWork(sharded, input, secrets);
-    const file = path.join(this.stateDir, "proofs", `sharded-${proofFileKey(job)}.json`);
+  private async handleSharded(
+    job: AgentJob,
+    input: Uint8Array,
+    served: ServedWithBatches,
+    slot: number,
+  ): Promise<void> {
+    const work = shardedWork(served.sharded!, input, requestSecrets(this.ctx, served.record, job.requestId));
     const what = `request ${job.requestId}`;
-    let cached: CachedShardedProof | null = await readCachedShardedProof(file, work.expected);
-    const wasCached = cached !== null;
-    if (!cached) {
-      const estimateSeconds = this.estimate(job.modelId, 1);
-      this.inFlight.set(slot, { requestIds: [job.requestId], startedAt: Date.now(), estimateSeconds });
-      if (this.abandoning) {
-        this.leaveOpen(job.requestId);
-        return;
-      }
-      this.emit({ type: "proving", requestIds: [job.requestId], estimateSeconds });
-      ctx.say(`proving ${what} (model ${served.record.name}, ${work.jobs.length} shards)…`);
-      const t0 = Date.now();
-      const results = await this.pool!.proveAll(work.jobs, (done, total) =>
-        ctx.say(`proving ${what}: shard ${done} of ${total} done (${((Date.now() - t0) / 1000).toFixed(1)} s)`),
-      );
-      const proveMs = Date.now() - t0;
-      this.inFlight.delete(slot);
-      cached = cachedFromResults(work, results, {
-        requestId: job.requestId,
-        modelId: job.modelId,
-        inputCommitment: job.inputCommitment,
-        proveMs,
-      });
-      await writeJsonAtomic(file, cached);
-      this.estimator.record(served.model.setup.manifest.zkeySha256, proveMs);
-      await this.saveTimings();
-      this.stats.proved++;
-      ctx.say(
-        `proving ${what} (model ${served.record.name}, ${work.jobs.length} shards)… ${(proveMs / 1000).toFixed(1)} s`,
-      );
-    } else {
-      this.stats.cachedProofs++;
-      ctx.say(`${what}: using the shard proofs cached before a restart`);
-    }
-    const proof = cached;
+    const got = await this.proveCached(slot, [job], {
+      what: `${what} (model ${served.record.name}, ${work.jobs.length} shards)`,
+      file: path.join(this.stateDir, "proofs", `sharded-${proofFileKey(job)}.json`),
+      zkeySha256: served.model.setup.manifest.zkeySha256,
+      read: (file) => readCachedShardedProof(file, work.expected),
+      make: async (t0) => {
+        const results = await this.pool!.proveAll(work.jobs, (done, total) =>
+          this.ctx.say(`proving ${what}: shard ${done} of ${total} done (${((Date.now() - t0) / 1000).toFixed(1)} s)`),
+        );
+        return cachedFromResults(work, results, { ...job, proveMs: 0 });
+      },
+    });
+    if (!got) return;
+    const { proof, wasCached } = got;
     this.emit({
       type: "proved",
       requestId: job.requestId,
@@ -510,8 +434,8 @@ export class ProviderAgent {
   }
 
   /** Step 1: the jobs still Open on chain with no journaled transaction to await; null if none (or replanned). */
-  private async stillOpen(jobs: Job[]): Promise<Job[] | null> {
-    const open: Job[] = [];
+  private async stillOpen(jobs: AgentJob[]): Promise<AgentJob[] | null> {
+    const open: AgentJob[] = [];
     for (const job of jobs) {
       const state = await requestState(this.ctx, job.request);
       if (state.status !== "Open") {
@@ -531,7 +455,7 @@ export class ProviderAgent {
   }
 
   /** Step 2: can this proof still be finished and mined before the earliest deadline? */
-  private async inTime(open: Job[]): Promise<boolean> {
+  private async inTime(open: AgentJob[]): Promise<boolean> {
     const k = open.length;
     const now = await nextBlockTime(this.ctx);
     this.clockOffset = Math.max(this.clockOffset, Number(now) - Math.floor(Date.now() / 1000));
@@ -556,70 +480,48 @@ export class ProviderAgent {
   }
 
   /** Step 3: inputs must match their commitments, or no proof exists: refuse without slash. */
-  private async checkedInputs(open: Job[], model: ProvingModel): Promise<Uint8Array[] | null> {
-    const inputs: Uint8Array[] = [];
-    for (const job of open) {
-      try {
-        const input = model.checkInput(getBytes(job.input));
-        if (model.inputCommitment(input) !== job.inputCommitment)
-          throw new Error("the input does not match its commitment");
-        inputs.push(input);
-      } catch (err) {
-        const reason = `bad input: ${(err as Error).message}`;
-        if (open.length > 1) this.requeue(open.filter((j) => j !== job));
-        if (this.opts.declineMismatched ?? true) await this.submitter!.decline(job, reason, true);
-        else this.skip(job, reason);
-        return null;
-      }
-    }
-    return inputs;
+  private async checkedInputs(open: AgentJob[], model: ProvingModel): Promise<Uint8Array[] | null> {
+    const checked = checkInputs(open, model);
+    if (Array.isArray(checked)) return checked;
+    const { job, reason } = checked;
+    if (open.length > 1) this.requeue(open.filter((j) => j !== job));
+    if (this.opts.declineMismatched ?? true) await this.submitter!.decline(job, reason, true);
+    else this.skip(job, reason);
+    return null;
   }
 
   /** Step 4: the proof cached before a restart, or a new one (null when abandoned at hand-back). */
-  private async proveOrCache(plan: ProofPlan, open: Job[], slot: number, name: string): Promise<CachedProof | null> {
-    const { ctx } = this;
-    const ids = open.map((j) => j.requestId);
-    const k = open.length;
-    let cached = await readCachedProof(plan.proofFile, plan.expected);
-    const wasCached = cached !== null;
-    if (!cached) {
-      const estimateSeconds = this.estimate(open[0]!.modelId, k);
-      this.inFlight.set(slot, { requestIds: ids, startedAt: Date.now(), estimateSeconds });
-      if (this.abandoning) {
-        for (const id of ids) this.leaveOpen(id); // too late to start a proof now
-        return null;
-      }
-      this.emit({ type: "proving", requestIds: ids, estimateSeconds });
-      ctx.say(`proving ${plan.what} (model ${name})…`);
-      const t0 = Date.now();
-      const res = await this.provers[slot]!.prove({ wasm: plan.wasm, zkey: plan.zkey, input: plan.input });
-      const proveMs = Date.now() - t0;
-      this.inFlight.delete(slot);
-      if (res.publicSignals.join(",") !== plan.expected.join(",")) {
-        throw new MarketError(
-          "PROOF_REJECTED",
-          `${plan.what}: the proof's public signals differ from the ones the market will rebuild`,
-        );
-      }
-      cached = {
-        requestIds: ids.map(String),
-        modelId: open[0]!.modelId,
-        inputCommitments: open.map((j) => j.inputCommitment.toString()),
-        outputs: plan.outputs.map(String),
-        proof: packProof(res.proof).map(String),
-        publicSignals: res.publicSignals,
-        proveMs,
-      };
-      await writeJsonAtomic(plan.proofFile, cached);
-      this.estimator.record(plan.setup.manifest.zkeySha256, proveMs);
-      await this.saveTimings();
-      this.stats.proved++;
-      ctx.say(`proving ${plan.what} (model ${name})… ${(proveMs / 1000).toFixed(1)} s`);
-    } else {
-      this.stats.cachedProofs++;
-      ctx.say(`${plan.what}: using the proof cached before a restart`);
-    }
-    const proof = cached;
+  private async proveOrCache(
+    plan: ProofPlan,
+    open: AgentJob[],
+    slot: number,
+    name: string,
+  ): Promise<CachedProof | null> {
+    const got = await this.proveCached(slot, open, {
+      what: `${plan.what} (model ${name})`,
+      file: plan.proofFile,
+      zkeySha256: plan.setup.manifest.zkeySha256,
+      read: (file) => readCachedProof(file, plan.expected),
+      make: async () => {
+        const res = await this.provers[slot]!.prove({ wasm: plan.wasm, zkey: plan.zkey, input: plan.input });
+        if (res.publicSignals.join(",") !== plan.expected.join(","))
+          throw new MarketError(
+            "PROOF_REJECTED",
+            `${plan.what}: the proof's public signals differ from the ones the market will rebuild`,
+          );
+        return {
+          requestIds: open.map((j) => String(j.requestId)),
+          modelId: open[0]!.modelId,
+          inputCommitments: open.map((j) => j.inputCommitment.toString()),
+          outputs: plan.outputs.map(String),
+          proof: packProof(res.proof).map(String),
+          publicSignals: res.publicSignals,
+          proveMs: 0,
+        };
+      },
+    });
+    if (!got) return null;
+    const { proof, wasCached } = got;
     open.forEach((job, i) =>
       this.emit({
         type: "proved",
@@ -627,14 +529,56 @@ export class ProviderAgent {
         output: BigInt(proof.outputs[i]!),
         proveMs: proof.proveMs,
         cached: wasCached,
-        batch: k,
+        batch: open.length,
       }),
     );
     return proof;
   }
 
+  /**
+   * The proof of `jobs` cached before a restart (`read`), or a new one (`make`, timed, written to
+   * `file`, its time kept for the deadline estimates); null when the agent is handing back.
+   */
+  private async proveCached<T extends { proveMs: number }>(
+    slot: number,
+    jobs: AgentJob[],
+    o: {
+      what: string;
+      file: string;
+      zkeySha256: string;
+      read: (file: string) => Promise<T | null>;
+      make: (startedAt: number) => Promise<T>;
+    },
+  ): Promise<{ proof: T; wasCached: boolean } | null> {
+    const ids = jobs.map((j) => j.requestId);
+    const cached = await o.read(o.file);
+    if (cached) {
+      this.stats.cachedProofs++;
+      this.ctx.say(`${o.what}: using the proof cached before a restart`);
+      return { proof: cached, wasCached: true };
+    }
+    const estimateSeconds = this.estimate(jobs[0]!.modelId, jobs.length);
+    this.inFlight.set(slot, { requestIds: ids, startedAt: Date.now(), estimateSeconds });
+    if (this.handBack.abandoning) {
+      for (const id of ids) this.handBack.leaveOpen(id); // too late to start a proof now
+      return null;
+    }
+    this.emit({ type: "proving", requestIds: ids, estimateSeconds });
+    this.ctx.say(`proving ${o.what}…`);
+    const t0 = Date.now();
+    const made = await o.make(t0);
+    const proof = { ...made, proveMs: Date.now() - t0 };
+    this.inFlight.delete(slot);
+    await writeJsonAtomic(o.file, proof);
+    this.estimator.record(o.zkeySha256, proof.proveMs);
+    await saveTimings(this.estimator, path.join(this.stateDir, "timings.json"));
+    this.stats.proved++;
+    this.ctx.say(`proving ${o.what}… ${(proof.proveMs / 1000).toFixed(1)} s`);
+    return { proof, wasCached: false };
+  }
+
   /** Step 5, in the background: the prover is free for the next proof while this one is sent and mined. */
-  private startSubmission(open: Job[], send: () => Promise<void>): void {
+  private startSubmission(open: AgentJob[], send: () => Promise<void>): void {
     const submission = send()
       .catch((err: unknown) => {
         this.reportError(open[0]!, err);
@@ -646,20 +590,6 @@ export class ProviderAgent {
       });
     this.busy++;
     this.submissions.add(submission);
-  }
-
-  private async loadTimings(): Promise<void> {
-    const file = path.join(this.stateDir, "timings.json");
-    if (!existsSync(file)) return;
-    try {
-      this.estimator.load(JSON.parse(await readFile(file, "utf8")));
-    } catch {
-      // unreadable: start from the prior
-    }
-  }
-
-  private async saveTimings(): Promise<void> {
-    await writeJsonAtomic(path.join(this.stateDir, "timings.json"), this.estimator.toJSON());
   }
 
   private skip(job: { requestId: bigint }, reason: string): void {

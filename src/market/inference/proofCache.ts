@@ -7,7 +7,9 @@ import { existsSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import path from "node:path";
 
+import { writeJsonAtomic } from "../../util/fs.js";
 import type { CircuitInput, SetupArtifacts } from "../../zk/index.js";
+import type { ProveTimeEstimator } from "./scheduler.js";
 import type { BatchCircuit, ServedModel } from "./types.js";
 
 export interface CachedProof {
@@ -87,4 +89,19 @@ export function planProof(
 /** "<requestId>-<first 16 hex digits of the input commitment>": names a request's proof and journal files. */
 export function proofFileKey(job: { requestId: bigint; inputCommitment: bigint }): string {
   return `${job.requestId}-${job.inputCommitment.toString(16).padStart(64, "0").slice(0, 16)}`;
+}
+
+/** Reads the proving times kept in `file` into `estimator` (none, or unreadable: the prior stands). */
+export async function readTimings(estimator: ProveTimeEstimator, file: string): Promise<void> {
+  if (!existsSync(file)) return;
+  try {
+    estimator.load(JSON.parse(await readFile(file, "utf8")));
+  } catch {
+    // unreadable: start from the prior
+  }
+}
+
+/** Keeps the estimator's proving times in `file` (atomically), for the next start. */
+export function saveTimings(estimator: ProveTimeEstimator, file: string): Promise<void> {
+  return writeJsonAtomic(file, estimator.toJSON());
 }

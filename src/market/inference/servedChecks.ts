@@ -4,11 +4,13 @@
  * A batch circuit whose keys are not the registered ones is dropped (its requests are proved
  * one by one).
  */
+import { getBytes } from "ethers";
+
 import { compileVerifier, withRetry } from "../../chain/index.js";
 import { checkSetupArtifacts, type SetupArtifacts } from "../../zk/index.js";
 import type { MarketContext } from "../context.js";
 import { MarketError } from "../errors.js";
-import { checkModelArtifacts, circuitIdOf } from "../model.js";
+import { checkModelArtifacts, circuitIdOf, type ProvingModel } from "../model.js";
 import type { BatchCircuit, ServedModel } from "./types.js";
 
 export async function checkServed(
@@ -79,4 +81,26 @@ async function checkCircuit(
       );
     }
   }
+}
+
+/**
+ * Each job's input must be one the model takes and match its commitment, or no proof exists:
+ * the inputs in order, or the first job that fails and why (the agent then refuses it, no slash).
+ */
+export function checkInputs<J extends { input: string; inputCommitment: bigint }>(
+  jobs: readonly J[],
+  model: ProvingModel,
+): Uint8Array[] | { job: J; reason: string } {
+  const inputs: Uint8Array[] = [];
+  for (const job of jobs) {
+    try {
+      const input = model.checkInput(getBytes(job.input));
+      if (model.inputCommitment(input) !== job.inputCommitment)
+        throw new Error("the input does not match its commitment");
+      inputs.push(input);
+    } catch (err) {
+      return { job, reason: `bad input: ${(err as Error).message}` };
+    }
+  }
+  return inputs;
 }

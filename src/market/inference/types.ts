@@ -4,6 +4,7 @@ import type { ProvingModel } from "../model.js";
 import { MarketError } from "../errors.js";
 import type { BatchCircuit } from "./batchCircuit.js";
 import type { ModelRecord } from "./provider.js";
+import type { PostedRequest } from "./requests.js";
 import type { ShardedModel } from "./sharded.js";
 
 export type { BatchCircuit };
@@ -90,3 +91,67 @@ export function checkAgentOptions(opts: AgentOptions): void {
       throw new MarketError("BAD_ARGUMENT", `invalid ${k}: expected a non-negative number, got ${String(v)}`, k);
   }
 }
+
+/** A request the agent holds: its posting, and the deadline the market enforces for it. */
+export interface AgentJob {
+  requestId: bigint;
+  modelId: string;
+  inputCommitment: bigint;
+  input: string;
+  /** The enforced deadline (`deadlineOf`: later than posted after a pause), read again before acting. */
+  deadline: bigint;
+  /** The request as posted: what fulfill and decline pass back (the market stores its hash). */
+  request: PostedRequest;
+}
+
+/** A served model with its batch circuits by size. */
+export interface ServedWithBatches extends ServedModel {
+  batchBySize: Map<number, BatchCircuit>;
+}
+
+/** A proof under way in one of the agent's slots. */
+export interface InFlight {
+  requestIds: bigint[];
+  startedAt: number;
+  estimateSeconds: number;
+}
+
+/** The served models by id, each with its batch circuits by size (sizes checked: ≥ 2). */
+export function servedById(served: ServedModel[]): Map<string, ServedWithBatches> {
+  if (!Array.isArray(served) || served.length === 0)
+    throw new MarketError("BAD_ARGUMENT", "invalid models: the agent needs at least one model to serve", "models");
+  const byId = new Map<string, ServedWithBatches>();
+  for (const s of served) {
+    const batchBySize = new Map<number, BatchCircuit>();
+    for (const b of s.batches ?? []) {
+      if (!Number.isInteger(b.size) || b.size < 2)
+        throw new MarketError("BAD_ARGUMENT", `invalid batches: batch size ${String(b.size)} is not ≥ 2`, "batches");
+      batchBySize.set(b.size, b);
+    }
+    byId.set(s.record.modelId.toLowerCase(), { ...s, batchBySize });
+  }
+  return byId;
+}
+
+/** What an agent has done since it started (`ProviderAgent.stats`). */
+export interface AgentStats {
+  fulfilled: number;
+  batches: number;
+  proved: number;
+  cachedProofs: number;
+  skipped: number;
+  declined: number;
+  leftOpen: number;
+  errors: number;
+}
+
+export const NO_STATS: Readonly<AgentStats> = {
+  fulfilled: 0,
+  batches: 0,
+  proved: 0,
+  cachedProofs: 0,
+  skipped: 0,
+  declined: 0,
+  leftOpen: 0,
+  errors: 0,
+};
