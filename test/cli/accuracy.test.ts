@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 
 import { ROOT, TEST_CACHE } from "../helpers/cache.js";
 import { DEV_KEYS, startHardhatNode, type RunningNode } from "../e2e/hardhatNode.js";
+import { itDeep } from "../helpers/tiers.js";
 
 const run = promisify(execFile);
 const BIN = path.join(ROOT, "bin", "zkinfer.js");
@@ -88,7 +89,7 @@ describe("# zkinfer accuracy commands (hardhat node)", function () {
     ]);
   });
 
-  it("should take a claim from posting to an upheld challenge, and refuse bad input in one line", async () => {
+  itDeep("should take a claim from posting to an upheld challenge, and refuse bad input in one line", async () => {
     const provider = DEV_KEYS[0] as string;
     const challenger = DEV_KEYS[2] as string;
     const chain = ["--rpc", node.url, "--deployments", path.join(dir, "deployments")];

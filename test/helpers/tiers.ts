@@ -2,8 +2,10 @@
  * Two tiers of tests. `npm test` runs the everyday tier, kept inside the time a developer waits
  * for on two cores. `npm run test:deep` (ZKINFER_TEST_DEEP=1, only titles ending in "[deep]") runs
  * the deep tier: the same properties checked at a size that costs minutes (snarkjs's own keys at
- * 2^15, a hundred digits per model where the everyday tier takes a sample). CI runs both, so
- * nothing here goes unchecked before a change lands; see README, "Tests".
+ * 2^15, a hundred digits per model where the everyday tier takes a sample), and the flows whose
+ * parts the everyday tier already covers one by one (a whole phase 2 ceremony; the accuracy
+ * protocol through the CLI, which the SDK test plays in-process). CI runs both, so nothing here
+ * goes unchecked before a change lands; see README, "Commands".
  */
 export const DEEP = process.env.ZKINFER_TEST_DEEP === "1";
 

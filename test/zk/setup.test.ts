@@ -21,6 +21,7 @@ import {
 } from "../../src/zk/index.js";
 import { TEST_CACHE } from "../helpers/cache.js";
 import { DEMO_REQUEST, demoFixture } from "../helpers/demoProof.js";
+import { itDeep } from "../helpers/tiers.js";
 
 describe("# devSetup", () => {
   after(releaseSnarkjs);
@@ -130,7 +131,7 @@ describe("# ceremony (imported ptau + multi-party phase 2)", () => {
     }
   });
 
-  it("should import a public ptau, run two contributions and a beacon, and prove with the result", async () => {
+  itDeep("should import a public ptau, run two contributions and a beacon, and prove with the result", async () => {
     const { compiled } = await demoFixture();
     // A stand-in for a public ceremony's file: snarkjs's own phase 1 with one contribution and
     // a beacon, unprepared, so the import also prepares it.
@@ -184,7 +185,7 @@ describe("# ceremony (imported ptau + multi-party phase 2)", () => {
     }
   });
 
-  it("should refuse a contribution on a zkey that is not the one its transcript ends with", async () => {
+  itDeep("should refuse a contribution on a zkey that is not the one its transcript ends with", async () => {
     // A party is handed an older zkey with a newer transcript (a contribution would be lost).
     await copyFile(path.join(dir, "c0.zkey"), path.join(dir, "stale.zkey"));
     await copyFile(path.join(dir, "c1.transcript.json"), path.join(dir, "stale.transcript.json"));
