@@ -1,39 +1,12 @@
 import { expect } from "chai";
-import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { Contract, ZeroHash } from "ethers";
 
-import { ROOT, TEST_CACHE } from "../helpers/cache.js";
 import { DEV_KEYS, startHardhatNode, type RunningNode } from "../e2e/hardhatNode.js";
-
-const run = promisify(execFile);
-const BIN = path.join(ROOT, "bin", "zkinfer.js");
-
-async function zkinfer(
-  env: Record<string, string>,
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, "--cache", TEST_CACHE, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ZKINFER_PRIVATE_KEY: "", ZKINFER_RPC_RETRIES: "0", ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-/** The last line of stderr is the error; progress lines may come before it. */
-const errorLine = (stderr: string) =>
-  stderr
-    .trim()
-    .split("\n")
-    .filter((l) => l.startsWith("zkinfer: error:"));
+import { ROOT } from "../helpers/cache.js";
+import { errorLine, zkinfer } from "../helpers/cli.js";
 
 describe("# zkinfer market commands", function () {
   this.timeout(120_000);

@@ -1,34 +1,10 @@
 import { expect } from "chai";
-import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 
-import { ROOT, TEST_CACHE } from "../helpers/cache.js";
 import { DEV_KEYS, startHardhatNode, type RunningNode } from "../e2e/hardhatNode.js";
-
-const run = promisify(execFile);
-const BIN = path.join(ROOT, "bin", "zkinfer.js");
-
-async function zkinfer(env: Record<string, string>, ...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, "--cache", TEST_CACHE, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ZKINFER_PRIVATE_KEY: "", ZKINFER_RPC_RETRIES: "0", ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-const errorLine = (stderr: string) =>
-  stderr
-    .trim()
-    .split("\n")
-    .filter((l) => l.startsWith("zkinfer: error:"));
+import { errorLine, zkinfer } from "../helpers/cli.js";
 
 /** `zkinfer provider register <model> --shard-budget <constraints>` against a hardhat node. */
 describe("# zkinfer provider register --shard-budget", function () {
