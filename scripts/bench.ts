@@ -21,6 +21,11 @@ const benches: { name: string; command: string[]; file: string }[] = [
   },
   { name: "pool", command: ["node", "--import", "tsx", "scripts/bench-pool.ts"], file: "scripts/bench-pool.ts" },
   {
+    name: "scale",
+    command: ["npx", "hardhat", "run", "--no-compile", "scripts/bench-scale.ts"],
+    file: "scripts/bench-scale.ts",
+  },
+  {
     name: "accuracy",
     command: ["node", "--import", "tsx", "scripts/bench-accuracy.ts"],
     file: "scripts/bench-accuracy.ts",
