@@ -1,31 +1,16 @@
 import { expect } from "chai";
-import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 
-import { ROOT, TEST_CACHE } from "../helpers/cache.js";
+import { ROOT } from "../helpers/cache.js";
 import { DEV_KEYS, startHardhatNode, type RunningNode } from "../e2e/hardhatNode.js";
+import { zkinfer as runZkinfer } from "../helpers/cli.js";
 import { itDeep } from "../helpers/tiers.js";
 
-const run = promisify(execFile);
-const BIN = path.join(ROOT, "bin", "zkinfer.js");
 const MODEL = path.join(ROOT, "models", "mnist-linear.json");
 
-async function zkinfer(key: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, "--cache", TEST_CACHE, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ZKINFER_PRIVATE_KEY: key, ZKINFER_RPC_RETRIES: "0" },
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const zkinfer = (key: string, ...args: string[]) => runZkinfer({ ZKINFER_PRIVATE_KEY: key }, ...args);
 
 async function ok(key: string, ...args: string[]): Promise<Record<string, unknown>> {
   const r = await zkinfer(key, ...args);

@@ -1,22 +1,8 @@
 import { expect } from "chai";
-import { execFile } from "node:child_process";
-import path from "node:path";
-import { promisify } from "node:util";
 
-import { ROOT, TEST_CACHE } from "../helpers/cache.js";
+import { zkinfer as runZkinfer } from "../helpers/cli.js";
 
-const run = promisify(execFile);
-const BIN = path.join(ROOT, "bin", "zkinfer.js");
-
-async function zkinfer(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, "--cache", TEST_CACHE, ...args], { cwd: ROOT });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const zkinfer = (...args: string[]) => runZkinfer({}, ...args);
 
 describe("# zkinfer CLI", () => {
   it("should compile a circuit and print its size", async () => {

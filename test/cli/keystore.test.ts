@@ -1,43 +1,15 @@
 import { expect } from "chai";
-import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { Contract, Wallet, encryptKeystoreJson } from "ethers";
 
-import { ROOT, TEST_CACHE } from "../helpers/cache.js";
+import { errorLine, zkinfer } from "../helpers/cli.js";
 import { DEV_KEYS, startHardhatNode, type RunningNode } from "../e2e/hardhatNode.js";
 
-const run = promisify(execFile);
-const BIN = path.join(ROOT, "bin", "zkinfer.js");
 const PASSWORD = "correct horse battery staple";
 
-async function zkinfer(
-  env: Record<string, string | undefined>,
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const base: Record<string, string | undefined> = { ...process.env, ZKINFER_RPC_RETRIES: "0" };
-  delete base.ZKINFER_PRIVATE_KEY;
-  delete base.ZKINFER_KEYSTORE_PASSWORD;
-  const merged = Object.fromEntries(Object.entries({ ...base, ...env }).filter(([, v]) => v !== undefined));
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, "--cache", TEST_CACHE, ...args], {
-      cwd: ROOT,
-      env: merged as NodeJS.ProcessEnv,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-const errorLines = (stderr: string) =>
-  stderr
-    .trim()
-    .split("\n")
-    .filter((l) => l.startsWith("zkinfer: error:"));
+const errorLines = errorLine;
 
 /** The encrypted JSON keystore path of the CLI: `--keystore FILE`, password from the environment. */
 describe("# zkinfer --keystore", function () {

@@ -8,17 +8,24 @@ const run = promisify(execFile);
 const BIN = path.join(ROOT, "bin", "zkinfer.js");
 
 /**
- * Runs `zkinfer` as a user would (its own process, the test artifact cache), with no key and no
- * RPC retries unless `env` gives them; resolves with the exit code and both streams.
+ * Runs `zkinfer` as a user would (its own process, the test artifact cache), with no key, no
+ * keystore password and no RPC retries unless `env` gives them (a variable given as undefined is
+ * removed); resolves with the exit code and both streams.
  */
 export async function zkinfer(
-  env: Record<string, string>,
+  env: Record<string, string | undefined>,
   ...args: string[]
 ): Promise<{ code: number; stdout: string; stderr: string }> {
+  const merged: Record<string, string | undefined> = { ...process.env, ZKINFER_RPC_RETRIES: "0" };
+  delete merged.ZKINFER_PRIVATE_KEY;
+  delete merged.ZKINFER_KEYSTORE_PASSWORD;
+  Object.assign(merged, env);
+  for (const k of Object.keys(merged)) if (merged[k] === undefined) delete merged[k];
   try {
     const { stdout, stderr } = await run(process.execPath, [BIN, "--cache", TEST_CACHE, ...args], {
       cwd: ROOT,
-      env: { ...process.env, ZKINFER_PRIVATE_KEY: "", ZKINFER_RPC_RETRIES: "0", ...env },
+      env: merged as NodeJS.ProcessEnv,
+      maxBuffer: 64 * 1024 * 1024,
     });
     return { code: 0, stdout, stderr };
   } catch (err) {
