@@ -13,12 +13,13 @@
  * process's CPU seconds and its peak resident memory (sampled every 100 ms from /proc), and the
  * settlement gas. Numbers are what this run measured on this machine, under its load.
  *
- *   ZKINFER_SCALE_WIDTHS  hidden widths, comma-separated (default 384,384,384,384: about 2.4M
- *                         constraints in all, three shards of ≤ 2^20)
+ *   ZKINFER_SCALE_WIDTHS  hidden widths, comma-separated (default 384,384,384,384: 2,990,256
+ *                         constraints in all, four shards of ≤ 2^20)
  *   ZKINFER_SCALE_BUDGET  constraints per shard (default 1048576 = 2^20)
  *
- * Run as `hardhat run --no-compile scripts/demo-scale.ts`. A full-size run sets up keys for
- * circuits of ~1M constraints each: hours on a small machine the first time (cached afterwards).
+ * Run as `hardhat run --no-compile scripts/demo-scale.ts`. The first full-size run compiles and
+ * sets up four circuits of 0.6–0.9M constraints: 25 CPU-minutes (45 min of wall on a loaded
+ * 2-core machine, 2026-12-03); cached afterwards, when a request takes about two minutes.
  */
 import { network } from "hardhat";
 import type { Signer } from "ethers";
