@@ -544,7 +544,7 @@ describe("# zkinfer explorer (browser)", function () {
     expect(steps[0]).to.match(/^challenged: ε 50% at 95% confidence, 8 samples$/);
     expect(steps[1]).to.equal("data accepted by the provider");
     expect(steps[2]).to.equal("challenger revealed its secret: the sample is fixed");
-    expect(steps[3]).to.match(/^chunk 0 proven: \d of 8 correct \(1 chunks so far\)$/);
+    expect(steps[3]).to.match(/^chunk 0 proven: (\d) of its samples correct \(\1 correct over 1 proven chunk\)$/);
     expect(steps[4]).to.match(
       /^resolved Passed: \d of 8 correct — [\d.]+ ETH to the provider, 0 ETH to the challenger$/,
     );

@@ -425,7 +425,6 @@ function claimView(s: Snapshot, id: string): string {
   <p class="note">${esc(NOT_A_REPUTATION)}</p>
   ${c.challenges
     .map((ch) => {
-      const perChunk = ch.chunks > 0 ? ch.samples / ch.chunks : 0;
       return `<section class="challenge" data-testid="challenge-${ch.challengeId}">
     <h2>Challenge #${ch.challengeId} ${challengeBadge(ch.status)}</h2>
     ${dl([
@@ -436,9 +435,7 @@ function claimView(s: Snapshot, id: string): string {
       ],
       [
         "Proven",
-        ch.chunksProven > 0
-          ? `${ch.chunksProven} of ${ch.chunks} proofs: ${ch.correct} of ${ch.chunksProven * perChunk} samples correct`
-          : `0 of ${ch.chunks} proofs`,
+        `${ch.chunksProven} of ${ch.chunks} proofs, ${ch.correct} samples correct so far (${plural(ch.samples, "sample")} in all)`,
       ],
       ["Fee", eth(ch.fee)],
       [

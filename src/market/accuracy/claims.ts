@@ -27,7 +27,7 @@ export type ChallengeStatusName = (typeof CHALLENGE_STATUS)[number];
 export interface ChallengeStep {
   /** The event: ChallengePosted, ChallengeAccepted, DataRejected, SeedRevealed, ChunkProven, ChallengeResolved. */
   event: string;
-  /** The step in words, e.g. "chunk 0 proven: 7 of 8 correct". */
+  /** The step in words, e.g. "chunk 0 proven: 7 of its samples correct (7 correct over 1 proven chunk)". */
   summary: string;
   blockNumber: number;
   txHash: string;
@@ -185,7 +185,7 @@ export async function readChallengeHistories(
   for (const l of proven)
     add(
       l,
-      `chunk ${l.args.chunk} proven: ${l.args.correct} of ${l.args.count} correct (${l.args.chunksProven} chunks so far)`,
+      `chunk ${l.args.chunk} proven: ${l.args.count} of its samples correct (${l.args.correct} correct over ${l.args.chunksProven} proven chunk${Number(l.args.chunksProven) === 1 ? "" : "s"})`,
     );
   for (const l of resolved) {
     const status = CHALLENGE_STATUS[Number(l.args.status)] ?? "None";
