@@ -432,6 +432,10 @@ describe("# settlements (shared by the auditor and the explorer page)", function
           shards: [base.shards[0]!, { ...base.shards[1]!, verificationKey: undefined }],
         }),
       ).to.include({ ok: null, verified: 1 });
+      // The auditor re-verifies it with the same function, every shard counted.
+      const report = await audit(ctx.owner!, { setups: model.shards.map((sh) => sh.setup) });
+      const audited = report.requests.find((r) => BigInt(r.requestId) === id);
+      expect(audited).to.include({ status: "Fulfilled", proofVerified: true, shardsVerified: 2 });
     });
   });
 });
