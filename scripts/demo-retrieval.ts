@@ -64,6 +64,8 @@ export interface RetrievalDemoContext {
 
 export interface RetrievalDemoResult {
   ok: boolean;
+  /** The retrieval market (for the explorer). */
+  market: { address: string; block: number };
   honest: { requestId: bigint; status: string; returned: number[]; matches: number[]; proofs: number };
   cheat: { requestId: bigint; status: string; omitted: number; refunded: bigint; slashed: bigint };
   proveMs: number[];
@@ -250,6 +252,7 @@ export async function runRetrievalDemo(ctx: RetrievalDemoContext): Promise<Retri
     bOut.slashed === datasetTerms.collateral;
   return {
     ok,
+    market: { address: deployed.address, block: deployed.block },
     honest: { requestId: a.requestId, status: aOut.status, returned, matches, proofs: agent.stats.proved },
     cheat: { requestId: b.requestId, status: bOut.status, omitted, refunded: bOut.refunded, slashed: bOut.slashed },
     proveMs,

@@ -226,6 +226,7 @@ async function main(): Promise<void> {
 
   // Accuracy commitments on the same chain and registry (ZKINFER_DEMO_ACCURACY=0 skips them).
   let accuracyOk = true;
+  let accuracyAddress: string | undefined;
   if (withAccuracy) {
     console.log("");
     const accuracyStep = `${++stepNo}/${steps}`;
@@ -239,6 +240,7 @@ async function main(): Promise<void> {
       say,
       step: (i, n) => `${accuracyStep} accuracy (${i}/${n})`,
     });
+    accuracyAddress = acc.accuracyAddress;
     accuracyOk =
       acc.honest.challenges[0]?.status === "Passed" &&
       !acc.honest.refuted &&
@@ -247,11 +249,13 @@ async function main(): Promise<void> {
   }
   // Trustless retrieval on the same chain and registry (ZKINFER_DEMO_RETRIEVAL=0 skips it).
   let retrievalOk = true;
+  let retrievalMarket: { address: string; block: number } | undefined;
   if (withRetrieval) {
     console.log("");
     say(step("retrieval: a provider returns the digits its committed model labels 7, and proves it"));
     const ret = await runRetrievalDemo({ ethers, networkHelpers, say, cacheDir, scratch, market: addresses });
     retrievalOk = ret.ok;
+    retrievalMarket = ret.market;
   }
   // The explorer on this chain (it lives as long as this script): ZKINFER_DEMO_EXPLORER=1 keeps it open.
   if (process.env.ZKINFER_DEMO_EXPLORER === "1") {
@@ -259,7 +263,13 @@ async function main(): Promise<void> {
     const explorer = await startExplorer({
       rpc: chain,
       chainId: (await ethers.provider.getNetwork()).chainId,
-      addresses: { market: addresses.market, registry: addresses.registry, fromBlock: addresses.fromBlock ?? 0 },
+      addresses: {
+        market: addresses.market,
+        registry: addresses.registry,
+        fromBlock: addresses.fromBlock ?? 0,
+        ...(accuracyAddress ? { accuracy: accuracyAddress } : {}),
+        ...(retrievalMarket ? { retrieval: retrievalMarket.address, retrievalFromBlock: retrievalMarket.block } : {}),
+      },
       cacheDir,
       port: Number(process.env.ZKINFER_EXPLORER_PORT ?? 8546),
       say,

@@ -6,6 +6,7 @@
 export { PAGE_DIR, SNARKJS_BROWSER, buildPage, type PageBundle } from "./bundle.js";
 export {
   READ_METHODS,
+  checkTxUrlTemplate,
   startExplorer,
   type Eip1193,
   type ExplorerAddresses,

@@ -45,6 +45,7 @@ export interface ExplorerAddresses {
   accuracy?: string;
   accuracyFromBlock?: number;
   retrieval?: string;
+  retrievalFromBlock?: number;
 }
 
 /** An in-process chain (EIP-1193), e.g. Hardhat's `network.provider` in `npm run demo`. */
@@ -60,6 +61,11 @@ export interface ExplorerOptions {
   cacheDir: string;
   /** 0 (default): any free port. */
   port?: number;
+  /**
+   * A public block explorer's transaction page, `{hash}` standing for the hash (e.g.
+   * `https://etherscan.io/tx/{hash}`): each transaction view links to it. http(s) only.
+   */
+  txUrl?: string;
   say?: (m: string) => void;
 }
 
@@ -100,17 +106,35 @@ function send(res: ServerResponse, status: number, type: string, data: string | 
   res.end(data);
 }
 
+/** Checks a `--tx-url` template: an http(s) URL with `{hash}` in it (else a readable error). */
+export function checkTxUrlTemplate(template: string): string {
+  if (!template.includes("{hash}"))
+    throw new Error(`the transaction URL template must contain {hash}, got "${template}"`);
+  let url: URL;
+  try {
+    url = new URL(template.replaceAll("{hash}", "0x00"));
+  } catch {
+    throw new Error(`the transaction URL template is not a URL: "${template}"`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    throw new Error(`the transaction URL template must be an http(s) URL, got "${url.protocol}"`);
+  return template;
+}
+
 export async function startExplorer(opts: ExplorerOptions): Promise<RunningExplorer> {
   const say = opts.say ?? (() => {});
+  if (opts.txUrl !== undefined) checkTxUrlTemplate(opts.txUrl);
   const page = await buildPage(opts.cacheDir, say);
   const abi = (name: Parameters<typeof loadArtifact>[0]) => loadArtifact(name).abi;
   const config = JSON.stringify({
     chainId: opts.chainId.toString(),
     ...opts.addresses,
+    ...(opts.txUrl ? { txUrl: opts.txUrl } : {}),
     abis: {
       InferenceMarket: abi("InferenceMarket"),
       ModelRegistry: abi("ModelRegistry"),
       ...(opts.addresses.accuracy ? { AccuracyMarket: abi("AccuracyMarket") } : {}),
+      ...(opts.addresses.retrieval ? { RetrievalMarket: abi("RetrievalMarket") } : {}),
     },
   });
   let host = "";

@@ -2,12 +2,14 @@
 /// <reference lib="dom.iterable" />
 /**
  * The charts (uPlot): bounty → payout latency over time, gas per settled request (single vs
- * batch), open requests over time. Built from the snapshot only: no extra chain reads.
+ * batch), open requests over time, a provider's earnings over time. Built from the snapshot only:
+ * no extra chain reads.
  */
 import uPlot from "uplot";
 
 import { duration } from "./format.js";
-import type { Snapshot } from "./data.js";
+import { eth } from "./format.js";
+import type { RequestRow, Snapshot } from "./data.js";
 
 function size(el: HTMLElement): { width: number; height: number } {
   return { width: Math.max(260, Math.min(el.clientWidth || 600, 900)), height: 220 };
@@ -15,11 +17,16 @@ function size(el: HTMLElement): { width: number; height: number } {
 
 const timeAxis: uPlot.Axis = { stroke: "#555" };
 
-/** Bounty posted → proof accepted, in seconds, per fulfilled request, over time. */
-export function latencyChart(el: HTMLElement, snap: Snapshot): uPlot | null {
-  const rows = snap.requests.filter((r) => r.settledAt !== undefined).sort((a, b) => a.settledAt! - b.settledAt!);
+/** Distinct increasing x values (uPlot needs them): ties nudged by a millisecond each. */
+function distinct(xs: number[]): number[] {
+  return xs.map((x, i) => x + i * 1e-3);
+}
+
+/** Bounty posted → proof accepted, in seconds, per fulfilled request (of `requests`), over time. */
+export function latencyChart(el: HTMLElement, requests: readonly RequestRow[]): uPlot | null {
+  const rows = requests.filter((r) => r.settledAt !== undefined).sort((a, b) => a.settledAt! - b.settledAt!);
   if (rows.length === 0) return null;
-  const data: uPlot.AlignedData = [rows.map((r) => r.settledAt!), rows.map((r) => r.settledAt! - r.postedAt)];
+  const data: uPlot.AlignedData = [distinct(rows.map((r) => r.settledAt!)), rows.map((r) => r.settledAt! - r.postedAt)];
   return new uPlot(
     {
       ...size(el),
@@ -101,6 +108,33 @@ export function openChart(el: HTMLElement, snap: Snapshot): uPlot | null {
       axes: [timeAxis, { stroke: "#555" }],
     },
     [xs, ys],
+    el,
+  );
+}
+
+/** A provider's payouts added up over time (ETH), one step per settled request. */
+export function earningsChart(el: HTMLElement, served: readonly RequestRow[]): uPlot | null {
+  const rows = served.filter((r) => r.settledAt !== undefined).sort((a, b) => a.settledAt! - b.settledAt!);
+  if (rows.length === 0) return null;
+  let total = 0n;
+  const ys = rows.map((r) => Number((total += r.payout ?? 0n)) / 1e18);
+  return new uPlot(
+    {
+      ...size(el),
+      title: "Earnings",
+      series: [
+        {},
+        {
+          label: "paid to the provider",
+          stroke: "#1a7f37",
+          width: 2,
+          paths: uPlot.paths.stepped!({ align: 1 }),
+          value: (_u, v) => (v === null ? "—" : eth(BigInt(Math.round(v * 1e18)))),
+        },
+      ],
+      axes: [timeAxis, { stroke: "#555", label: "ETH", size: 60 }],
+    },
+    [distinct(rows.map((r) => r.settledAt!)), ys],
     el,
   );
 }

@@ -8,8 +8,20 @@
  */
 import { Contract, Interface, JsonRpcProvider, Network, type EventLog, type InterfaceAbi, type Log } from "ethers";
 
+import { readClaims, type ClaimInfo } from "../../market/accuracy/claims.js";
 import { REQUEST_STATUS, requestFromEvent, type PostedRequest } from "../../market/inference/settlements.js";
-import type { InferenceMarket, ModelRegistry } from "../../../types/ethers-contracts/index.js";
+import {
+  readDataset,
+  readRetrievals,
+  type DatasetInfo,
+  type RetrievalHistory,
+} from "../../market/retrieval/requests.js";
+import type {
+  AccuracyMarket,
+  InferenceMarket,
+  ModelRegistry,
+  RetrievalMarket,
+} from "../../../types/ethers-contracts/index.js";
 
 export interface Config {
   chainId: string;
@@ -18,7 +30,16 @@ export interface Config {
   fromBlock: number;
   accuracy?: string;
   accuracyFromBlock?: number;
-  abis: { InferenceMarket: InterfaceAbi; ModelRegistry: InterfaceAbi; AccuracyMarket?: InterfaceAbi };
+  retrieval?: string;
+  retrievalFromBlock?: number;
+  /** A public block explorer's transaction page, `{hash}` standing for the hash. */
+  txUrl?: string;
+  abis: {
+    InferenceMarket: InterfaceAbi;
+    ModelRegistry: InterfaceAbi;
+    AccuracyMarket?: InterfaceAbi;
+    RetrievalMarket?: InterfaceAbi;
+  };
 }
 
 export interface CircuitRow {
@@ -106,6 +127,13 @@ export interface Snapshot {
   stakes: StakeRow[];
   settlements: SettlementTx[];
   events: { pauses: { at: number; paused: boolean; tx: string }[] };
+  /** Accuracy claims with their challenge histories (empty without an accuracy market). */
+  claims: ClaimInfo[];
+  /** Retrieval requests with returned items and spot checks (empty without a retrieval market). */
+  retrievals: RetrievalHistory[];
+  datasets: Map<string, DatasetInfo>;
+  /** Block timestamps read so far (block number → seconds). */
+  times: Map<number, number>;
 }
 
 export interface Chain {
@@ -114,6 +142,10 @@ export interface Chain {
   market: InferenceMarket;
   registry: ModelRegistry;
   marketIface: Interface;
+  accuracy?: AccuracyMarket;
+  retrieval?: RetrievalMarket;
+  /** Every contract's interface, to name the calls and events of a transaction. */
+  ifaces: { name: string; address: string; iface: Interface }[];
 }
 
 export async function connect(): Promise<Chain> {
@@ -122,7 +154,34 @@ export async function connect(): Promise<Chain> {
   const provider = new JsonRpcProvider(`${location.origin}/rpc`, network, { staticNetwork: network });
   const market = new Contract(config.market, config.abis.InferenceMarket, provider) as unknown as InferenceMarket;
   const registry = new Contract(config.registry, config.abis.ModelRegistry, provider) as unknown as ModelRegistry;
-  return { config, provider, market, registry, marketIface: new Interface(config.abis.InferenceMarket) };
+  const accuracy =
+    config.accuracy && config.abis.AccuracyMarket
+      ? (new Contract(config.accuracy, config.abis.AccuracyMarket, provider) as unknown as AccuracyMarket)
+      : undefined;
+  const retrieval =
+    config.retrieval && config.abis.RetrievalMarket
+      ? (new Contract(config.retrieval, config.abis.RetrievalMarket, provider) as unknown as RetrievalMarket)
+      : undefined;
+  const ifaces = [
+    { name: "Inference market", address: config.market, iface: new Interface(config.abis.InferenceMarket) },
+    { name: "Model registry", address: config.registry, iface: new Interface(config.abis.ModelRegistry) },
+    ...(accuracy
+      ? [{ name: "Accuracy market", address: config.accuracy!, iface: new Interface(config.abis.AccuracyMarket!) }]
+      : []),
+    ...(retrieval
+      ? [{ name: "Retrieval market", address: config.retrieval!, iface: new Interface(config.abis.RetrievalMarket!) }]
+      : []),
+  ];
+  return {
+    config,
+    provider,
+    market,
+    registry,
+    marketIface: new Interface(config.abis.InferenceMarket),
+    ...(accuracy ? { accuracy } : {}),
+    ...(retrieval ? { retrieval } : {}),
+    ifaces,
+  };
 }
 
 const bi = (v: unknown) => BigInt(v as bigint);
@@ -276,14 +335,34 @@ export async function readSnapshot(chain: Chain): Promise<Snapshot> {
       };
     }),
   );
-  const [owner, paused, params, rejectShareBps, protocolFees, marketBalance] = await Promise.all([
+  const [owner, paused, params, rejectShareBps, protocolFees, marketBalance, claims, retrievals] = await Promise.all([
     market.owner(),
     market.paused(),
     market.params(),
     market.rejectShareBps(),
     market.protocolFees(),
     provider.getBalance(config.market),
+    // The SDK's own reads (src/market/accuracy/claims.ts, src/market/retrieval/requests.ts).
+    chain.accuracy
+      ? readClaims(chain.accuracy, { fromBlock: config.accuracyFromBlock ?? from, toBlock: to, history: true })
+      : Promise.resolve([]),
+    chain.retrieval
+      ? readRetrievals(chain.retrieval, { fromBlock: config.retrievalFromBlock ?? from, toBlock: to })
+      : Promise.resolve([]),
   ]);
+  const datasets = new Map<string, DatasetInfo>();
+  for (const id of new Set(retrievals.map((r) => r.request.datasetId.toString()))) {
+    const d = await readDataset(chain.retrieval!, BigInt(id), config.retrievalFromBlock ?? from);
+    if (d) datasets.set(id, d);
+  }
+  const blocks = [
+    ...claims.flatMap((c) => [
+      c.postedBlock ?? 0,
+      ...c.challenges.flatMap((x) => (x.history ?? []).map((h) => h.blockNumber)),
+    ]),
+    ...retrievals.flatMap((r) => [r.requestedBlock, ...(r.outcome ? [r.outcome.blockNumber] : [])]),
+  ].filter((b) => b > 0);
+  await Promise.all([...new Set(blocks)].map(timeOf));
   return {
     block: to,
     chainTime: Math.max(latest!.timestamp, Math.floor(Date.now() / 1000)),
@@ -309,5 +388,9 @@ export async function readSnapshot(chain: Chain): Promise<Snapshot> {
         .map(({ l, paused: p }) => ({ at: times.get(l.blockNumber)!, paused: p, tx: l.transactionHash }))
         .sort((a, b) => a.at - b.at),
     },
+    claims,
+    retrievals,
+    datasets,
+    times,
   };
 }

@@ -13,16 +13,24 @@
  *    and its manifest is caught by the second check (case 61).
  * 2. The proof. Decoded from the settling transaction's calldata, its public signals rebuilt from
  *    events, checked with snarkjs's browser build — all through the SDK's own settlements module,
- *    the code the auditor runs.
+ *    the code the auditor runs. fulfillMany: the proof of the request at hand among the k sent.
+ *    fulfillSharded: every shard's proof against that shard's own key (each checked as in 1, by
+ *    the circuit the registry lists for the shard), with the commitment chain between them.
  */
 import { keccak256, type Interface } from "ethers";
 
-import { checkSettlement, decodeSettlementCall, type Groth16Verify } from "../../market/inference/settlements.js";
+import {
+  checkSettlement,
+  checkShardedSettlement,
+  decodeSettlementCall,
+  type DecodedProof,
+  type Groth16Verify,
+} from "../../market/inference/settlements.js";
 import type { Chain, CircuitRow, RequestRow, Snapshot } from "./data.js";
 
 export type Verdict =
   | { state: "pending" }
-  | { state: "ok"; method: string; batch: number }
+  | { state: "ok"; method: string; batch: number; shards?: number }
   | { state: "fail"; reason: string; detail: string };
 
 interface VerificationKey {
@@ -198,6 +206,7 @@ async function verifyRequest(chain: Chain, snap: Snapshot, r: RequestRow): Promi
       reason: "proof not found",
       detail: "the settling transaction is no known settling call of the market",
     };
+  if (decoded.shardProofs) return verifySharded(chain, snap, r, decoded);
   const key = await keyFor(chain, circuit);
   if (!key.ok || !key.vk) return { state: "fail", reason: key.reason!, detail: key.detail! };
   const byId = new Map(snap.requests.map((q) => [q.id.toString(), q]));
@@ -216,4 +225,37 @@ async function verifyRequest(chain: Chain, snap: Snapshot, r: RequestRow): Promi
   return check.ok
     ? { state: "ok", method: decoded.method, batch: decoded.requestIds.length }
     : { state: "fail", reason: "proof invalid", detail: check.problem ?? "the proof does not verify" };
+}
+
+/** A fulfillSharded settlement: every shard's key checked, then every shard proof and the chain. */
+async function verifySharded(chain: Chain, snap: Snapshot, r: RequestRow, decoded: DecodedProof): Promise<Verdict> {
+  const shards = await chain.registry.shardsOf(r.request.modelId);
+  const keys: object[] = [];
+  for (const [s, sh] of shards.entries()) {
+    const circuit = snap.circuits.get(sh.circuitId);
+    if (!circuit)
+      return {
+        state: "fail",
+        reason: "unknown circuit",
+        detail: `shard ${s}'s circuit ${sh.circuitId} was never approved`,
+      };
+    const key = await keyFor(chain, circuit);
+    if (!key.ok || !key.vk) return { state: "fail", reason: key.reason!, detail: `shard ${s}: ${key.detail!}` };
+    keys.push(key.vk);
+  }
+  const check = await checkShardedSettlement({
+    chainId: BigInt(chain.config.chainId),
+    market: chain.config.market,
+    requestId: r.id,
+    output: decoded.outputs[0]!,
+    inputCommitment: r.request.inputCommitment,
+    shardProofs: decoded.shardProofs!,
+    commitments: decoded.commitments ?? [],
+    eventBinding: r.binding!,
+    shards: shards.map((sh, s) => ({ weightsCommitment: BigInt(sh.weightsCommitment), verificationKey: keys[s] })),
+    verify: verifyInPage,
+  });
+  return check.ok
+    ? { state: "ok", method: decoded.method, batch: 1, shards: check.verified }
+    : { state: "fail", reason: "proof invalid", detail: check.problem ?? "a shard proof does not verify" };
 }

@@ -1,7 +1,8 @@
 /**
  * Accuracy commitments (contracts/AccuracyMarket.sol): a data holder registers a hidden test set,
  * a provider claims an accuracy on it, a challenger samples it, the responder proves or is slashed.
- * One file per role: market.ts (deploy, connect, ids), provider.ts, challenger.ts, responder.ts, reads.ts.
+ * One file per role: market.ts (deploy, connect, ids), provider.ts, challenger.ts, responder.ts, reads.ts
+ * (over claims.ts, the browser-safe reads the explorer page shares).
  */
 export {
   CHALLENGE_STATUS,
@@ -25,5 +26,7 @@ export {
   getClaimInfo,
   listClaims,
   type ChallengeInfo,
+  type ChallengeStep,
   type ClaimInfo,
 } from "./reads.js";
+export { readChallenge, readChallengeHistories, readClaim, readClaims, type ReadRange } from "./claims.js";

@@ -19,22 +19,11 @@ import type { AccuracyMarket } from "../../../types/ethers-contracts/index.js";
 import { requireSigner, type MarketContext } from "../context.js";
 import { MarketError, txError } from "../errors.js";
 import { approveAuditCircuitOn, type AuditCircuitsContract, type AuditModel } from "../auditCircuits.js";
+import type { ChallengeStatusName } from "./claims.js";
 
 export type { AccuracyMarket };
 
-/** Challenge states, as the contract numbers them. */
-export const CHALLENGE_STATUS = [
-  "None",
-  "Open",
-  "Accepted",
-  "Proving",
-  "Passed",
-  "Failed",
-  "DataRejected",
-  "Abandoned",
-  "Cancelled",
-] as const;
-export type ChallengeStatusName = (typeof CHALLENGE_STATUS)[number];
+export { CHALLENGE_STATUS, type ChallengeStatusName } from "./claims.js";
 /** The states in which a challenge still needs an action. */
 export const LIVE_STATUSES: ReadonlySet<ChallengeStatusName> = new Set<ChallengeStatusName>([
   "Open",

@@ -1,58 +1,23 @@
-/** Reading the accuracy market: claims, their challenges, a table for the CLI. */
+/**
+ * Reading the accuracy market: claims, their challenges, a table for the CLI. The reads themselves
+ * are claims.ts's (browser-safe, shared with the explorer page); here they get retries and typed
+ * errors.
+ */
 import { formatEther, type EventLog } from "ethers";
 
 import { withRetry } from "../../chain/index.js";
 import { MarketError } from "../errors.js";
-import { CHALLENGE_STATUS, type AccuracyContext, type ChallengeStatusName } from "./market.js";
+import {
+  readChallenge,
+  readChallengePostings,
+  readClaim,
+  readClaims,
+  type ChallengeInfo,
+  type ClaimInfo,
+} from "./claims.js";
+import type { AccuracyContext } from "./market.js";
 
-export interface ChallengeInfo {
-  challengeId: bigint;
-  claimId: string;
-  challenger: string;
-  status: ChallengeStatusName;
-  /** The challenge names the holder's attested data location (the provider cannot reject it). */
-  attested: boolean;
-  epsilonBps: number;
-  confidenceBps: number;
-  samples: number;
-  chunks: number;
-  chunksProven: number;
-  correct: number;
-  fee: bigint;
-  respondBy: bigint;
-  revealBy: bigint;
-  proveBy: bigint;
-  /** The block whose hash entered the seed (0 until accepted). */
-  acceptedBlock: bigint;
-  seed: string;
-  dataURI: string;
-}
-
-export interface ClaimInfo {
-  claimId: string;
-  provider: string;
-  modelId: string;
-  datasetId: string;
-  auditCircuitId: string;
-  accuracyBps: number;
-  collateral: bigint;
-  locked: bigint;
-  slashPerChallenge: bigint;
-  feePerSample: bigint;
-  refuted: boolean;
-  retiresAt: bigint;
-  /**
-   * Challenges upheld. Not a reputation: anyone may challenge, the provider's other addresses
-   * too, and such a challenger reveals only the samples that suit the provider.
-   */
-  passed: number;
-  /** Challenges whose data the provider rejected (fee refunded, no slash). */
-  rejections: number;
-  /** Challenges whose challenger never revealed its secret (fee to the provider). */
-  abandoned: number;
-  openChallenges: number;
-  challenges: ChallengeInfo[];
-}
+export type { ChallengeInfo, ChallengeStep, ClaimInfo } from "./claims.js";
 
 export async function challengeEvents(
   ctx: AccuracyContext,
@@ -60,12 +25,11 @@ export async function challengeEvents(
   fromBlock = ctx.addresses.fromBlock,
   toBlock: number | "latest" = "latest",
 ): Promise<EventLog[]> {
-  const filter = ctx.accuracy.filters.ChallengePosted(undefined, claimId);
-  return (await withRetry(
+  return withRetry(
     "reading challenges",
-    () => ctx.accuracy.queryFilter(filter, fromBlock, toBlock),
+    () => readChallengePostings(ctx.accuracy, { fromBlock, toBlock }, claimId),
     ctx.retry,
-  )) as unknown as EventLog[];
+  );
 }
 
 export async function getChallengeInfo(
@@ -73,68 +37,40 @@ export async function getChallengeInfo(
   challengeId: bigint,
   dataURI = "",
 ): Promise<ChallengeInfo> {
-  const c = await ctx.accuracy.getChallenge(challengeId);
-  if (Number(c.status) === 0) throw new MarketError("NOT_FOUND", `challenge ${challengeId} does not exist`);
-  return {
-    challengeId,
-    claimId: c.claimId,
-    challenger: c.challenger,
-    status: CHALLENGE_STATUS[Number(c.status)] as ChallengeStatusName,
-    attested: c.attested,
-    epsilonBps: Number(c.epsilonBps),
-    confidenceBps: Number(c.confidenceBps),
-    samples: Number(c.samples),
-    chunks: Number(c.chunks),
-    chunksProven: Number(c.chunksProven),
-    correct: Number(c.correct),
-    fee: c.fee,
-    respondBy: c.respondBy,
-    revealBy: c.revealBy,
-    proveBy: c.proveBy,
-    acceptedBlock: c.acceptedBlock,
-    seed: c.seed,
-    dataURI,
-  };
+  const c = await withRetry(
+    `reading challenge ${challengeId}`,
+    () => readChallenge(ctx.accuracy, challengeId, dataURI),
+    ctx.retry,
+  );
+  if (!c) throw new MarketError("NOT_FOUND", `challenge ${challengeId} does not exist`);
+  return c;
 }
 
-/** A claim with its whole challenge history (events + state): what `zkinfer accuracy status` shows. */
-export async function getClaimInfo(ctx: AccuracyContext, claimId: string): Promise<ClaimInfo> {
-  const c = await ctx.accuracy.getClaim(claimId);
-  if (c.provider === "0x0000000000000000000000000000000000000000")
-    throw new MarketError("NOT_FOUND", `claim ${claimId} does not exist`);
-  const challenges: ChallengeInfo[] = [];
-  for (const e of await challengeEvents(ctx, claimId))
-    challenges.push(await getChallengeInfo(ctx, e.args.challengeId as bigint, e.args.dataURI as string));
-  return {
-    claimId,
-    provider: c.provider,
-    modelId: c.modelId,
-    datasetId: c.datasetId,
-    auditCircuitId: c.auditCircuitId,
-    accuracyBps: Number(c.accuracyBps),
-    collateral: c.collateral,
-    locked: c.locked,
-    slashPerChallenge: c.slashPerChallenge,
-    feePerSample: c.feePerSample,
-    refuted: c.refuted,
-    retiresAt: c.retiresAt,
-    passed: Number(c.passed),
-    rejections: Number(c.rejections),
-    abandoned: Number(c.abandoned),
-    openChallenges: Number(c.openChallenges),
-    challenges,
-  };
+/**
+ * A claim with its whole challenge history (events + state): what `zkinfer accuracy status` shows.
+ * `history: true` adds each challenge's steps (its events, with their transactions).
+ */
+export async function getClaimInfo(
+  ctx: AccuracyContext,
+  claimId: string,
+  opts: { history?: boolean } = {},
+): Promise<ClaimInfo> {
+  const c = await withRetry(
+    `reading claim ${claimId}`,
+    () => readClaim(ctx.accuracy, claimId, { fromBlock: ctx.addresses.fromBlock, history: opts.history ?? false }),
+    ctx.retry,
+  );
+  if (!c) throw new MarketError("NOT_FOUND", `claim ${claimId} does not exist`);
+  return c;
 }
 
 /** All claims posted on the accuracy market, with their histories. */
-export async function listClaims(ctx: AccuracyContext): Promise<ClaimInfo[]> {
-  const logs = (await ctx.accuracy.queryFilter(
-    ctx.accuracy.filters.ClaimPosted(),
-    ctx.addresses.fromBlock,
-  )) as unknown as EventLog[];
-  const out: ClaimInfo[] = [];
-  for (const l of logs) out.push(await getClaimInfo(ctx, l.args.claimId as string));
-  return out;
+export async function listClaims(ctx: AccuracyContext, opts: { history?: boolean } = {}): Promise<ClaimInfo[]> {
+  return withRetry(
+    "reading the claims",
+    () => readClaims(ctx.accuracy, { fromBlock: ctx.addresses.fromBlock, history: opts.history ?? false }),
+    ctx.retry,
+  );
 }
 
 /**

@@ -11,19 +11,11 @@ import path from "node:path";
 import { keccak256, type Log } from "ethers";
 
 import { compileVerifier, withRetry } from "../../chain/index.js";
-import { packClaim } from "../../circuit/layout.js";
-import {
-  checkSetupArtifacts,
-  unpackProof,
-  verifyProof,
-  type SetupArtifacts,
-  type SetupManifest,
-} from "../../zk/index.js";
+import { checkSetupArtifacts, verifyProof, type SetupArtifacts, type SetupManifest } from "../../zk/index.js";
 import type { MarketContext } from "../context.js";
 import { describeRevert } from "../errors.js";
 import { circuitIdOf } from "../model.js";
 import {
-  bindingOf,
   REQUEST_STATUS,
   requestFromEvent,
   settlementFromLog,
@@ -31,6 +23,7 @@ import {
   type PostedRequest,
   type Settlement,
 } from "./requests.js";
+import { checkShardedSettlement } from "./settlements.js";
 
 export interface AuditOptions {
   fromBlock?: number;
@@ -430,10 +423,9 @@ export async function audit(ctx: MarketContext, opts: AuditOptions = {}): Promis
 }
 
 /**
- * Re-verifies every shard proof of a fulfillSharded settlement off-chain: shard s against the
- * verification key of the circuit the registry lists at position s, with the public signals
- * [weightsCommitment_s, out_s, in_s] rebuilt from the registry, the request's input commitment, the
- * commitments in the calldata and the claim (binding << 32 | output). ok is null when a key is unknown.
+ * Re-verifies every shard proof of a fulfillSharded settlement off-chain (settlements.ts's
+ * `checkShardedSettlement`, the explorer page's code too): shard s against the verification key
+ * of the circuit the registry lists at position s. ok is null when a key is unknown.
  */
 async function verifyShardedSettlement(
   ctx: MarketContext,
@@ -442,28 +434,22 @@ async function verifyShardedSettlement(
   vkeys: Map<string, object>,
 ): Promise<{ ok: boolean | null; verified: number; problem?: string }> {
   const shards = await withRetry("reading the shards", () => ctx.registry.shardsOf(s.modelId), ctx.retry);
-  const proofs = s.shardProofs ?? [];
-  const commitments = s.commitments ?? [];
-  if (proofs.length !== shards.length || commitments.length !== shards.length - 1)
-    return { ok: false, verified: 0, problem: "shard proofs or commitments missing from the transaction calldata" };
-  const binding = bindingOf(ctx.chainId, ctx.addresses.market, s.requestIds);
-  if (binding !== s.binding)
-    return { ok: false, verified: 0, problem: "binding in the event differs from the recomputed one" };
-  const claim = packClaim(binding, s.outputs[0]!);
-  let verified = 0;
-  for (let i = 0; i < shards.length; i++) {
-    const vkey = vkeys.get(shards[i]!.circuitId);
-    if (!vkey) return { ok: null, verified };
-    const signals = [
-      BigInt(shards[i]!.weightsCommitment),
-      i === shards.length - 1 ? claim : commitments[i]!,
-      i === 0 ? inputCommitment : commitments[i - 1]!,
-    ];
-    if (!(await verifyProof(vkey, signals, unpackProof(proofs[i]!))))
-      return { ok: false, verified, problem: `shard ${i}'s proof does not verify off-chain` };
-    verified++;
-  }
-  return { ok: true, verified };
+  const { ok, verified, problem } = await checkShardedSettlement({
+    chainId: ctx.chainId,
+    market: ctx.addresses.market,
+    requestId: s.requestIds[0]!,
+    output: s.outputs[0]!,
+    inputCommitment,
+    shardProofs: s.shardProofs ?? [],
+    commitments: s.commitments ?? [],
+    eventBinding: s.binding,
+    shards: shards.map((sh) => ({
+      weightsCommitment: BigInt(sh.weightsCommitment),
+      verificationKey: vkeys.get(sh.circuitId),
+    })),
+    verify: (vk, signals, proof) => verifyProof(vk, signals, proof),
+  });
+  return problem === undefined ? { ok, verified } : { ok, verified, problem };
 }
 
 const eth = (wei: string | undefined) => (wei === undefined ? "" : (Number(BigInt(wei)) / 1e18).toFixed(4));

@@ -49,10 +49,14 @@ export {
 export {
   SETTLEMENT_ENTRY_POINTS,
   checkSettlement,
+  checkShardedSettlement,
   decodeSettlementCall,
   rebuildPublicSignals,
+  rebuildShardSignals,
   type DecodedProof,
   type Groth16Verify,
+  type ShardKey,
+  type ShardedSettlementCheck,
 } from "./settlements.js";
 export {
   audit,

@@ -153,10 +153,7 @@ export interface Settlement {
   txHash: string;
   blockNumber: number;
   gasUsed: bigint;
-  /**
-   * Which settling function was called (SETTLEMENT_ENTRY_POINTS, or "fulfillSharded"); null when
-   * not a direct call.
-   */
+  /** Which settling function was called (SETTLEMENT_ENTRY_POINTS); null when not a direct call. */
   method: string | null;
   /** fulfillSharded: every shard's proof (8 words each) and the commitments between the shards. */
   shardProofs?: bigint[][];
@@ -188,15 +185,9 @@ export async function settlementFromLog(ctx: MarketContext, log: Log): Promise<S
   if (tx && tx.to?.toLowerCase() === ctx.addresses.market.toLowerCase()) {
     const decoded = decodeSettlementCall(iface, tx.data, BigInt(ev.args.requestId));
     if (decoded) ({ requestIds, outputs, proof, method } = decoded);
-    const call = decoded ? null : iface.parseTransaction({ data: tx.data });
-    if (call?.name === "fulfillSharded") {
-      // Many proofs, one per shard: the auditor checks them against the registry's shard circuits.
-      method = "fulfillSharded";
-      sharded = {
-        shardProofs: [...(call.args[2] as bigint[][])].map((p) => [...p].map(BigInt)),
-        commitments: [...(call.args[3] as bigint[])].map(BigInt),
-      };
-    }
+    // fulfillSharded: one proof per shard, checked against the registry's shard circuits.
+    if (decoded?.shardProofs && decoded.commitments)
+      sharded = { shardProofs: decoded.shardProofs, commitments: decoded.commitments };
   }
   return {
     ...(sharded ?? {}),

@@ -10,11 +10,12 @@
  * (src/circuit/layout.ts: the binding of chain, market and ordered request ids packed with each
  * output, between the model's weight commitment and each request's input commitment);
  * `checkSettlement` puts them together around an injected Groth16 verify (snarkjs's Node build in
- * the SDK, its browser build in the page).
+ * the SDK, its browser build in the page); `checkShardedSettlement` does the same for a sharded
+ * model's chain of shard proofs (IModelRegistry.verifyShardedProof).
  */
 import type { Interface, Result } from "ethers";
 
-import { inferencePublicSignals, settlementBinding } from "../../circuit/layout.js";
+import { inferencePublicSignals, packClaim, settlementBinding } from "../../circuit/layout.js";
 import { unpackProof } from "../../zk/calldata.js";
 import type { Groth16Proof } from "../../zk/prover.js";
 
@@ -73,8 +74,12 @@ export interface DecodedProof {
   method: string;
   requestIds: bigint[];
   outputs: bigint[];
-  /** The eight proof words as sent (verifier order, G2 halves swapped). */
+  /** The eight proof words as sent (verifier order, G2 halves swapped); empty for fulfillSharded. */
   proof: bigint[];
+  /** fulfillSharded: shard s's proof (eight words) at index s. */
+  shardProofs?: bigint[][];
+  /** fulfillSharded: the S − 1 activation commitments between the shards. */
+  commitments?: bigint[];
 }
 
 /**
@@ -98,6 +103,23 @@ export const SETTLEMENT_ENTRY_POINTS: Record<
     requestIds: [...(args[0] as { id: bigint }[])].map((q) => BigInt(q.id)),
     outputs: [...(args[1] as bigint[])].map(BigInt),
     proof: [...(args[2] as bigint[])].map(BigInt),
+  }),
+  // fulfillMany(Request[] requests, uint256[] outputs, uint256[8][] proofs): proofs[i] answers
+  // requests[i] alone (its binding covers [requests[i].id], as for fulfill).
+  fulfillMany: (args, requestId) => {
+    const ids = [...(args[0] as { id: bigint }[])].map((q) => BigInt(q.id));
+    const i = ids.indexOf(requestId);
+    const proof = (args[2] as bigint[][])[i];
+    if (i < 0 || !proof) return null;
+    return { requestIds: [requestId], outputs: [BigInt((args[1] as bigint[])[i]!)], proof: [...proof].map(BigInt) };
+  },
+  // fulfillSharded(Request request, uint256 output, uint256[8][] proofs, uint256[] commitments)
+  fulfillSharded: (args) => ({
+    requestIds: [BigInt((args[0] as { id: bigint }).id)],
+    outputs: [BigInt(args[1] as bigint)],
+    proof: [],
+    shardProofs: [...(args[2] as bigint[][])].map((p) => [...p].map(BigInt)),
+    commitments: [...(args[3] as bigint[])].map(BigInt),
   }),
 };
 
@@ -189,4 +211,110 @@ export async function checkSettlement(opts: {
     proof,
   );
   return ok ? { ok, publicSignals } : { ok, problem: "proof does not verify off-chain", publicSignals };
+}
+
+/** One shard circuit of a sharded model, as the registry lists it (`shardsOf`), with its key. */
+export interface ShardKey {
+  weightsCommitment: bigint;
+  /** The shard circuit's verification key; undefined when the reader does not have it. */
+  verificationKey: object | undefined;
+}
+
+export interface ShardedSettlementCheck {
+  /** null: a shard's key is unknown (nothing wrong found up to that shard). */
+  ok: boolean | null;
+  /** How many shard proofs verified, in order. */
+  verified: number;
+  problem?: string;
+  /** Per shard, the public signals rebuilt for it: [weightsCommitment_s, out_s, in_s]. */
+  publicSignals: bigint[][];
+}
+
+/**
+ * The public signals of each shard proof of a fulfillSharded settlement, as the registry rebuilds
+ * them (IModelRegistry.verifyShardedProof): [weightsCommitment_s, out_s, in_s], where in_0 is the
+ * request's input commitment, out_{S−1} the claim (binding << 32 | output), and between them the
+ * chain of activation commitments from calldata: out_s = commitments[s] = in_{s+1}.
+ */
+export function rebuildShardSignals(opts: {
+  binding: bigint;
+  output: bigint;
+  inputCommitment: bigint;
+  weightsCommitments: readonly bigint[];
+  commitments: readonly bigint[];
+}): bigint[][] {
+  const n = opts.weightsCommitments.length;
+  const claim = packClaim(opts.binding, opts.output);
+  return opts.weightsCommitments.map((w, s) => [
+    w,
+    s === n - 1 ? claim : opts.commitments[s]!,
+    s === 0 ? opts.inputCommitment : opts.commitments[s - 1]!,
+  ]);
+}
+
+/**
+ * Re-verifies every shard proof of a fulfillSharded settlement: the counts against the registry's
+ * shards, the binding against the event's, then shard s's proof against shard s's key with the
+ * signals of `rebuildShardSignals` (so the commitment chain is checked by the proofs themselves).
+ */
+export async function checkShardedSettlement(opts: {
+  chainId: bigint;
+  market: string;
+  requestId: bigint;
+  output: bigint;
+  inputCommitment: bigint;
+  shardProofs: readonly (readonly bigint[])[];
+  commitments: readonly bigint[];
+  eventBinding: bigint;
+  /** The registry's shards in proving order. */
+  shards: readonly ShardKey[];
+  verify: Groth16Verify;
+}): Promise<ShardedSettlementCheck> {
+  const n = opts.shards.length;
+  if (n === 0 || opts.shardProofs.length !== n || opts.commitments.length !== n - 1)
+    return {
+      ok: false,
+      verified: 0,
+      problem: `shard proofs or commitments missing from the transaction calldata (${opts.shardProofs.length} proofs and ${opts.commitments.length} commitments for ${n} shards)`,
+      publicSignals: [],
+    };
+  const binding = settlementBinding(opts.chainId, opts.market, [opts.requestId]);
+  if (binding !== opts.eventBinding)
+    return {
+      ok: false,
+      verified: 0,
+      problem: "binding in the event differs from the recomputed one",
+      publicSignals: [],
+    };
+  const publicSignals = rebuildShardSignals({
+    binding,
+    output: opts.output,
+    inputCommitment: opts.inputCommitment,
+    weightsCommitments: opts.shards.map((s) => s.weightsCommitment),
+    commitments: opts.commitments,
+  });
+  let verified = 0;
+  for (let s = 0; s < n; s++) {
+    const vk = opts.shards[s]!.verificationKey;
+    if (!vk) return { ok: null, verified, publicSignals };
+    let proof: Groth16Proof;
+    try {
+      proof = unpackProof(opts.shardProofs[s]!);
+    } catch (err) {
+      return {
+        ok: false,
+        verified,
+        problem: `shard ${s}'s proof words are malformed (${(err as Error).message})`,
+        publicSignals,
+      };
+    }
+    const ok = await opts.verify(
+      vk,
+      publicSignals[s]!.map((x) => x.toString()),
+      proof,
+    );
+    if (!ok) return { ok: false, verified, problem: `shard ${s}'s proof does not verify off-chain`, publicSignals };
+    verified++;
+  }
+  return { ok: true, verified, publicSignals };
 }

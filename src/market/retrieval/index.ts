@@ -1,7 +1,8 @@
 /**
  * Trustless retrieval (contracts/RetrievalMarket.sol). One file per role: market.ts (binding,
  * connect, deploy, approve audit circuits), consumer.ts, provider.ts, agent.ts (the provider's
- * agent), reads.ts (views, settle, withdraw), protocol.ts (TypeScript twins of the contract's math).
+ * agent), reads.ts (views, settle, withdraw; over requests.ts, the browser-safe reads the explorer
+ * page shares), protocol.ts (TypeScript twins of the contract's math).
  */
 export {
   MNIST_LINEAR_FILE,
@@ -33,14 +34,18 @@ export {
   getDatasetInfo,
   getRetrievalRequest,
   getReturnedIndices,
+  listRetrievals,
   loadDatasetFor,
   parseRetrievalLog,
   readBitmap,
   settleRetrieval,
   withdrawRetrievalBalance,
   type DatasetInfo,
+  type ProvenChunk,
+  type RetrievalHistory,
   type RetrievalRequestInfo,
 } from "./reads.js";
+export { readRetrievals } from "./requests.js";
 export {
   RetrievalConsumer,
   type PostedRetrieval,

@@ -6,20 +6,12 @@ import { AbiCoder, keccak256 } from "ethers";
 
 import { sampleIndex, spotCheckSampleSize } from "../../dataset/index.js";
 import { badArgument } from "../errors.js";
+import { RETRIEVAL_STATUS, type RetrievalStatus } from "./requests.js";
+
+export { RETRIEVAL_STATUS, type RetrievalStatus };
 
 const coder = AbiCoder.defaultAbiCoder();
 
-export const RETRIEVAL_STATUS = [
-  "None",
-  "Open",
-  "Committed",
-  "Revealed",
-  "Paid",
-  "Slashed",
-  "Cancelled",
-  "Declined",
-] as const;
-export type RetrievalStatus = (typeof RETRIEVAL_STATUS)[number];
 export const TERMINAL_STATUSES: readonly RetrievalStatus[] = ["Paid", "Slashed", "Cancelled", "Declined"];
 
 /** keccak256(abi.encode(secret)): what the consumer posts. */

@@ -1,91 +1,32 @@
-/** Reading the retrieval market: data sets, requests, returned indices; settle and withdraw. */
-import type { Log } from "ethers";
-
+/**
+ * Reading the retrieval market: data sets, requests, returned indices; settle and withdraw. The
+ * reads themselves are requests.ts's (browser-safe, shared with the explorer page); here they get
+ * retries and typed errors.
+ */
 import { withRetry } from "../../chain/index.js";
 import { readDatasetFile, type LoadedDataset } from "../../dataset/index.js";
 import { requireSigner } from "../context.js";
 import { MarketError, badArgument, txError } from "../errors.js";
 import type { RetrievalContext } from "./market.js";
-import { RETRIEVAL_STATUS, type RetrievalStatus } from "./protocol.js";
+import type { RetrievalStatus } from "./protocol.js";
+import {
+  readBitmap as readBitmapOf,
+  readDataset,
+  readRetrievalRequest,
+  readRetrievals,
+  readReturnedIndices,
+  type DatasetInfo,
+  type RetrievalHistory,
+  type RetrievalRequestInfo,
+} from "./requests.js";
 
-export interface DatasetInfo {
-  datasetId: bigint;
-  provider: string;
-  modelId: string;
-  auditCircuitId: string;
-  root: bigint;
-  size: number;
-  weightsCommitment: bigint;
-  /** Base price of a request; it also pays pricePerSample per spot-check sample and pricePerItem per item it may receive. */
-  price: bigint;
-  pricePerSample: bigint;
-  pricePerItem: bigint;
-  /** Most spot-check samples the provider accepts in one request. */
-  maxSamples: number;
-  collateral: bigint;
-  responseWindow: bigint;
-  capacity: number;
-  openRequests: number;
-  retired: boolean;
-  batch: number;
-  depth: number;
-  metadataURI: string;
-}
+export type { DatasetInfo, ProvenChunk, RetrievalHistory, RetrievalRequestInfo } from "./requests.js";
 
 export async function getDatasetInfo(ctx: RetrievalContext, datasetId: bigint | number): Promise<DatasetInfo> {
   const id = BigInt(datasetId);
-  const d = await withRetry(`reading data set ${id}`, () => ctx.market.getDataset(id), ctx.retry);
-  if (d.provider === "0x0000000000000000000000000000000000000000")
-    throw new MarketError("NOT_FOUND", `data set ${id} is not registered on this market`, "datasetId");
-  const c = await ctx.market.getAuditCircuit(d.auditCircuitId);
-  const logs = await ctx.market.queryFilter(ctx.market.filters.DatasetRegistered(id), ctx.fromBlock);
-  const ev = logs[0] ? ctx.market.interface.parseLog(logs[0] as unknown as Log) : null;
-  return {
-    datasetId: id,
-    provider: d.provider,
-    modelId: d.modelId,
-    auditCircuitId: d.auditCircuitId,
-    root: BigInt(d.root),
-    size: Number(d.size),
-    weightsCommitment: BigInt(d.weightsCommitment),
-    price: BigInt(d.price),
-    pricePerSample: BigInt(d.pricePerSample),
-    pricePerItem: BigInt(d.pricePerItem),
-    maxSamples: Number(d.maxSamples),
-    collateral: BigInt(d.collateral),
-    responseWindow: BigInt(d.responseWindow),
-    capacity: Number(d.capacity),
-    openRequests: Number(d.openRequests),
-    retired: d.retired,
-    batch: Number(c.batchSize),
-    depth: Number(c.depth),
-    metadataURI: (ev?.args.metadataURI as string | undefined) ?? "",
-  };
-}
-
-export interface RetrievalRequestInfo {
-  requestId: bigint;
-  datasetId: bigint;
-  consumer: string;
-  status: RetrievalStatus;
-  targetClass: number;
-  fractionBps: number;
-  confidenceBps: number;
-  samples: number;
-  spotChunks: number;
-  spotProven: number;
-  /** Most items the consumer paid for; the price of those not returned is refunded at payment. */
-  maxReturned: number;
-  returnedCount: number;
-  returnedProven: number;
-  escrow: bigint;
-  collateralLocked: bigint;
-  resultsDeadline: bigint;
-  revealDeadline: bigint;
-  proofDeadline: bigint;
-  secretCommitment: string;
-  providerRandomness: string;
-  seed: string;
+  const d = await withRetry(`reading data set ${id}`, () => readDataset(ctx.market, id, ctx.fromBlock), ctx.retry);
+  if (!d) throw new MarketError("NOT_FOUND", `data set ${id} is not registered on this market`, "datasetId");
+  return d;
 }
 
 export async function getRetrievalRequest(
@@ -93,43 +34,23 @@ export async function getRetrievalRequest(
   requestId: bigint | number | string,
 ): Promise<RetrievalRequestInfo> {
   const id = checkId(requestId, "requestId");
-  const r = await withRetry(`reading retrieval request ${id}`, () => ctx.market.getRequest(id), ctx.retry);
-  const status = RETRIEVAL_STATUS[Number(r.status)] ?? "None";
-  if (status === "None") throw new MarketError("NOT_FOUND", `retrieval request ${id} does not exist`, "requestId");
-  return {
-    requestId: id,
-    datasetId: BigInt(r.datasetId),
-    consumer: r.consumer,
-    status,
-    targetClass: Number(r.targetClass),
-    fractionBps: Number(r.fractionBps),
-    confidenceBps: Number(r.confidenceBps),
-    samples: Number(r.samples),
-    spotChunks: Number(r.spotChunks),
-    spotProven: Number(r.spotProven),
-    maxReturned: Number(r.maxReturned),
-    returnedCount: Number(r.returnedCount),
-    returnedProven: Number(r.returnedProven),
-    escrow: BigInt(r.escrow),
-    collateralLocked: BigInt(r.collateralLocked),
-    resultsDeadline: BigInt(r.resultsDeadline),
-    revealDeadline: BigInt(r.revealDeadline),
-    proofDeadline: BigInt(r.proofDeadline),
-    secretCommitment: r.secretCommitment,
-    providerRandomness: r.providerRandomness,
-    seed: r.seed,
-  };
+  const r = await withRetry(`reading retrieval request ${id}`, () => readRetrievalRequest(ctx.market, id), ctx.retry);
+  if (!r) throw new MarketError("NOT_FOUND", `retrieval request ${id} does not exist`, "requestId");
+  return r;
 }
 
 /** The returned indices of a committed request (from its ResultsSubmitted event). */
 export async function getReturnedIndices(ctx: RetrievalContext, requestId: bigint): Promise<number[] | null> {
-  const logs = await withRetry(
-    "reading the results",
-    () => ctx.market.queryFilter(ctx.market.filters.ResultsSubmitted(requestId), ctx.fromBlock),
+  return withRetry("reading the results", () => readReturnedIndices(ctx.market, requestId, ctx.fromBlock), ctx.retry);
+}
+
+/** Every retrieval request of the market with its returned items, proofs, spot checks and outcome. */
+export async function listRetrievals(ctx: RetrievalContext): Promise<RetrievalHistory[]> {
+  return withRetry(
+    "reading the retrieval requests",
+    () => readRetrievals(ctx.market, { fromBlock: ctx.fromBlock }),
     ctx.retry,
   );
-  const ev = logs[0] ? ctx.market.interface.parseLog(logs[0] as unknown as Log) : null;
-  return ev ? (ev.args.indices as bigint[]).map(Number) : null;
 }
 
 /** Word w of one of a request's bitmaps, as a set of indices. */
@@ -139,12 +60,7 @@ export async function readBitmap(
   which: 0 | 1 | 2,
   upTo: number,
 ): Promise<Set<number>> {
-  const out = new Set<number>();
-  for (let w = 0; w * 256 < upTo; w++) {
-    const word = BigInt(await ctx.market.bitmapWord(requestId, which, w));
-    for (let b = 0; b < 256 && word >> BigInt(b) !== 0n; b++) if ((word >> BigInt(b)) & 1n) out.add(w * 256 + b);
-  }
-  return out;
+  return withRetry("reading a bitmap", () => readBitmapOf(ctx.market, requestId, which, upTo), ctx.retry);
 }
 
 /** Reads a data set file and checks it against the registered root and size. */
