@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
+import {IModelTermsListener} from "./interfaces/IModelTermsListener.sol";
 import {CircuitRegistry} from "./base/CircuitRegistry.sol";
 import {Groth16Call} from "./libraries/Groth16Call.sol";
 import {SNARK_SCALAR_FIELD_R, MIN_RESPONSE_WINDOW_S, MAX_WINDOW_HARD_CAP_S} from "./libraries/Constants.sol";
@@ -14,17 +15,28 @@ import {SNARK_SCALAR_FIELD_R, MIN_RESPONSE_WINDOW_S, MAX_WINDOW_HARD_CAP_S} from
 ///      thing. The set is fixed at registration, so a consumer can judge every circuit that may
 ///      answer its request before posting. The registry holds no money; per-market state (open
 ///      requests, stake) lives in each market.
+///
+///      Linked markets (issue 15): a market may keep its own copy of a model's posting terms (one
+///      slot instead of a call here: ≈ 12k gas per bounty). Terms never change after registration;
+///      what ends them is a retirement or a revocation, and the registry tells every linked market
+///      of both in the same transaction (`onTermsChanged`), so a copy is never used after its
+///      terms ended (THREAT_MODEL case 70). Only the owner links markets, at most MAX_MARKETS, and
+///      a link is permanent: retiring and revoking cost one call per linked market, bounded.
 contract ModelRegistry is CircuitRegistry, IModelRegistry {
     /// @notice Most batch circuits one model may list.
     uint256 public constant MAX_BATCH_CIRCUITS = 8;
     /// @notice Most shard circuits one sharded model may have.
     uint256 public constant MAX_SHARDS = 16;
+    /// @notice Most markets one registry tells of term changes (linkMarket).
+    uint256 public constant MAX_MARKETS = 8;
 
     mapping(bytes32 modelId => Model) internal _models;
     /// @dev modelId => batch size => circuit id (batch size 1 maps to the primary circuit).
     mapping(bytes32 modelId => mapping(uint256 batchSize => bytes32 circuitId)) internal _circuitFor;
     /// @dev modelId => its shard circuits and weight commitments, in proving order (sharded models).
     mapping(bytes32 modelId => Shard[]) internal _shards;
+    /// @dev The markets told of every retirement and revocation (linkMarket), at most MAX_MARKETS.
+    address[] internal _markets;
 
     struct Shard {
         bytes32 circuitId;
@@ -130,6 +142,36 @@ contract ModelRegistry is CircuitRegistry, IModelRegistry {
         if (m.retired) revert Registry__ModelRetired(modelId);
         m.retired = true;
         emit ModelRetired(modelId, msg.sender);
+        _tellMarkets(modelId);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function linkMarket(address market) external override onlyOwner {
+        uint256 n = _markets.length;
+        bool refused = n >= MAX_MARKETS || market.code.length == 0;
+        for (uint256 i = 0; i < n; ++i) if (_markets[i] == market) refused = true;
+        if (refused) revert Registry__CannotLinkMarket(market);
+        _markets.push(market);
+        emit MarketLinked(market);
+        IModelTermsListener(market).onTermsChanged(bytes32(0));
+    }
+
+    /// @inheritdoc IModelRegistry
+    function linkedMarkets() external view override returns (address[] memory) {
+        return _markets;
+    }
+
+    /// @dev A revoked circuit may be any number of models' primary or shard circuit: every copy of
+    ///      every model's terms is dropped (the markets' copies are keyed by an epoch they bump).
+    function _circuitRevoked() internal override {
+        _tellMarkets(bytes32(0));
+    }
+
+    /// @dev `onTermsChanged(modelId)` on every linked market; a revert (a market that is not an
+    ///      InferenceMarket of this registry cannot be linked) bubbles up rather than leave a copy stale.
+    function _tellMarkets(bytes32 modelId) private {
+        uint256 n = _markets.length;
+        for (uint256 i = 0; i < n; ++i) IModelTermsListener(_markets[i]).onTermsChanged(modelId);
     }
 
     /// @inheritdoc IModelRegistry

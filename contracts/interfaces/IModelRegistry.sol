@@ -84,6 +84,9 @@ interface IModelRegistry is ICircuitRegistry {
         ModelParams params
     );
     event ModelRetired(bytes32 indexed modelId, address indexed provider);
+    /// @notice The registry now tells `market` of every retirement and revocation (it keeps a copy
+    ///         of posting terms, see IModelTermsListener).
+    event MarketLinked(address indexed market);
     /// @notice A sharded model was registered (after its ModelRegistered): its shard circuits, in
     ///         proving order, and each shard's weight commitment.
     event ShardedModelRegistered(
@@ -121,6 +124,8 @@ interface IModelRegistry is ICircuitRegistry {
     error Registry__ShardProofCount(bytes32 modelId, uint256 shards, uint256 proofs, uint256 commitments);
     /// @notice Shard `shard`'s verifier rejected its proof (or the call failed: `callOk` false).
     error Registry__ShardProofInvalid(bytes32 modelId, uint256 shard, bool callOk);
+    /// @notice linkMarket: the market is linked already, has no code, or MAX_MARKETS are linked.
+    error Registry__CannotLinkMarket(address market);
 
     // ───────────────────────────────────────── Functions ───────────────────────────────────────────
 
@@ -189,6 +194,17 @@ interface IModelRegistry is ICircuitRegistry {
     /// @notice The model's provider and whether its primary circuit (for a sharded model: any of its
     ///         shard circuits) was revoked (reverts if unknown).
     function reclaimTerms(bytes32 modelId) external view returns (address provider, bool primaryRevoked);
+
+    /// @notice Owner: tells `market` (an IModelTermsListener whose registry is this one) of every
+    ///         later retirement and circuit revocation, in the same transaction, so that it may keep
+    ///         a copy of posting terms (InferenceMarket reads its copy instead of `bountyTerms`).
+    ///         At most MAX_MARKETS; a link is permanent (revocations stay bounded in gas).
+    /// @dev The market's `onTermsChanged(0)` is called at once (the market reverts unless this is
+    ///      its registry). A market that is not linked keeps no copy and asks `bountyTerms` each time.
+    function linkMarket(address market) external;
+
+    /// @notice The markets told of term changes (linkMarket), in linking order.
+    function linkedMarkets() external view returns (address[] memory);
 
     /// @notice A model entry (provider == address(0) if never registered).
     function getModel(bytes32 modelId) external view returns (Model memory);

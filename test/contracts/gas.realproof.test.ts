@@ -67,6 +67,7 @@ async function realFixture() {
     BOUNDS,
     PARAMS,
   ]);
+  await registry.linkMarket(await market.getAddress()); // the market keeps a copy of posting terms
   const ids = { 1: ethers.id("real:k1"), 4: ethers.id("real:k4"), 16: ethers.id("real:k16") } as const;
   const names = { 1: "DemoLinearVerifier", 4: "DemoLinearB4Verifier", 16: "DemoLinearB16Verifier" } as const;
   for (const k of [1, 4, 16] as const) {
@@ -171,6 +172,8 @@ describe("# gas snapshot (real generated verifiers, real proofs)", function () {
     };
 
     const first = await postDemo();
+    // The model's first posting on this market copies its terms from the registry (one new slot).
+    gas["postBounty (first of a model: copies its terms)"] = await gasOf(first.tx);
     const second = await postDemo();
     gas["postBounty (4-byte input)"] = await gasOf(second.tx);
     // The first payout also creates the provider's earnings (zero → non-zero); fees accrue lazily
