@@ -186,21 +186,8 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
         _checkDeadline(q);
         bytes32 modelId = q.modelId;
 
-        // Verification: public signals [weightsCommitment, claim, inputCommitment].
-        IModelRegistry.SettlementTerms memory t = REGISTRY.settlementTerms(modelId, 1);
-        uint256 binding = _bindingOfOne(requestId);
-        _verify(
-            t.verifier,
-            abi.encodePacked(
-                t.verifySelector,
-                proof,
-                t.weightsCommitment,
-                (binding << OUTPUT_BITS) | output,
-                q.inputCommitment
-            ),
-            modelId,
-            binding
-        );
+        // Verification (the registry's terms, a prepared first signal where the verifier has one).
+        (IModelRegistry.SettlementTerms memory t, uint256 binding) = _verifyOne(q, output, proof);
 
         // Effects.
         (uint256 payout, uint256 fee) = _settleRequest(q, output);
@@ -604,6 +591,37 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
     }
 
     // ────────────────────────────────────────── Settlement ─────────────────────────────────────────
+
+    /// @dev fulfill's verification. Public signals [weightsCommitment, claim, inputCommitment]; or,
+    ///      with the model's prepared point P = IC_0 + weightsCommitment·IC_1 (computed by the
+    ///      registry at registration), verifyProofPrepared(proof, [P.x, P.y], [claim,
+    ///      inputCommitment]): one ecMul and ecAdd less.
+    function _verifyOne(
+        Request calldata q,
+        uint256 output,
+        uint256[8] calldata proof
+    ) private view returns (IModelRegistry.SettlementTerms memory t, uint256 binding) {
+        bytes32 modelId = q.modelId;
+        uint256 preparedY;
+        (t, preparedY) = REGISTRY.singleSettlementTerms(modelId);
+        binding = _bindingOfOne(q.id);
+        uint256 claim = (binding << OUTPUT_BITS) | output;
+        _verify(
+            t.verifier,
+            preparedY == 0
+                ? abi.encodePacked(t.verifySelector, proof, t.weightsCommitment, claim, q.inputCommitment)
+                : abi.encodePacked(
+                    t.verifySelector,
+                    proof,
+                    t.weightsCommitment,
+                    preparedY,
+                    claim,
+                    q.inputCommitment
+                ),
+            modelId,
+            binding
+        );
+    }
 
     /// @dev Calls the verifier (taken from the registry, never from the caller; the registry reverts
     ///      if there is none for this batch size or it is revoked). Reverts unless accepted.

@@ -29,12 +29,18 @@ contract ModelRegistry is CircuitRegistry, IModelRegistry {
     uint256 public constant MAX_SHARDS = 16;
     /// @notice Most markets one registry tells of term changes (linkMarket).
     uint256 public constant MAX_MARKETS = 8;
+    /// @dev zkinfer's prepared entry points of a batch-size-1 verifier (src/zk/verifier.ts).
+    bytes4 internal constant PREPARE_SELECTOR = bytes4(keccak256("prepareFirstSignal(uint256)"));
+    bytes4 internal constant VERIFY_PREPARED_SELECTOR =
+        bytes4(keccak256("verifyProofPrepared(uint256[8],uint256[2],uint256[2])"));
 
     mapping(bytes32 modelId => Model) internal _models;
     /// @dev modelId => batch size => circuit id (batch size 1 maps to the primary circuit).
     mapping(bytes32 modelId => mapping(uint256 batchSize => bytes32 circuitId)) internal _circuitFor;
     /// @dev modelId => its shard circuits and weight commitments, in proving order (sharded models).
     mapping(bytes32 modelId => Shard[]) internal _shards;
+    /// @dev modelId => IC_0 + weightsCommitment·IC_1 of its primary verifier (when `prepared`).
+    mapping(bytes32 modelId => uint256[2] point) internal _preparedPoints;
     /// @dev The markets told of every retirement and revocation (linkMarket), at most MAX_MARKETS.
     address[] internal _markets;
 
@@ -55,6 +61,7 @@ contract ModelRegistry is CircuitRegistry, IModelRegistry {
         modelId = _register(salt, p);
         _circuitFor[modelId][1] = p.circuitId;
         Circuit storage primary = _circuits[p.circuitId];
+        _prepare(modelId, primary.verifier, p.weightsCommitment);
         for (uint256 i = 0; i < p.batchCircuitIds.length; ++i) {
             bytes32 batchId = p.batchCircuitIds[i];
             Circuit storage batch = _requireCircuit(batchId);
@@ -191,6 +198,13 @@ contract ModelRegistry is CircuitRegistry, IModelRegistry {
         bytes32 modelId,
         uint256 batchSize
     ) external view override returns (SettlementTerms memory) {
+        return _settlementTerms(modelId, batchSize);
+    }
+
+    function _settlementTerms(
+        bytes32 modelId,
+        uint256 batchSize
+    ) private view returns (SettlementTerms memory) {
         Model storage m = _requireModel(modelId);
         bytes32 circuitId = _circuitFor[modelId][batchSize];
         if (circuitId == bytes32(0)) revert Registry__NoCircuitForBatchSize(modelId, batchSize);
@@ -201,6 +215,36 @@ contract ModelRegistry is CircuitRegistry, IModelRegistry {
         // reclaim never race for the same request.
         if (batchSize != 1 && _circuits[m.circuitId].revoked) revert Registry__CircuitRevoked(m.circuitId);
         return SettlementTerms(m.provider, c.verifier, c.verifySelector, circuitId, m.weightsCommitment);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function singleSettlementTerms(
+        bytes32 modelId
+    ) external view override returns (SettlementTerms memory t, uint256 preparedY) {
+        Model storage m = _requireModel(modelId);
+        if (!m.prepared) return (_settlementTerms(modelId, 1), 0);
+        bytes32 circuitId = m.circuitId; // the primary: _circuitFor[modelId][1]
+        Circuit storage c = _circuits[circuitId];
+        if (c.revoked) revert Registry__CircuitRevoked(circuitId);
+        uint256[2] storage point = _preparedPoints[modelId];
+        t = SettlementTerms(m.provider, c.verifier, VERIFY_PREPARED_SELECTOR, circuitId, point[0]);
+        preparedY = point[1];
+    }
+
+    /// @dev Asks the primary verifier (owner-approved, as trusted as it is for every proof) for
+    ///      IC_0 + weightsCommitment·IC_1 (`prepareFirstSignal`); keeps it when the verifier has the
+    ///      entry point (zkinfer's verifiers of three public signals) and the point is usable (y ≠ 0,
+    ///      which singleSettlementTerms uses as "prepared"). A plain snarkjs verifier has none: its
+    ///      models settle through verifyProof as before.
+    function _prepare(bytes32 modelId, address verifier, uint256 weightsCommitment) private {
+        (bool ok, bytes memory ret) = verifier.staticcall(
+            abi.encodeWithSelector(PREPARE_SELECTOR, weightsCommitment)
+        );
+        if (!ok || ret.length != 64) return;
+        (uint256 x, uint256 y) = abi.decode(ret, (uint256, uint256));
+        if (y == 0) return;
+        _preparedPoints[modelId] = [x, y];
+        _models[modelId].prepared = true;
     }
 
     /// @inheritdoc IModelRegistry

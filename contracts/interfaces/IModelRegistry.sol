@@ -33,6 +33,7 @@ interface IModelRegistry is ICircuitRegistry {
         uint32 capacity;
         bool retired;
         uint8 shardCount; // 0: one circuit per proof; S >= 1: a sharded model of S shard circuits
+        bool prepared; // its primary verifier's prepared first signal is stored (singleSettlementTerms)
         // slot 1
         bytes32 circuitId; // primary circuit (batch size 1)
         // slot 2
@@ -190,6 +191,16 @@ interface IModelRegistry is ICircuitRegistry {
         bytes32 modelId,
         uint256 batchSize
     ) external view returns (SettlementTerms memory);
+
+    /// @notice What `fulfill` needs: `settlementTerms(modelId, 1)`, except for a model whose primary
+    ///         verifier has zkinfer's prepared entry point (`prepared` in getModel): then
+    ///         `verifySelector` is `verifyProofPrepared(uint256[8],uint256[2],uint256[2])`,
+    ///         `weightsCommitment` holds the x and `preparedY` the y of IC_0 + weightsCommitment·IC_1,
+    ///         computed by the verifier's `prepareFirstSignal` at registration (one scalar
+    ///         multiplication and addition less per settlement). `preparedY` is 0 otherwise.
+    function singleSettlementTerms(
+        bytes32 modelId
+    ) external view returns (SettlementTerms memory terms, uint256 preparedY);
 
     /// @notice The model's provider and whether its primary circuit (for a sharded model: any of its
     ///         shard circuits) was revoked (reverts if unknown).

@@ -81,15 +81,18 @@ async function realFixture() {
 /**
  * The trace of a fulfillment must account for every unit of gas (no refund on this path), and its
  * fixed parts must be what the gas schedule says: four pairs in one pairing call (45,000 + 4 ×
- * 34,000 + 100 warm access), one ecMul (6,000 + 100) and one ecAdd (150 + 100) per public signal.
+ * 34,000 + 100 warm access), one ecMul (6,000 + 100) and one ecAdd (150 + 100) per public signal
+ * but the first: the model's prepared point IC_0 + weightsCommitment·IC_1 (issue 15) stands for it.
  */
 function checkFulfillBreakdown(b: GasBreakdown, gasUsed: number) {
   expect(b.gasUsed).to.equal(gasUsed);
   expect(b.intrinsic + b.executed, "intrinsic + traced execution").to.equal(gasUsed);
   const one = (what: string) => b.parts.find((p) => p.where === "verifier" && p.what === what);
   expect(one("pairing")).to.include({ count: 1, gas: 181_100 });
-  expect(one("ecMul")).to.include({ count: 3, gas: 3 * 6_100 });
-  expect(one("ecAdd")).to.include({ count: 3, gas: 3 * 250 });
+  // (+ a few gas of memory expansion where a call's output first reaches new memory)
+  expect(one("ecMul")).to.include({ count: 2 });
+  expect(one("ecMul")?.gas).to.be.within(2 * 6_100, 2 * 6_100 + 30);
+  expect(one("ecAdd")).to.include({ count: 2, gas: 2 * 250 });
   expect(sumParts(b, "market", /^call to verifier/)).to.be.at.least(2_600);
   expect(sumParts(b, "market", /^call to registry/)).to.be.at.least(2_600);
 }
