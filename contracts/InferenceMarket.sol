@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {IInferenceMarket} from "./interfaces/IInferenceMarket.sol";
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
+import {IModelTermsListener} from "./interfaces/IModelTermsListener.sol";
 import {MarketCore} from "./base/MarketCore.sol";
 import {StakeManager} from "./base/StakeManager.sol";
 import {Groth16Call} from "./libraries/Groth16Call.sol";
@@ -64,6 +65,8 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
     /// @notice Bits of the binding (the high bits of a claim): 253 - OUTPUT_BITS.
     uint256 public constant BINDING_BITS = 221;
     uint256 internal constant BINDING_MASK = (1 << BINDING_BITS) - 1;
+    /// @dev _termsEpoch saturates here: from then on no copies are kept (each posting asks the registry).
+    uint24 internal constant EPOCH_OFF = type(uint24).max;
     /// @dev Size of an ABI-encoded `Request` (9 static words).
     uint256 internal constant REQUEST_SIZE = 0x120;
     /// @notice The reject share can never exceed half the escrow.
@@ -85,8 +88,9 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
     /// @dev This market's state of a model: one slot, written by every posting and settlement.
     struct ModelState {
         uint32 open; // open requests (<= the model's capacity)
+        uint32 capacity; // the model's capacity (immutable in the registry), copied at posting
         uint128 slashAmount; // the model's slash amount (immutable in the registry), copied at posting
-        uint96 fees; // protocol fees accrued by its settlements, not yet swept (lazy accrual)
+        uint64 fees; // protocol fees accrued by its settlements, not yet swept (lazy accrual)
     }
 
     /// @dev What a verified batch needs for its effects (a struct to keep the stack shallow).
@@ -102,6 +106,11 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
     ///      Fulfilled: output << 8 | status; Declined, Reclaimed: status. None: 0.
     mapping(uint256 requestId => uint256 word) internal _requests;
     mapping(bytes32 modelId => ModelState) internal _modelStates;
+    /// @dev The copy of a model's posting terms, valid while `epoch` is the current _termsEpoch:
+    ///      provider | price << 160 | responseWindow << 224 (0: none). Written from the registry's
+    ///      bountyTerms by a posting that finds none; a model whose price needs more than 64 bits
+    ///      is never copied. See onTermsChanged.
+    mapping(uint256 epoch => mapping(bytes32 modelId => uint256 terms)) internal _termsCopies;
 
     /// @param registry the circuits and models this market settles against.
     /// @param paymentToken address(0) for ETH, else the one ERC20 of escrows and stakes.
@@ -131,7 +140,7 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
         uint64 deadline,
         uint256 amount
     ) external payable override nonReentrant whenNotPaused returns (uint256 requestId) {
-        (IModelRegistry.BountyTerms memory terms, uint256 required) = _checkBounty(
+        (address provider, uint128 slash, uint256 required) = _checkBounty(
             modelId,
             inputCommitment,
             deadline,
@@ -140,9 +149,28 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
         // Interaction first: the escrow is what arrived (balance delta), see MarketCore._collect.
         uint256 received = _collect(msg.sender, amount);
         if (received < required) revert Market__BountyTooSmall(received, required);
-        Request memory q = _openRequest(modelId, terms, inputCommitment, deadline, _toUint128(received));
+        Request memory q = _openRequest(
+            modelId,
+            provider,
+            slash,
+            inputCommitment,
+            deadline,
+            _toUint128(received)
+        );
         requestId = q.id;
-        _emitBountyPosted(q, terms.slashAmount, input);
+        _emitBountyPosted(q, slash, input);
+    }
+
+    /// @inheritdoc IModelTermsListener
+    /// @dev A retirement deletes the model's copy; a revocation (any number of models) or the link
+    ///      itself bumps the epoch, which makes every copy unreachable at once. The epoch never
+    ///      repeats: it saturates at EPOCH_OFF, where no copy is written or read any more.
+    function onTermsChanged(bytes32 modelId) external override {
+        if (msg.sender != address(REGISTRY)) revert Market__NotRegistry(msg.sender);
+        uint24 epoch = _termsEpoch;
+        if (modelId != bytes32(0)) delete _termsCopies[epoch][modelId];
+        else if (epoch != EPOCH_OFF) _termsEpoch = ++epoch;
+        emit PostingTermsDropped(modelId, epoch);
     }
 
     /// @inheritdoc IInferenceMarket
@@ -158,21 +186,8 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
         _checkDeadline(q);
         bytes32 modelId = q.modelId;
 
-        // Verification: public signals [weightsCommitment, claim, inputCommitment].
-        IModelRegistry.SettlementTerms memory t = REGISTRY.settlementTerms(modelId, 1);
-        uint256 binding = _bindingOfOne(requestId);
-        _verify(
-            t.verifier,
-            abi.encodePacked(
-                t.verifySelector,
-                proof,
-                t.weightsCommitment,
-                (binding << OUTPUT_BITS) | output,
-                q.inputCommitment
-            ),
-            modelId,
-            binding
-        );
+        // Verification (the registry's terms, a prepared first signal where the verifier has one).
+        (IModelRegistry.SettlementTerms memory t, uint256 binding) = _verifyOne(q, output, proof);
 
         // Effects.
         (uint256 payout, uint256 fee) = _settleRequest(q, output);
@@ -238,14 +253,8 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
         uint256 prev;
         for (uint256 i = 0; i < k; ++i) {
             Request calldata q = requests[i];
-            uint256 id = q.id;
-            if (i != 0 && id <= prev) revert Market__BatchNotSorted(i);
-            prev = id;
             uint256 output = outputs[i];
-            if (output >> OUTPUT_BITS != 0) revert Market__OutputOutOfRange(output);
-            if (i != 0) _requireOpen(q);
-            if (q.modelId != modelId) revert Market__BatchMixesModels(id, modelId, q.modelId);
-            _checkDeadline(q);
+            prev = _checkRow(q, i, prev, output, modelId);
             uint256 claim = (binding << OUTPUT_BITS) | output;
             uint256 ic = q.inputCommitment;
             assembly ("memory-safe") {
@@ -281,15 +290,9 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
         uint256 prev;
         for (uint256 i = 0; i < k; ++i) {
             Request calldata q = requests[i];
-            uint256 id = q.id;
-            if (i != 0 && id <= prev) revert Market__BatchNotSorted(i);
-            prev = id;
             uint256 output = outputs[i];
-            if (output >> OUTPUT_BITS != 0) revert Market__OutputOutOfRange(output);
-            if (i != 0) _requireOpen(q);
-            if (q.modelId != modelId) revert Market__BatchMixesModels(id, modelId, q.modelId);
-            _checkDeadline(q);
-            uint256 claim = (_bindingOfOne(id) << OUTPUT_BITS) | output;
+            prev = _checkRow(q, i, prev, output, modelId);
+            uint256 claim = (_bindingOfOne(prev) << OUTPUT_BITS) | output;
             uint256 ic = q.inputCommitment;
             uint256 w = t.weightsCommitment;
             uint256[8] calldata proof = proofs[i];
@@ -425,38 +428,60 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
 
     // ────────────────────────────────────────── Posting ────────────────────────────────────────────
 
-    /// @dev The checks of postBounty that do not depend on the amount received. The registry
-    ///      reverts for an unknown or retired model or a revoked primary circuit.
-    /// @return terms the model's terms.
+    /// @dev The checks of postBounty that do not depend on the amount received, from this market's
+    ///      copy of the model's posting terms when it holds one for the current epoch (one cold
+    ///      slot), else from the registry, which reverts for an unknown or retired model or a
+    ///      revoked circuit, and whose answer is then copied (when this market is linked).
+    ///      A copy is valid: the registry's terms never change, and it calls onTermsChanged in the
+    ///      transaction that ends them (retirement, revocation).
+    /// @return provider the model's provider.
+    /// @return slash the model's slash amount, locked per request.
     /// @return required the smallest acceptable escrow: max(price, minBounty).
     function _checkBounty(
         bytes32 modelId,
         uint256 inputCommitment,
         uint64 deadline,
         uint256 amount
-    ) private view returns (IModelRegistry.BountyTerms memory terms, uint256 required) {
-        terms = REGISTRY.bountyTerms(modelId);
+    ) private returns (address provider, uint128 slash, uint256 required) {
         if (inputCommitment >= SNARK_SCALAR_FIELD) revert Market__NotInField(inputCommitment);
+        ModelState storage m = _modelStates[modelId];
+        uint256 epoch = _termsEpoch;
+        uint256 copy = _termsCopies[epoch][modelId];
+        uint256 price;
+        uint256 window;
+        if (copy != 0) {
+            provider = address(uint160(copy));
+            price = uint64(copy >> 160);
+            window = copy >> 224;
+        } else {
+            IModelRegistry.BountyTerms memory t = REGISTRY.bountyTerms(modelId);
+            (provider, price, window) = (t.provider, t.price, t.responseWindow);
+            m.capacity = t.capacity;
+            m.slashAmount = t.slashAmount;
+            if (epoch != 0 && epoch != EPOCH_OFF && price >> 64 == 0)
+                _termsCopies[epoch][modelId] = uint256(uint160(provider)) | (price << 160) | (window << 224);
+        }
+        slash = m.slashAmount;
 
-        uint64 earliest = uint64(block.timestamp) + terms.responseWindow;
+        uint64 earliest = uint64(block.timestamp) + uint64(window); // window <= MAX_WINDOW_HARD_CAP
         uint64 latest = uint64(block.timestamp) + _maxDeadlineWindow;
         if (deadline < earliest || deadline > latest)
             revert Market__DeadlineOutOfRange(deadline, earliest, latest);
 
         uint256 minBounty = _minBounty;
-        required = terms.price > minBounty ? terms.price : minBounty;
+        required = price > minBounty ? price : minBounty;
         if (amount < required) revert Market__BountyTooSmall(amount, required);
-        if (_modelStates[modelId].open >= terms.capacity)
-            revert Market__ModelAtCapacity(modelId, terms.capacity);
-        uint256 free = _freeStake(_stakes[terms.provider]);
-        if (free < terms.slashAmount)
-            revert Market__InsufficientFreeStake(terms.provider, free, terms.slashAmount);
+        uint32 capacity = m.capacity;
+        if (m.open >= capacity) revert Market__ModelAtCapacity(modelId, capacity);
+        uint256 free = _freeStake(_stakes[provider]);
+        if (free < slash) revert Market__InsufficientFreeStake(provider, free, slash);
     }
 
     /// @dev The effects of postBounty: lock the slash amount, count the request, store its hash.
     function _openRequest(
         bytes32 modelId,
-        IModelRegistry.BountyTerms memory terms,
+        address provider,
+        uint128 slash,
         uint256 inputCommitment,
         uint64 deadline,
         uint128 escrow
@@ -472,10 +497,8 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
             feeBps: _protocolFeeBps,
             rejectBps: _rejectShareBps
         });
-        _lock(_stakes[terms.provider], terms.slashAmount);
-        ModelState storage m = _modelStates[modelId];
-        m.open += 1; // open < capacity (uint32), checked
-        m.slashAmount = terms.slashAmount;
+        _lock(_stakes[provider], slash);
+        _modelStates[modelId].open += 1; // open < capacity (uint32), checked
         _requests[q.id] = (uint256(keccak256(abi.encode(q))) & ~STATUS_MASK) | uint256(RequestStatus.Open);
     }
 
@@ -487,10 +510,10 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
             q.inputCommitment,
             q.escrow,
             slashAmount,
-            q.deadline,
-            q.pauseEpoch,
-            q.feeBps,
-            q.rejectBps,
+            (uint256(q.deadline) << 64) |
+                (uint256(q.pauseEpoch) << 32) |
+                (uint256(q.feeBps) << 16) |
+                q.rejectBps,
             input
         );
     }
@@ -515,6 +538,25 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
         if (status != RequestStatus.Open) revert Market__RequestNotOpen(q.id, status);
         if (word != ((uint256(_hashRequest(q)) & ~STATUS_MASK) | uint256(RequestStatus.Open)))
             revert Market__RequestMismatch(q.id);
+    }
+
+    /// @dev The checks of row i of fulfillBatch and fulfillMany: ids strictly increasing (`prev` is
+    ///      row i − 1's), the output in range, open and matching its hash (row 0 was checked before
+    ///      the registry was asked about its model), of `modelId`, in time.
+    /// @return id the row's request id.
+    function _checkRow(
+        Request calldata q,
+        uint256 i,
+        uint256 prev,
+        uint256 output,
+        bytes32 modelId
+    ) private view returns (uint256 id) {
+        id = q.id;
+        if (i != 0 && id <= prev) revert Market__BatchNotSorted(i);
+        if (output >> OUTPUT_BITS != 0) revert Market__OutputOutOfRange(output);
+        if (i != 0) _requireOpen(q);
+        if (q.modelId != modelId) revert Market__BatchMixesModels(id, modelId, q.modelId);
+        _checkDeadline(q);
     }
 
     /// @dev Reverts once the deadline extended by the time the market spent paused
@@ -549,6 +591,37 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
     }
 
     // ────────────────────────────────────────── Settlement ─────────────────────────────────────────
+
+    /// @dev fulfill's verification. Public signals [weightsCommitment, claim, inputCommitment]; or,
+    ///      with the model's prepared point P = IC_0 + weightsCommitment·IC_1 (computed by the
+    ///      registry at registration), verifyProofPrepared(proof, [P.x, P.y], [claim,
+    ///      inputCommitment]): one ecMul and ecAdd less.
+    function _verifyOne(
+        Request calldata q,
+        uint256 output,
+        uint256[8] calldata proof
+    ) private view returns (IModelRegistry.SettlementTerms memory t, uint256 binding) {
+        bytes32 modelId = q.modelId;
+        uint256 preparedY;
+        (t, preparedY) = REGISTRY.singleSettlementTerms(modelId);
+        binding = _bindingOfOne(q.id);
+        uint256 claim = (binding << OUTPUT_BITS) | output;
+        _verify(
+            t.verifier,
+            preparedY == 0
+                ? abi.encodePacked(t.verifySelector, proof, t.weightsCommitment, claim, q.inputCommitment)
+                : abi.encodePacked(
+                    t.verifySelector,
+                    proof,
+                    t.weightsCommitment,
+                    preparedY,
+                    claim,
+                    q.inputCommitment
+                ),
+            modelId,
+            binding
+        );
+    }
 
     /// @dev Calls the verifier (taken from the registry, never from the caller; the registry reverts
     ///      if there is none for this batch size or it is revoked). Reverts unless accepted.
@@ -612,14 +685,15 @@ contract InferenceMarket is StakeManager, IInferenceMarket {
 
     /// @dev Lazy fee accrual: a settlement adds its fee to the model's slot, which it writes
     ///      anyway, instead of writing the market-wide accumulator (≈ 2.9k gas per settlement
-    ///      transaction). Should the model's uint96 overflow, everything moves to the accumulator.
+    ///      transaction). Should the model's uint64 overflow (18.4 ETH of fees), everything moves to
+    ///      the accumulator.
     function _accrueFee(ModelState storage m, uint256 fee) private {
         uint256 accrued = uint256(m.fees) + fee;
-        if (accrued > type(uint96).max) {
+        if (accrued > type(uint64).max) {
             _protocolFees += _toUint128(accrued);
             accrued = 0;
         }
-        m.fees = uint96(accrued);
+        m.fees = uint64(accrued);
     }
 
     /// @dev Effects of an accepted batch proof: each request Fulfilled with its output; the provider

@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
+import {IModelTermsListener} from "./interfaces/IModelTermsListener.sol";
 import {CircuitRegistry} from "./base/CircuitRegistry.sol";
 import {Groth16Call} from "./libraries/Groth16Call.sol";
 import {SNARK_SCALAR_FIELD_R, MIN_RESPONSE_WINDOW_S, MAX_WINDOW_HARD_CAP_S} from "./libraries/Constants.sol";
@@ -14,17 +15,34 @@ import {SNARK_SCALAR_FIELD_R, MIN_RESPONSE_WINDOW_S, MAX_WINDOW_HARD_CAP_S} from
 ///      thing. The set is fixed at registration, so a consumer can judge every circuit that may
 ///      answer its request before posting. The registry holds no money; per-market state (open
 ///      requests, stake) lives in each market.
+///
+///      Linked markets (issue 15): a market may keep its own copy of a model's posting terms (one
+///      slot instead of a call here: ≈ 12k gas per bounty). Terms never change after registration;
+///      what ends them is a retirement or a revocation, and the registry tells every linked market
+///      of both in the same transaction (`onTermsChanged`), so a copy is never used after its
+///      terms ended (THREAT_MODEL case 70). Only the owner links markets, at most MAX_MARKETS, and
+///      a link is permanent: retiring and revoking cost one call per linked market, bounded.
 contract ModelRegistry is CircuitRegistry, IModelRegistry {
     /// @notice Most batch circuits one model may list.
     uint256 public constant MAX_BATCH_CIRCUITS = 8;
     /// @notice Most shard circuits one sharded model may have.
     uint256 public constant MAX_SHARDS = 16;
+    /// @notice Most markets one registry tells of term changes (linkMarket).
+    uint256 public constant MAX_MARKETS = 8;
+    /// @dev zkinfer's prepared entry points of a batch-size-1 verifier (src/zk/verifier.ts).
+    bytes4 internal constant PREPARE_SELECTOR = bytes4(keccak256("prepareFirstSignal(uint256)"));
+    bytes4 internal constant VERIFY_PREPARED_SELECTOR =
+        bytes4(keccak256("verifyProofPrepared(uint256[8],uint256[2],uint256[2])"));
 
     mapping(bytes32 modelId => Model) internal _models;
     /// @dev modelId => batch size => circuit id (batch size 1 maps to the primary circuit).
     mapping(bytes32 modelId => mapping(uint256 batchSize => bytes32 circuitId)) internal _circuitFor;
     /// @dev modelId => its shard circuits and weight commitments, in proving order (sharded models).
     mapping(bytes32 modelId => Shard[]) internal _shards;
+    /// @dev modelId => IC_0 + weightsCommitment·IC_1 of its primary verifier (when `prepared`).
+    mapping(bytes32 modelId => uint256[2] point) internal _preparedPoints;
+    /// @dev The markets told of every retirement and revocation (linkMarket), at most MAX_MARKETS.
+    address[] internal _markets;
 
     struct Shard {
         bytes32 circuitId;
@@ -43,6 +61,7 @@ contract ModelRegistry is CircuitRegistry, IModelRegistry {
         modelId = _register(salt, p);
         _circuitFor[modelId][1] = p.circuitId;
         Circuit storage primary = _circuits[p.circuitId];
+        _prepare(modelId, primary.verifier, p.weightsCommitment);
         for (uint256 i = 0; i < p.batchCircuitIds.length; ++i) {
             bytes32 batchId = p.batchCircuitIds[i];
             Circuit storage batch = _requireCircuit(batchId);
@@ -130,6 +149,36 @@ contract ModelRegistry is CircuitRegistry, IModelRegistry {
         if (m.retired) revert Registry__ModelRetired(modelId);
         m.retired = true;
         emit ModelRetired(modelId, msg.sender);
+        _tellMarkets(modelId);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function linkMarket(address market) external override onlyOwner {
+        uint256 n = _markets.length;
+        bool refused = n >= MAX_MARKETS || market.code.length == 0;
+        for (uint256 i = 0; i < n; ++i) if (_markets[i] == market) refused = true;
+        if (refused) revert Registry__CannotLinkMarket(market);
+        _markets.push(market);
+        emit MarketLinked(market);
+        IModelTermsListener(market).onTermsChanged(bytes32(0));
+    }
+
+    /// @inheritdoc IModelRegistry
+    function linkedMarkets() external view override returns (address[] memory) {
+        return _markets;
+    }
+
+    /// @dev A revoked circuit may be any number of models' primary or shard circuit: every copy of
+    ///      every model's terms is dropped (the markets' copies are keyed by an epoch they bump).
+    function _circuitRevoked() internal override {
+        _tellMarkets(bytes32(0));
+    }
+
+    /// @dev `onTermsChanged(modelId)` on every linked market; a revert (a market that is not an
+    ///      InferenceMarket of this registry cannot be linked) bubbles up rather than leave a copy stale.
+    function _tellMarkets(bytes32 modelId) private {
+        uint256 n = _markets.length;
+        for (uint256 i = 0; i < n; ++i) IModelTermsListener(_markets[i]).onTermsChanged(modelId);
     }
 
     /// @inheritdoc IModelRegistry
@@ -149,6 +198,13 @@ contract ModelRegistry is CircuitRegistry, IModelRegistry {
         bytes32 modelId,
         uint256 batchSize
     ) external view override returns (SettlementTerms memory) {
+        return _settlementTerms(modelId, batchSize);
+    }
+
+    function _settlementTerms(
+        bytes32 modelId,
+        uint256 batchSize
+    ) private view returns (SettlementTerms memory) {
         Model storage m = _requireModel(modelId);
         bytes32 circuitId = _circuitFor[modelId][batchSize];
         if (circuitId == bytes32(0)) revert Registry__NoCircuitForBatchSize(modelId, batchSize);
@@ -159,6 +215,36 @@ contract ModelRegistry is CircuitRegistry, IModelRegistry {
         // reclaim never race for the same request.
         if (batchSize != 1 && _circuits[m.circuitId].revoked) revert Registry__CircuitRevoked(m.circuitId);
         return SettlementTerms(m.provider, c.verifier, c.verifySelector, circuitId, m.weightsCommitment);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function singleSettlementTerms(
+        bytes32 modelId
+    ) external view override returns (SettlementTerms memory t, uint256 preparedY) {
+        Model storage m = _requireModel(modelId);
+        if (!m.prepared) return (_settlementTerms(modelId, 1), 0);
+        bytes32 circuitId = m.circuitId; // the primary: _circuitFor[modelId][1]
+        Circuit storage c = _circuits[circuitId];
+        if (c.revoked) revert Registry__CircuitRevoked(circuitId);
+        uint256[2] storage point = _preparedPoints[modelId];
+        t = SettlementTerms(m.provider, c.verifier, VERIFY_PREPARED_SELECTOR, circuitId, point[0]);
+        preparedY = point[1];
+    }
+
+    /// @dev Asks the primary verifier (owner-approved, as trusted as it is for every proof) for
+    ///      IC_0 + weightsCommitment·IC_1 (`prepareFirstSignal`); keeps it when the verifier has the
+    ///      entry point (zkinfer's verifiers of three public signals) and the point is usable (y ≠ 0,
+    ///      which singleSettlementTerms uses as "prepared"). A plain snarkjs verifier has none: its
+    ///      models settle through verifyProof as before.
+    function _prepare(bytes32 modelId, address verifier, uint256 weightsCommitment) private {
+        (bool ok, bytes memory ret) = verifier.staticcall(
+            abi.encodeWithSelector(PREPARE_SELECTOR, weightsCommitment)
+        );
+        if (!ok || ret.length != 64) return;
+        (uint256 x, uint256 y) = abi.decode(ret, (uint256, uint256));
+        if (y == 0) return;
+        _preparedPoints[modelId] = [x, y];
+        _models[modelId].prepared = true;
     }
 
     /// @inheritdoc IModelRegistry

@@ -2,7 +2,7 @@
  * `npm run bench -- gas`: the gas of every settlement path with the real generated Groth16
  * verifiers and real proofs, measured by test/contracts/gas.realproof.test.ts (run here, its
  * numbers written to a scratch file), then copied into the `## Gas` section of BENCHMARKS.md beside
- * the figures before issue 15, those of its first round and the market-only numbers of the
+ * the figures before issue 15, those of its first and second rounds and the market-only numbers of the
  * committed mock snapshot (test/contracts/gas-snapshot.mock.json), followed by what a whole query
  * costs, where a posting's, a fulfillment's and a multi-proof settlement's gas go (the test traces
  * them, src/chain/gasTrace.ts), and the reductions not taken, priced.
@@ -69,6 +69,32 @@ const FIRST_ROUND: Record<string, number> = {
   "withdraw (provider earnings, ETH)": 33_501,
 };
 
+/**
+ * test/contracts/gas-snapshot.real.json after the second round of issue 15 (commit fd0449a): the
+ * market-wide hot slot, the free stake beside the earnings, fulfillMany.
+ */
+const SECOND_ROUND: Record<string, number> = {
+  "registerModel (k=1 + batch k=4, k=16)": 275_444,
+  "depositStake (first)": 68_907,
+  "postBounty (4-byte input)": 85_961,
+  "fulfill (first payout)": 271_368,
+  fulfill: 271_356,
+  "fulfillBatch k=1": 274_763,
+  "fulfillBatch k=1 per request": 274_763,
+  "fulfillBatch k=4": 359_254,
+  "fulfillBatch k=4 per request": 89_814,
+  "fulfillBatch k=16": 680_030,
+  "fulfillBatch k=16 per request": 42_502,
+  "fulfillMany k=4": 487_748,
+  "fulfillMany k=4 per request": 121_937,
+  "fulfillMany k=16": 1_285_330,
+  "fulfillMany k=16 per request": 80_333,
+  decline: 76_080,
+  reclaim: 61_851,
+  "withdraw (ETH)": 33_471,
+  "withdraw (provider earnings, ETH)": 38_325,
+};
+
 const fmt = (v: number | undefined) =>
   v === undefined || Number.isNaN(v) ? "—" : Math.round(v).toLocaleString("en-US");
 
@@ -91,7 +117,7 @@ try {
   const rows = Object.entries(real).map(([name, gas]) => {
     const target = TARGETS[name];
     const verdict = target ? ` (target ≤ ${fmt(target)}: ${gas <= target ? "met" : "not met"})` : "";
-    return `| ${name} | ${fmt(BEFORE[name])} | ${fmt(FIRST_ROUND[name])} | ${fmt(gas)}${verdict} | ${fmt(mock[name])} |`;
+    return `| ${name} | ${fmt(BEFORE[name])} | ${fmt(FIRST_ROUND[name])} | ${fmt(SECOND_ROUND[name])} | ${fmt(gas)}${verdict} | ${fmt(mock[name])} |`;
   });
   const body = [
     `Command: \`${COMMAND}\` (run by \`npm run bench -- gas\`, numbers from this run; the test compares them`,
@@ -104,19 +130,22 @@ try {
     "(contracts/verifiers/DemoLinear{,B4,B16}Verifier.sol: N = 1 + 2k = 3, 9, 33 public signals) with",
     "real Groth16 proofs; a verifier's gas depends only on N, so these are the numbers of any inference",
     "circuit of the same batch size. Before: the same test before issue 15 (commit 5b199e2); first round:",
-    "after the first round of issue 15 (commit 8faeb99: one slot per request, lazy fees). Market only:",
+    "after the first round of issue 15 (commit 8faeb99: one slot per request, lazy fees); second round:",
+    "commit fd0449a (one market-wide hot slot, the free stake beside the earnings, fulfillMany); now: the",
+    "market's own copy of posting terms, a packed BountyPosted, the prepared first signal. Market only:",
     "the committed mock snapshot (a trivial verifier, ≈ 3k gas with its cold account access;",
     "`npx hardhat test mocha test/rootHooks.ts test/contracts/gas.test.ts`), whose labels differ slightly",
     '("—" where a path is measured in one snapshot only). Every figure is a whole transaction (21,000',
     "base and calldata included). Protocol fee 1% (fee accrual included).",
     "",
-    "| path | gas before issue 15 | first round | gas now, real verifier | gas, market only (mock) |",
-    "| ---- | ------------------: | ----------: | ---------------------: | ----------------------: |",
+    "| path | gas before issue 15 | first round | second round | gas now, real verifier | gas, market only (mock) |",
+    "| ---- | ------------------: | ----------: | -----------: | ---------------------: | ----------------------: |",
     ...rows,
     "",
+    ...keptSubsection("### Sharded settlement (fulfillSharded)"),
     ...perQuery(real),
     "",
-    ...postingBreakdown(traces.postBounty),
+    ...postingBreakdown(traces.postBounty, real["postBounty (first of a model: copies its terms)"] ?? NaN, mock),
     "",
     ...fulfillBreakdown(traces.fulfill),
     "",
@@ -128,6 +157,19 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
+/**
+ * A subsection of the Gas section measured by another bench (the sharded settlement's, from
+ * test/e2e/sharded.test.ts and demo:scale), kept as it stands in BENCHMARKS.md.
+ */
+function keptSubsection(heading: string): string[] {
+  const md = readFileSync("BENCHMARKS.md", "utf8");
+  const at = md.indexOf(heading);
+  if (at < 0) return [];
+  const rest = md.slice(at + heading.length);
+  const end = rest.search(/\n#{2,3} /);
+  return (heading + (end < 0 ? rest : rest.slice(0, end))).trimEnd().split("\n").concat("");
+}
+
 /** What a consumer and a provider pay together per answered query: posting + its settlement share. */
 function perQuery(real: Record<string, number>): string[] {
   const post = "postBounty (4-byte input)";
@@ -135,13 +177,13 @@ function perQuery(real: Record<string, number>): string[] {
   const row = (label: string, settle: string, k: number, target?: number) => {
     const now = sum(real, settle);
     const verdict = target ? ` (target ≤ ${fmt(target)}: ${now <= target ? "met" : "not met"})` : "";
-    return `| ${label} | ${k} | ${fmt(sum(BEFORE, settle))} | ${fmt(sum(FIRST_ROUND, settle))} | ${fmt(now)}${verdict} |`;
+    return `| ${label} | ${k} | ${fmt(sum(BEFORE, settle))} | ${fmt(sum(FIRST_ROUND, settle))} | ${fmt(sum(SECOND_ROUND, settle))} | ${fmt(now)}${verdict} |`;
   };
   return [
     "### Per answered query (posting + its share of the settlement)",
     "",
-    "| settled by | k | gas before issue 15 | first round | gas now |",
-    "| --- | ---: | ---: | ---: | ---: |",
+    "| settled by | k | gas before issue 15 | first round | second round | gas now |",
+    "| --- | ---: | ---: | ---: | ---: | ---: |",
     row("fulfill", "fulfill", 1, QUERY_SINGLE_TARGET),
     row("fulfillBatch", "fulfillBatch k=4 per request", 4),
     row("fulfillBatch", "fulfillBatch k=16 per request", 16, QUERY_BATCH16_TARGET),
@@ -164,9 +206,8 @@ function sumOf(b: GasBreakdown, where: string, what?: RegExp): number {
   return b.parts.filter((p) => p.where === where && (!what || what.test(p.what))).reduce((s, p) => s + p.gas, 0);
 }
 
-/** The traced posting, and why 75k is out of reach with the checks a posting must make. */
-function postingBreakdown(b: GasBreakdown): string[] {
-  const registry = sumOf(b, "registry") + sumOf(b, "market", /^call to registry/);
+/** The traced posting, and where its gas went since issue 15. */
+function postingBreakdown(b: GasBreakdown, firstPosting: number, mock: Record<string, number>): string[] {
   const writes = sumOf(b, "market", /^storage write$/);
   const cold = sumOf(b, "market", /^cold storage read$/);
   return [
@@ -178,27 +219,20 @@ function postingBreakdown(b: GasBreakdown): string[] {
     ...table(b),
     "",
     "A posting writes one new slot (the request's hash, 22,100 with its cold access) where it wrote",
-    "four before issue 15. This round: every market-wide value a posting reads (request counter, reject",
-    "share, pause flag and count, fee, deadline window, minimum bounty) shares one slot (one cold read",
-    "where the first round had four), and the stake is kept as its free part beside the provider's",
-    "earnings (one slot read and written where two were read). The price of the latter: a provider's",
-    "first deposit also creates that slot (+22.5k, once per provider), and withdrawing earnings no",
-    "longer empties it (no 4.8k refund); a reclaim with a slash writes one slot fewer. What is left is what a",
-    `posting must check or change: the registry's terms (${fmt(registry)} with the call: the model's`,
-    "provider, capacity and retirement, its primary circuit and that circuit's revocation, price and",
-    "slash amount, response window: five cold slots), the market's hot slot, its slot of the model",
-    `(open requests, for the capacity) and the provider's stake slot (cold reads ${fmt(cold)}, writes`,
-    `${fmt(writes)} including the new request slot), and the event the provider and the auditor read.`,
-    "",
-    "Why 75k is out of reach without giving up a check: intrinsic (21,000 + calldata ≈ 1.5k) + the",
-    "new request slot 22,100 + three cold read-modify-writes (counter, model, stake: 5,000 each) + the",
-    "registry call with its cold slots ≈ 14k + the event ≈ 4.4k already come to ≈ 79k before the",
-    "market computes anything (≈ 6k: ABI decoding, the request's hash, the event's encoding). Priced,",
-    "not taken: packing the event's small fields (escrow, deadline, pause epoch, fee, reject share) into",
-    "one word and dropping the slash amount (the registry's, immutable) saves ≈ 1.3k but changes the",
-    "event every SDK role and the auditor decode; moving the model's response window into its first",
-    "registry slot (a uint32 fits MAX_WINDOW_HARD_CAP) saves one cold read (2.1k) in ModelRegistry,",
-    "which this change does not own. Even both leave ≈ 82k.",
+    "four before issue 15; every market-wide value it reads shares one slot, and the provider's free",
+    "stake shares one with its earnings (second round). This round: no call to the registry. A linked",
+    "market (ModelRegistry.linkMarket, done by the deploy script) keeps its own copy of each model's",
+    "posting terms in one slot (provider, price, response window; capacity and slash amount ride in",
+    "the model's slot the posting writes anyway), written by the model's first posting on the market",
+    `(${fmt(firstPosting)} gas, once per model and per revocation) and dropped by the registry in the`,
+    "same transaction as a retirement or revocation (THREAT_MODEL cases 70, 71; with one linked market",
+    `retireModel costs ${fmt(mock["retireModel (1 linked market)"])} and revokeCircuit ${fmt(mock["revokeCircuit (1 linked market)"])} gas in the mock snapshot).`,
+    "That replaced the call and its five cold registry slots (14,423 gas in the second round's trace)",
+    "by one cold slot (2.1k). The event packs deadline, pause epoch, fee and reject share in one word",
+    "(three words less of log data: the event cost 4,435 gas in the second round). What is left:",
+    `four cold reads (hot slot, the copy, the model's slot, the provider's stake: ${fmt(cold)}), the writes`,
+    `(${fmt(writes)}: the new request slot and three read-modify-writes), the event the provider and the`,
+    "auditor read, and ≈ 5k of ABI decoding, the request's hash and the event's encoding.",
   ];
 }
 
@@ -210,9 +244,8 @@ function fulfillBreakdown(b: GasBreakdown): string[] {
   const verifier = sumOf(b, "verifier") + sumOf(b, "market", /^call to verifier/);
   const fixed = b.intrinsic + verifier;
   const rest = b.gasUsed - fixed;
-  // One public signal's ecMul + ecAdd, as measured in this trace (3 signals).
-  const perSignal = (sumOf(b, "verifier", /^ecMul$/) + sumOf(b, "verifier", /^ecAdd$/)) / 3;
-  const precompute = perSignal - 2 * 2_100; // the precomputed point: two more cold slots (x, y)
+  // One public signal's ecMul + ecAdd (6,100 + 250 with their warm calls), as in the second round's trace.
+  const perSignal = 6_350;
   return [
     `### Where a fulfillment's gas goes (k = 1, N = 3, traced: ${fmt(b.gasUsed)} gas)`,
     "",
@@ -222,23 +255,23 @@ function fulfillBreakdown(b: GasBreakdown): string[] {
     "",
     ...table(b),
     "",
-    `The verifier (its cold account, one 4-pair pairing, one ecMul + ecAdd per public signal, field`,
-    `checks) and the transaction's intrinsic cost take ${fmt(fixed)} gas whatever the market does; the`,
-    `settlement itself takes ${fmt(rest)}: the request's slot (its hash, then its status and output),`,
-    "the request's fields in calldata (hashed once), the registry call (provider; circuit → verifier",
-    "and revocation; weights commitment), this market's slot of the model (open requests, slash",
-    "amount and, lazily, the accrued protocol fee), the provider's stake (lock and earnings, one slot),",
-    "the market's hot slot (the pause switch and count; read only) and one event.",
+    `The verifier (its cold account, one 4-pair pairing, one ecMul + ecAdd per public signal but`,
+    `the first, field checks) and the transaction's intrinsic cost take ${fmt(fixed)} gas whatever the`,
+    `market does; the settlement itself takes ${fmt(rest)}: the request's slot (its hash, then its`,
+    "status and output), the request's fields in calldata (hashed once), the registry call (provider;",
+    "circuit → verifier and revocation; the model's prepared point, two slots), this market's slot of",
+    "the model (open requests, slash amount and, lazily, the accrued protocol fee), the provider's",
+    "stake (lock and earnings, one slot), the market's hot slot (the pause switch; read only) and one",
+    "event.",
     "",
-    "Not taken, priced (arithmetic from the unit costs above, not a measured design):",
-    `- Precomputing IC₀ + weightsCommitment·IC₁ per model (one ecMul + ecAdd less per settlement,`,
-    `  ${fmt(perSignal)} in this trace) costs two more cold slots for the point (x, y) wherever it is`,
-    `  stored: −${fmt(precompute)} per single fulfillment if the point is read in place of nothing else,`,
-    `  −${fmt(perSignal - 2_100)} if it replaced the registry's weights-commitment read (the point must be`,
-    "  derived on chain at registration, in ModelRegistry, which this change does not own). For",
-    "  fulfillMany it saves one scalar multiplication per call, not per proof. Its code (a prepared",
-    "  point per model and circuit, a second verifier entry point) does not fit beside fulfillMany",
-    "  and the sharded settlement under InferenceMarket's 24,576-byte limit for that gain.",
+    "This round: the prepared first signal. At registration the registry asks the model's verifier",
+    "(zkinfer's, src/zk/verifier.ts) for P = IC₀ + weightsCommitment·IC₁ (`prepareFirstSignal`) and",
+    "stores it (two new slots: registerModel above, once per model); `fulfill` calls `verifyProofPrepared`",
+    `with P (THREAT_MODEL case 72): one ecMul and ecAdd less (${fmt(perSignal)} in the second round's`,
+    "trace) for one more cold slot (P's two words in place of the weights commitment's one): see",
+    "fulfill against the second round above. fulfillMany keeps verifyProofs (there P would save one scalar",
+    "multiplication per call, not per proof); a model whose verifier has no prepared entry (a plain",
+    "snarkjs verifier) settles through verifyProof as before.",
   ];
 }
 

@@ -65,7 +65,11 @@ abstract contract CircuitRegistry is ICircuitRegistry, Owned, SetupPolicy {
         Circuit storage c = _requireCircuit(circuitId);
         c.revoked = true;
         emit CircuitRevoked(circuitId, c.verifier);
+        _circuitRevoked();
     }
+
+    /// @dev Hook after a revocation (ModelRegistry tells its linked markets).
+    function _circuitRevoked() internal virtual;
 
     /// @inheritdoc ICircuitRegistry
     function getCircuit(bytes32 circuitId) external view override returns (Circuit memory) {

@@ -20,8 +20,9 @@ import {SNARK_SCALAR_FIELD_R, MIN_RESPONSE_WINDOW_S, MAX_WINDOW_HARD_CAP_S} from
 ///      accounted for what actually arrived. Rebasing tokens are not supported.
 ///
 ///      Storage (issue 15): everything a posting reads from the market's own state, and the pause
-///      flag every settlement reads, shares one slot — the request counter, the reject share, the
-///      pause flag and count, the protocol fee, the deadline window and the minimum bounty — so a
+///      flag every settlement reads, shares one slot — the request counter, the epoch of the
+///      posting-term copies, the reject share, the pause flag and count, the protocol fee, the
+///      deadline window and the minimum bounty — so a
 ///      posting reads one market-wide cold slot (and writes it once, for the counter) instead of
 ///      four. The parameters are stored narrower than their ABI types (MarketParams): the deadline
 ///      window fits 32 bits (<= MAX_WINDOW_HARD_CAP), the minimum bounty 88 bits (the bounds'
@@ -58,8 +59,11 @@ abstract contract MarketCore is IMarketCore, Owned, PullPayments {
     }
 
     // The hot slot (declared together so that they pack): read by every posting and settlement.
-    /// @dev The inference market's next request id (written by every posting).
-    uint64 internal _nextRequestId = 1;
+    /// @dev The inference market's next request id (written by every posting; 2^40 ids).
+    uint40 internal _nextRequestId = 1;
+    /// @dev The inference market's epoch of posting-term copies (0: not linked to its registry;
+    ///      bumped by every revocation; see InferenceMarket.onTermsChanged).
+    uint24 internal _termsEpoch;
     /// @dev The inference market's reject share (snapshotted into every request).
     uint16 internal _rejectShareBps;
     bool private _paused;

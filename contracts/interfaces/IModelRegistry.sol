@@ -33,6 +33,7 @@ interface IModelRegistry is ICircuitRegistry {
         uint32 capacity;
         bool retired;
         uint8 shardCount; // 0: one circuit per proof; S >= 1: a sharded model of S shard circuits
+        bool prepared; // its primary verifier's prepared first signal is stored (singleSettlementTerms)
         // slot 1
         bytes32 circuitId; // primary circuit (batch size 1)
         // slot 2
@@ -84,6 +85,9 @@ interface IModelRegistry is ICircuitRegistry {
         ModelParams params
     );
     event ModelRetired(bytes32 indexed modelId, address indexed provider);
+    /// @notice The registry now tells `market` of every retirement and revocation (it keeps a copy
+    ///         of posting terms, see IModelTermsListener).
+    event MarketLinked(address indexed market);
     /// @notice A sharded model was registered (after its ModelRegistered): its shard circuits, in
     ///         proving order, and each shard's weight commitment.
     event ShardedModelRegistered(
@@ -121,6 +125,8 @@ interface IModelRegistry is ICircuitRegistry {
     error Registry__ShardProofCount(bytes32 modelId, uint256 shards, uint256 proofs, uint256 commitments);
     /// @notice Shard `shard`'s verifier rejected its proof (or the call failed: `callOk` false).
     error Registry__ShardProofInvalid(bytes32 modelId, uint256 shard, bool callOk);
+    /// @notice linkMarket: the market is linked already, has no code, or MAX_MARKETS are linked.
+    error Registry__CannotLinkMarket(address market);
 
     // ───────────────────────────────────────── Functions ───────────────────────────────────────────
 
@@ -186,9 +192,30 @@ interface IModelRegistry is ICircuitRegistry {
         uint256 batchSize
     ) external view returns (SettlementTerms memory);
 
+    /// @notice What `fulfill` needs: `settlementTerms(modelId, 1)`, except for a model whose primary
+    ///         verifier has zkinfer's prepared entry point (`prepared` in getModel): then
+    ///         `verifySelector` is `verifyProofPrepared(uint256[8],uint256[2],uint256[2])`,
+    ///         `weightsCommitment` holds the x and `preparedY` the y of IC_0 + weightsCommitment·IC_1,
+    ///         computed by the verifier's `prepareFirstSignal` at registration (one scalar
+    ///         multiplication and addition less per settlement). `preparedY` is 0 otherwise.
+    function singleSettlementTerms(
+        bytes32 modelId
+    ) external view returns (SettlementTerms memory terms, uint256 preparedY);
+
     /// @notice The model's provider and whether its primary circuit (for a sharded model: any of its
     ///         shard circuits) was revoked (reverts if unknown).
     function reclaimTerms(bytes32 modelId) external view returns (address provider, bool primaryRevoked);
+
+    /// @notice Owner: tells `market` (an IModelTermsListener whose registry is this one) of every
+    ///         later retirement and circuit revocation, in the same transaction, so that it may keep
+    ///         a copy of posting terms (InferenceMarket reads its copy instead of `bountyTerms`).
+    ///         At most MAX_MARKETS; a link is permanent (revocations stay bounded in gas).
+    /// @dev The market's `onTermsChanged(0)` is called at once (the market reverts unless this is
+    ///      its registry). A market that is not linked keeps no copy and asks `bountyTerms` each time.
+    function linkMarket(address market) external;
+
+    /// @notice The markets told of term changes (linkMarket), in linking order.
+    function linkedMarkets() external view returns (address[] memory);
 
     /// @notice A model entry (provider == address(0) if never registered).
     function getModel(bytes32 modelId) external view returns (Model memory);

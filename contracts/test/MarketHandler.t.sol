@@ -92,6 +92,7 @@ contract MarketHandler {
                 protocolFeeBps: 100
             })
         );
+        registry.linkMarket(address(market)); // the market keeps copies of posting terms (case 70)
         verifier1 = new MockVerifier3();
         verifier2 = new MockVerifier5();
         bytes32 k1 = keccak256("k1");
@@ -183,6 +184,10 @@ contract MarketHandler {
         vm.prank(c); // (the prank applies to the next external call: compute arguments first)
         try market.postBounty{value: value}(modelId, q.inputCommitment, "", deadline, amount) {
             _booked(q, _marketBalance() - before);
+            // A copy of the terms must never outlive them (case 70).
+            IModelRegistry.Model memory m = registry.getModel(modelId);
+            if (m.retired || registry.getCircuit(m.circuitId).revoked)
+                _violate("bounty on ended terms (case 70)");
         } catch {}
     }
 
@@ -398,9 +403,18 @@ contract MarketHandler {
         } catch {}
     }
 
+    function retireModel(uint256 seed) external {
+        // Rarely: model 1's provider retires it after postings copied its terms (case 70).
+        if (seed % 32 != 0) return;
+        vm.prank(providers[1]);
+        try registry.retireModel(models[1]) {
+            calls[msg.sig]++;
+        } catch {}
+    }
+
     /// @notice Selectors the invariant fuzzer calls.
     function actions() external pure returns (bytes4[] memory s) {
-        s = new bytes4[](17);
+        s = new bytes4[](18);
         s[0] = this.depositStake.selector;
         s[1] = this.requestUnbond.selector;
         s[2] = this.withdrawStake.selector;
@@ -418,6 +432,7 @@ contract MarketHandler {
         s[14] = this.revokeCircuit.selector;
         s[15] = this.rejectInput.selector;
         s[16] = this.setRejectShare.selector;
+        s[17] = this.retireModel.selector;
     }
 
     // ───────────────────────────────────────── views for invariants ─────────────────────────────────

@@ -49,10 +49,8 @@ function shouldBehaveLikeBountyMarket(fixture: () => Promise<MarketFixture>) {
           42n,
           amount,
           SLASH,
-          deadline,
-          0n,
-          PARAMS.protocolFeeBps,
-          1000n,
+          // deadline << 64 | pauseEpoch << 32 | feeBps << 16 | rejectBps
+          (deadline << 64n) | (0n << 32n) | (BigInt(PARAMS.protocolFeeBps) << 16n) | 1000n,
           "0xdeadbeef",
         );
       expect(await assetBalance(f, market)).to.equal(before + amount);

@@ -15,6 +15,8 @@ import {
   R,
   RequestStatus,
   buildMarketFixture,
+  circuitParams,
+  modelParams,
   ethers,
   networkHelpers,
   post,
@@ -148,6 +150,81 @@ describe("InferenceMarket: real Groth16 proofs (demo circuit)", function () {
       await (await f.market.fulfill(await requestOf(f.market, c.requestId), next.output, next.proof)).wait()
     )?.gasUsed;
     console.log(`      fulfill, real verifier (N = 3): ${steady} gas (first payout of a provider: ${first})`);
+  });
+
+  it("should settle through the model's prepared point, computed by its verifier at registration, never a caller's (case 72)", async () => {
+    const f = await loadFixture(realFixture);
+    const wc = demoWeightsCommitment(DEMO_REQUEST.weights, DEMO_REQUEST.salt);
+    const verifier = new ethers.Contract(
+      f.k1Verifier,
+      [
+        "function prepareFirstSignal(uint256) view returns (uint256, uint256)",
+        "function verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[3]) view returns (bool)",
+        "function verifyProofPrepared(uint256[8],uint256[2],uint256[2]) view returns (bool)",
+      ],
+      ethers.provider,
+    );
+    const point = [...(await verifier.getFunction("prepareFirstSignal").staticCall(wc))] as bigint[];
+    expect((await f.registry.getModel(f.modelId)).prepared).to.equal(true);
+    const [terms, preparedY] = await f.registry.singleSettlementTerms(f.modelId);
+    expect(terms.verifySelector).to.equal(
+      ethers.id("verifyProofPrepared(uint256[8],uint256[2],uint256[2])").slice(0, 10),
+    );
+    expect([terms.weightsCommitment, preparedY]).to.deep.equal(point);
+    expect([...(await verifier.getFunction("prepareFirstSignal").staticCall(R))]).to.deep.equal([0n, 0n]);
+
+    // The prepared entry accepts exactly what verifyProof accepts, with the point of this wc only.
+    const { requestId } = await post(f, { inputCommitment: demoInputCommitment(X_A) });
+    const { proof, output, publicSignals } = await prove(f, requestId, X_A);
+    const p = proof as [bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint];
+    const plain = [
+      [p[0], p[1]],
+      [
+        [p[2], p[3]],
+        [p[4], p[5]],
+      ],
+      [p[6], p[7]],
+      publicSignals,
+    ];
+    expect(await verifier.getFunction("verifyProof").staticCall(...plain)).to.equal(true);
+    const rest = publicSignals.slice(1);
+    const prepared = verifier.getFunction("verifyProofPrepared");
+    expect(await prepared.staticCall(proof, point, rest)).to.equal(true);
+    const other = [...(await verifier.getFunction("prepareFirstSignal").staticCall(wc + 1n))];
+    expect(await prepared.staticCall(proof, other, rest)).to.equal(false);
+    expect(await prepared.staticCall(proof, point, [rest[0]! + 1n, rest[1]!])).to.equal(false);
+
+    // A model of the same circuit registered with another weight commitment has another point:
+    // the proof of this model's weights does not settle its request.
+    const salt = ethers.id("salt:other-weights");
+    await f.registry.connect(f.provider).registerModel(salt, {
+      ...modelParams(CIRCUIT_K1),
+      weightsCommitment: wc + 1n,
+    });
+    const otherModel = await f.registry.modelIdOf(f.provider.address, salt);
+    const q = await post(f, { modelId: otherModel, inputCommitment: demoInputCommitment(X_A) });
+    const forOther = await prove(f, q.requestId, X_A);
+    await expect(
+      f.market.fulfill(await requestOf(f.market, q.requestId), forOther.output, forOther.proof),
+    ).to.be.revertedWithCustomError(f.market, "Market__InvalidProof");
+
+    // A verifier without the entry point (here a mock): its models are not prepared and settle
+    // through verifyProof, as settlementTerms(modelId, 1) says.
+    const mockCircuit = ethers.id("circuit:mock-k1");
+    await f.registry.approveCircuit(
+      mockCircuit,
+      circuitParams(await f.verifiers.k1.getAddress(), 1, { dev: true, zkeyHash: ethers.id("zkey:mock") }),
+    );
+    const mockSalt = ethers.id("salt:mock");
+    await f.registry.connect(f.provider).registerModel(mockSalt, modelParams(mockCircuit));
+    const mockModel = await f.registry.modelIdOf(f.provider.address, mockSalt);
+    expect((await f.registry.getModel(mockModel)).prepared).to.equal(false);
+    const [mockTerms, mockY] = await f.registry.singleSettlementTerms(mockModel);
+    expect(mockY).to.equal(0n);
+    expect([...mockTerms]).to.deep.equal([...(await f.registry.settlementTerms(mockModel, 1))]);
+
+    await f.market.fulfill(await requestOf(f.market, requestId), output, proof);
+    expect(await f.market.outputOf(requestId)).to.equal(output);
   });
 
   it("should refuse a proof whose input does not match the request's commitment", async () => {

@@ -19,6 +19,7 @@ import type {
 } from "../../types/ethers-contracts/index.js";
 import type { IInferenceMarket, IMarketCore } from "../../types/ethers-contracts/InferenceMarket.js";
 import type { ICircuitRegistry, IModelRegistry } from "../../types/ethers-contracts/ModelRegistry.js";
+import { requestFromEvent } from "../../src/market/inference/settlements.js";
 
 export const { ethers, networkHelpers } = await network.getOrCreate();
 
@@ -169,6 +170,8 @@ export interface FixtureOptions {
   devCircuit?: boolean;
   /** The model's weight commitment (public signal 0); WEIGHTS_COMMITMENT when absent. */
   weightsCommitment?: bigint;
+  /** Link the market to the registry (its copy of posting terms); true when absent. */
+  link?: boolean;
 }
 
 async function baseFixture(options: FixtureOptions = {}) {
@@ -184,6 +187,9 @@ async function baseFixture(options: FixtureOptions = {}) {
     BOUNDS,
     PARAMS,
   ]);
+  // The registry tells the market of retirements and revocations, so the market keeps its own copy
+  // of posting terms (issue 15); `link: false` leaves it asking the registry at every posting.
+  if (options.link !== false) await registry.linkMarket(await market.getAddress());
   // Read-only conveniences kept out of the market (its code size): publicSignalsOf.
   const lens = await ethers.deployContract("InferenceMarketLens");
   const verifiers: Verifiers = {
@@ -294,17 +300,7 @@ export async function requestOf(
       feeBps: 0n,
       rejectBps: 0n,
     };
-  return {
-    id: a.requestId,
-    consumer: a.consumer,
-    modelId: a.modelId,
-    inputCommitment: a.inputCommitment,
-    escrow: a.escrow,
-    deadline: a.deadline,
-    pauseEpoch: a.pauseEpoch,
-    feeBps: a.feeBps,
-    rejectBps: a.rejectBps,
-  };
+  return requestFromEvent(a);
 }
 
 /** `requestOf` for each id, in order. */

@@ -21,6 +21,9 @@ describe("# committed verifiers", () => {
       // zkinfer's batch entry (fulfillMany) is in the batch-size-1 verifier (N = 3) only.
       const n = setup.manifest.publicSignals;
       expect(source.includes("function verifyProofs(uint256[] calldata rows)"), contractName).to.equal(n === 3);
+      // …and so is the prepared entry (IC_0 + s_0·IC_1 computed once per model; fulfill).
+      expect(source.includes("function verifyProofPrepared("), contractName).to.equal(n === 3);
+      expect(source.includes("function prepareFirstSignal(uint256 s0)"), contractName).to.equal(n === 3);
       expect(source).to.include("function verifyProof(");
     });
   }

@@ -8,9 +8,8 @@
  * Every transaction is signed first and journaled (hash and signed bytes) before it is broadcast,
  * and a resend sends the same bytes: after an RPC failure or a restart the journaled transaction
  * is awaited or rebroadcast, never replaced by a second one. RPC failures are retried with
- * backoff and reported; the loops never die of them.
- *
- * Deadlines and batching: see scheduler.ts (the agent declines what it cannot finish in time).
+ * backoff and reported; the loops never die of them. Deadlines and batching: scheduler.ts;
+ * single proofs proven close together are settled in one fulfillMany: manySettler.ts.
  *
  * `stop()` (SIGTERM in the CLI) stops taking work and lets the proofs in flight finish within the
  * hand-back timeout (default 25 s: inside the usual 30 s grace before a SIGKILL); a proof that
@@ -46,8 +45,9 @@ import {
 } from "./sharded.js";
 import { HandBack } from "./handBack.js";
 import { Submitter } from "./submitter.js";
+import { ManySettler } from "./manySettler.js";
 import { providerStateDir } from "./provider.js";
-import { bindingOf, requestFromEvent, requestState } from "./requests.js";
+import { bindingOf, postedJob, requestState } from "./requests.js";
 import { ProveTimeEstimator, byDeadline, lateRequests, planNext, type PlanContext, type Work } from "./scheduler.js";
 import {
   checkAgentOptions,
@@ -91,6 +91,7 @@ export class ProviderAgent {
   /** Seconds to add to the wall clock to get the next block's earliest timestamp. */
   private clockOffset = 0;
   private submitter?: Submitter;
+  private settler?: ManySettler;
   private busy = 0;
   private stopReport?: Promise<StopReport>;
   /** Proves the shards of sharded models' requests (the option's, or one of our own). */
@@ -124,6 +125,11 @@ export class ProviderAgent {
       emit: (e) => this.emit(e),
       journalFile: (job) => this.journalFile(job),
       stats: this.stats,
+    });
+    const pc = () => this.planContext(this.now());
+    this.settler = new ManySettler(this.submitter, (id, d) => {
+      const more = !this.stopping && (this.busy > this.settler!.open || this.queue.some((j) => j.modelId === id));
+      return more && this.now() + BigInt(Math.ceil(pc().proveSeconds(id, 1) + pc().submitSeconds)) < d;
     });
     for (const served of this.models.values()) {
       await checkServed(ctx, served, me, this.opts.checkVerifierCode ?? true);
@@ -232,15 +238,9 @@ export class ProviderAgent {
     const filter = ctx.market.filters.BountyPosted(undefined, [...this.models.keys()] as never);
     const logs = await withRetry("reading new bounties", () => ctx.market.queryFilter(filter, from, latest), ctx.retry);
     for (const log of logs as unknown as Log[]) {
-      const ev = ctx.market.interface.parseLog(log);
-      if (!ev) continue;
-      const request = requestFromEvent(ev.args as never);
-      const { id: requestId, inputCommitment, deadline } = request;
-      const modelId = request.modelId.toLowerCase();
-      const job: AgentJob = { requestId, modelId, inputCommitment, input: ev.args.input as string, deadline, request };
-      const key = job.requestId.toString();
-      if (this.known.has(key)) continue;
-      this.known.add(key);
+      const job: AgentJob | null = postedJob(ctx.market.interface.parseLog(log)?.args as never);
+      if (!job || this.known.has(String(job.requestId))) continue;
+      this.known.add(String(job.requestId));
       const state = await requestState(ctx, job.request);
       if (state.status !== "Open") continue;
       job.deadline = state.deadline;
@@ -393,7 +393,7 @@ export class ProviderAgent {
     });
     const proof = await this.proveOrCache(plan, open, slot, served.record.name);
     if (!proof) return;
-    this.startSubmission(open, () => this.submitter!.submit(open, proof, served.model));
+    this.startSubmission(open, () => this.settler!.submit(open, proof, served.model, open[0]!.modelId));
   }
 
   /**

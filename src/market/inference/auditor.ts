@@ -263,7 +263,8 @@ export async function audit(ctx: MarketContext, opts: AuditOptions = {}): Promis
   let escrowed = 0n;
   for (const log of posted) {
     const a = log.args;
-    postedRequests.set(BigInt(a.requestId).toString(), requestFromEvent(a));
+    const postedRequest = requestFromEvent(a);
+    postedRequests.set(BigInt(a.requestId).toString(), postedRequest);
     const receipt = await q("reading a receipt", () => ctx.provider.getTransactionReceipt(log.transactionHash));
     escrowed += BigInt(a.escrow);
     requests.set(BigInt(a.requestId).toString(), {
@@ -272,7 +273,7 @@ export async function audit(ctx: MarketContext, opts: AuditOptions = {}): Promis
       consumer: a.consumer,
       status: "Open",
       escrow: BigInt(a.escrow).toString(),
-      deadline: BigInt(a.deadline).toString(),
+      deadline: postedRequest.deadline.toString(),
       inputCommitment: BigInt(a.inputCommitment).toString(),
       postGas: (receipt?.gasUsed ?? 0n).toString(),
     });

@@ -57,6 +57,14 @@ export function checkRequestId(requestId: unknown, parameter = "requestId"): big
   return id;
 }
 
+/** A parsed `BountyPosted` log as the provider agent queues it (the model id lower-cased); null for none. */
+export function postedJob(args: (BountyPostedArgs & { input: string }) | undefined) {
+  if (!args) return null;
+  const request = requestFromEvent(args);
+  const { id: requestId, inputCommitment, deadline } = request;
+  return { requestId, modelId: request.modelId.toLowerCase(), inputCommitment, input: args.input, deadline, request };
+}
+
 /** Reads a request's `BountyPosted` event back: the request as posted and its locked slash. */
 export async function fetchPostedRequest(
   ctx: MarketContext,

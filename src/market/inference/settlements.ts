@@ -40,17 +40,42 @@ export interface PostedRequest {
   rejectBps: bigint;
 }
 
-/** The arguments of a parsed `BountyPosted` log (ethers' Result, read by name). */
+/**
+ * The arguments of a parsed `BountyPosted` log (ethers' Result, read by name). The market packs
+ * the request's four small fields in one word (`packedTerms`: deadline << 64 | pauseEpoch << 32 |
+ * feeBps << 16 | rejectBps, three words less of log data per posting); `unpackPostedTerms` and
+ * `requestFromEvent` read them back.
+ */
 export interface BountyPostedArgs {
   requestId: bigint;
   consumer: string;
   modelId: string;
   inputCommitment: bigint;
   escrow: bigint;
+  packedTerms: bigint;
+}
+
+/** The request fields a `BountyPosted` log packs into `packedTerms`. */
+export interface PostedTerms {
   deadline: bigint;
   pauseEpoch: bigint;
   feeBps: bigint;
   rejectBps: bigint;
+}
+
+const MASK_16 = (1n << 16n) - 1n;
+const MASK_32 = (1n << 32n) - 1n;
+const MASK_64 = (1n << 64n) - 1n;
+
+/** The deadline, pause epoch, fee and reject share of a `BountyPosted` log. */
+export function unpackPostedTerms(args: Pick<BountyPostedArgs, "packedTerms">): PostedTerms {
+  const w = BigInt(args.packedTerms);
+  return {
+    deadline: (w >> 64n) & MASK_64,
+    pauseEpoch: (w >> 32n) & MASK_32,
+    feeBps: (w >> 16n) & MASK_16,
+    rejectBps: w & MASK_16,
+  };
 }
 
 /** The posted request a `BountyPosted` event describes. */
@@ -61,10 +86,7 @@ export function requestFromEvent(args: BountyPostedArgs): PostedRequest {
     modelId: args.modelId,
     inputCommitment: BigInt(args.inputCommitment),
     escrow: BigInt(args.escrow),
-    deadline: BigInt(args.deadline),
-    pauseEpoch: BigInt(args.pauseEpoch),
-    feeBps: BigInt(args.feeBps),
-    rejectBps: BigInt(args.rejectBps),
+    ...unpackPostedTerms(args),
   };
 }
 

@@ -155,6 +155,74 @@ export class Submitter {
     );
   }
 
+  /**
+   * Settles single-request proofs of one model in one transaction (`fulfillMany`), after the same
+   * checks as `submit` for each (open, in time; the others are skipped). Returns the items it did
+   * not settle — all of them when fewer than two are left or when the market would refuse the call
+   * (e.g. a verifier without `verifyProofs`): the caller sends those one by one with `submit`.
+   */
+  async submitMany<T extends { job: SubmitJob; proof: CachedProof }>(items: T[], model: ProvingModel): Promise<T[]> {
+    const { ctx } = this;
+    const now = await nextBlockTime(ctx);
+    const live: T[] = [];
+    for (const it of items) {
+      const info = await requestState(ctx, it.job.request);
+      if (info.status !== "Open")
+        this.hooks.skip(it.job, `already ${info.status === "Fulfilled" ? "settled" : info.status}`);
+      else if (now > info.deadline)
+        this.hooks.skip(
+          it.job,
+          `deadline ${formatTime(info.deadline)} passed before submission (next block at ${formatTime(now)}): not sent`,
+        );
+      else live.push(it);
+    }
+    if (live.length < 2) return live;
+    live.sort((a, b) => (a.job.requestId < b.job.requestId ? -1 : 1)); // ids strictly increasing
+    const jobs = live.map((it) => it.job);
+    const what = `requests ${jobs.map((j) => j.requestId).join(", ")}`;
+    const outputs = live.map((it) => BigInt(it.proof.outputs[0]!));
+    const args = [jobs.map((j) => j.request), outputs, live.map((it) => it.proof.proof.map(BigInt))] as const;
+    try {
+      await ctx.market.fulfillMany.staticCall(
+        ...(args as unknown as Parameters<typeof ctx.market.fulfillMany.staticCall>),
+      );
+    } catch (err) {
+      ctx.say(
+        `${what}: the market would refuse them together (${txError("fulfillMany", err).message}); sending one by one`,
+      );
+      return live;
+    }
+    const tx = await ctx.market.fulfillMany.populateTransaction(
+      ...(args as unknown as Parameters<typeof ctx.market.fulfillMany.populateTransaction>),
+    );
+    let journal: JournalEntry;
+    try {
+      journal = await this.send("fulfill", jobs, tx);
+    } catch (err) {
+      if (err instanceof MarketError && err.code === "ALREADY_SETTLED") return live; // each is checked again
+      throw err;
+    }
+    const receipt = await this.journal.waitMined(journal);
+    await this.journal.clear(jobs.map((j) => this.hooks.journalFile(j)));
+    if (receipt.status !== 1)
+      throw new MarketError("TX_REVERTED", `fulfilling ${what}: transaction ${journal.txHash} reverted`);
+    this.hooks.stats.fulfilled += jobs.length;
+    ctx.say(
+      `${what}: fulfilled together (fulfillMany, ${jobs.length} proofs in one pairing check), output ${outputs.map((o) => model.describeOutput(o)).join(", ")} (gas ${receipt.gasUsed})`,
+    );
+    jobs.forEach((job, i) =>
+      this.hooks.emit({
+        type: "fulfilled",
+        requestId: job.requestId,
+        output: outputs[i]!,
+        txHash: journal.txHash,
+        gasUsed: receipt.gasUsed,
+        batch: 1,
+      }),
+    );
+    return [];
+  }
+
   /** Submits the shard proofs of one request of a sharded model (`fulfillSharded`), as `submit` does. */
   async submitSharded(job: SubmitJob, c: CachedShardedProof, model: ProvingModel): Promise<void> {
     const { ctx } = this;
