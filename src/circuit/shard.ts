@@ -396,7 +396,12 @@ const lit = (v: bigint): string => v.toString();
 /** The main .circom source of shard `s` (private weights, one inference). Pure. */
 export function generateShardSource(qm: QuantizedModel, sp: ShardPlan, s: number): string {
   const spec = shardSpec(sp, s);
-  if (spec.tile) return generateTileSource(qm, sp, s);
+  if (spec.tile)
+    return generateTileSource(qm, sp, s, {
+      plan: shardCircuitPlan(sp, s),
+      names: shardPublicSignalNames(sp, s),
+      sliced: tileModel(qm, spec.from, spec.tile.lo, spec.tile.hi),
+    });
   const plan = shardCircuitPlan(sp, s);
   const names = shardPublicSignalNames(sp, s);
   const lines: string[] = [];

@@ -26,16 +26,24 @@ import {
   templatesFor,
 } from "./generate.js";
 import { OUTPUT_BITS } from "./layout.js";
-import { shardCircuitPlan, shardPublicSignalNames, tileModel, type ShardPlan } from "./shard.js";
+import type { CircuitPlan } from "./plan.js";
+import type { ShardPlan } from "./shard.js";
 
-/** The main .circom source of shard `s`, a tile (`sp.shards[s].tile` set). Pure. */
-export function generateTileSource(qm: QuantizedModel, sp: ShardPlan, s: number): string {
+/**
+ * The main .circom source of shard `s`, a tile (`sp.shards[s].tile` set), given its plan, public
+ * signal names and the model restricted to its weight slice (shard.ts computes them). Pure.
+ */
+export function generateTileSource(
+  qm: QuantizedModel,
+  sp: ShardPlan,
+  s: number,
+  of: { plan: CircuitPlan; names: string[]; sliced: QuantizedModel },
+): string {
   const spec = sp.shards[s]!;
   const tile = spec.tile!;
   const { t, count, lo, hi, ranges, piece } = tile;
   const last = t === count - 1;
-  const plan = shardCircuitPlan(sp, s);
-  const names = shardPublicSignalNames(sp, s);
+  const { plan, names } = of;
   const lines: string[] = [];
   const emit = (line = ""): void => {
     lines.push(line);
@@ -85,7 +93,7 @@ export function generateTileSource(qm: QuantizedModel, sp: ShardPlan, s: number)
   if (t > 0 && !last) emit("    signal input prefix_in;");
   if (last) ranges.slice(0, t).forEach(([a, b], k) => emit(`    signal input piece_${k}[${b - a}];`));
   emit();
-  emitWeightBinding(tileModel(qm, spec.from, lo, hi), plan, "private", emit, undefined);
+  emitWeightBinding(of.sliced, plan, "private", emit, undefined);
   emit();
   emit("    // x: the layer input's commitment (every tile computes on the same input)");
   if (spec.input) {
