@@ -9,8 +9,11 @@
  *   npm run mutate:circuits [-- [circuits/lib circuits/layers …] [--only Name[,Name…]] [--tests file …]
  *                               [--templates | --generated]]
  *
- * Tests: the fast subset test/circuit/gadgets.test.ts, datasetGadgets.test.ts, freivalds.test.ts
- * and mobileGadgets.test.ts (they compile every template alone and forge every signal), run with
+ * Tests: the fast subset test/circuit/gadgets.test.ts, datasetGadgets.test.ts, freivalds.test.ts,
+ * mobileGadgets.test.ts and shardGadgets.test.ts (they compile every template alone and forge
+ * every signal; the shard templates alone:
+ * `-- circuits/lib --only ActivationCommitment,ShardClaim,TileCarry,TilePiece --tests
+ * test/circuit/shardGadgets.test.ts --templates`), run with
  * `hardhat test mocha --bail --no-compile` in a scratch artifact cache (ZKINFER_CACHE), so the
  * project cache is not filled with mutants.
  *
@@ -54,6 +57,7 @@ if (tests.length === 0)
     "test/circuit/datasetGadgets.test.ts",
     "test/circuit/freivalds.test.ts",
     "test/circuit/mobileGadgets.test.ts",
+    "test/circuit/shardGadgets.test.ts",
   );
 
 interface Mutant {
