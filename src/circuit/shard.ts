@@ -26,8 +26,8 @@
  *
  * Cuts fall only right before a linear layer (dense/conv2d) at the top level, so a fused ReLU is
  * never separated from the layer whose sign bits it reads, and a shard starting past layer 0 reads
- * whole activation values (only layer 0 may compute on the input's bit planes). A dense layer
- * (with the elementwise layers after it) bigger than the budget alone is cut into output-channel
+ * whole activation values (only layer 0 may compute on the input's bit planes). A dense or conv2d
+ * layer (with the channel-wise layers after it) bigger than the budget alone is cut into output-channel
  * tiles, consecutive shards chained by carries (`TileSpec`, src/circuit/shardTile.ts); any other
  * layer bigger than the budget is refused, naming it.
  */
@@ -64,6 +64,7 @@ import {
   POSEIDON_PERMUTATION_CONSTRAINTS,
   type CircuitPlan,
   type LayerPlan,
+  type LinearPlan,
 } from "./plan.js";
 import { poseidonSponge } from "./poseidon.js";
 import { generateTileSource } from "./shardTile.js";
@@ -104,8 +105,8 @@ export interface ShardSpec {
 }
 
 /**
- * One tile of a dense layer cut by output channels: tile t of the layer's `count` computes outputs
- * [lo, hi) of the segment [from, to) (the dense layer and the elementwise layers after it). Tile 0
+ * One tile of a linear layer cut by output channels: tile t of the layer's `count` computes channels
+ * [lo, hi) of the segment [from, to) (the dense/conv2d layer and the channel-wise layers after it). Tile 0
  * reads the layer input X as a shard would; every tile hands on the carry
  * TileCarry(binding, salt, commit(X), p_{t+1}) with p the TilePiece chain over the pieces so far;
  * the last tile re-folds the earlier pieces (private) into the chain its input carry holds and
@@ -116,8 +117,10 @@ export interface TileSpec {
   count: number;
   lo: number;
   hi: number;
-  /** Every tile's output range [lo, hi), in order. */
+  /** Every tile's output channels [lo, hi), in order. */
   ranges: [number, number][];
+  /** Values per output channel at the segment's end: 1 after a dense layer, H·W after a conv2d (and its pooling). */
+  stride: number;
   /** The range and packing width of the pieces: the activations at `to` (the logits at the end). */
   piece: { min: bigint; max: bigint; bits: number };
 }
@@ -253,7 +256,7 @@ export function planShards(qm: QuantizedModel, options: { budget?: number } = {}
   };
 }
 
-const ELEMENTWISE = new Set(["relu", "relu6", "flatten"]);
+const CHANNELWISE = new Set(["relu", "relu6", "flatten", "sumpool", "maxpool"]);
 
 /** The range of the values a tiled segment [from, to) outputs (the pieces of its tiles). */
 function pieceRange(plan: CircuitPlan, to: number): TileSpec["piece"] {
@@ -266,36 +269,44 @@ function pieceRange(plan: CircuitPlan, to: number): TileSpec["piece"] {
 }
 
 /**
- * The layers of one tile: the segment's dense layer restricted to outputs [lo, hi) (its packing
- * regrouped over those outputs: same slot width, fewer groups) and the elementwise layers after it
- * on that slice. The analysed ranges stay the whole layer's (a slice's worst case is within them).
+ * The layers of one tile: the segment's linear layer restricted to output channels [lo, hi) (its
+ * packing regrouped over those channels: same slot width, fewer groups) and the channel-wise layers
+ * after it on that slice (a [C, H, W] shape becomes [n, H, W]; a flat one keeps its share). The
+ * analysed ranges stay the whole layer's (a slice's worst case is within them).
  */
 export function tileLayers(plan: CircuitPlan, from: number, to: number, lo: number, hi: number): LayerPlan[] {
   const n = hi - lo;
+  const C = (plan.layers[from] as LinearPlan).outputsPerPosition;
+  const slice = (shape: readonly number[]): number[] =>
+    shape.length === 1 ? [(shape[0]! / C) * n] : [n, ...shape.slice(1)];
   return plan.layers.slice(from, to).map((l): LayerPlan => {
-    if (l.kind === "dense") {
+    if (l.kind === "dense" || l.kind === "conv2d") {
       const p = l.packing;
       const G = Math.min(n, Math.floor(252 / p.B));
       const nGroups = Math.ceil(n / G);
       return {
         ...l,
-        outputShape: [n],
+        outputShape: slice(l.outputShape),
         outputsPerPosition: n,
         publicG: Math.min(n, l.publicG),
+        ...(l.conv ? { conv: { ...l.conv, outC: n } } : {}),
         packing: { ...p, G, nGroups, elements: (p.nCols + p.nBias) * nGroups },
       };
     }
-    return { ...l, inputShape: [n], outputShape: [n] } as LayerPlan;
+    return { ...l, inputShape: slice(l.inputShape), outputShape: slice(l.outputShape) } as LayerPlan;
   });
 }
 
-/** A quantized model whose layer `from` (dense) keeps only output channels [lo, hi). */
+/** A quantized model whose layer `from` (dense or conv2d) keeps only output channels [lo, hi). */
 export function tileModel(qm: QuantizedModel, from: number, lo: number, hi: number): QuantizedModel {
   return {
     ...qm,
-    layers: qm.layers.map((l, i) =>
-      i === from && l.kind === "dense" ? { ...l, weights: l.weights.slice(lo, hi), bias: l.bias.slice(lo, hi) } : l,
-    ),
+    layers: qm.layers.map((l, i) => {
+      if (i !== from) return l;
+      if (l.kind === "dense") return { ...l, weights: l.weights.slice(lo, hi), bias: l.bias.slice(lo, hi) };
+      if (l.kind === "conv2d") return { ...l, weights: l.weights.slice(lo, hi), bias: l.bias.slice(lo, hi) };
+      return l;
+    }),
   };
 }
 
@@ -304,8 +315,10 @@ function tileCost(plan: CircuitPlan, from: number, to: number, tile: TileSpec): 
   const L = plan.layers.length;
   const { t, count, piece } = tile;
   const per = Math.floor(252 / piece.bits);
-  const pieceCost = (n: number, check: boolean): number =>
-    (check ? piece.bits * n : 0) + hashCost(Math.ceil(n / per) + 1);
+  const pieceCost = (channels: number, check: boolean): number => {
+    const n = channels * tile.stride;
+    return (check ? piece.bits * n : 0) + hashCost(Math.ceil(n / per) + 1);
+  };
   const layers = tileLayers(plan, from, to, tile.lo, tile.hi);
   let c = layers.reduce((a, l) => a + estimateLayerConstraints(l), 0);
   // the weight commitment hashes whole blocks (salt included): exact, not the per-element average
@@ -325,10 +338,10 @@ function tileCost(plan: CircuitPlan, from: number, to: number, tile: TileSpec): 
 }
 
 /**
- * Cuts the segment [from, to) (a dense layer and elementwise layers after it) into output-channel
- * tiles that each fit the budget: the fewest tiles, each a whole number of packed groups, as even
- * as possible. Throws a CircuitError naming the layer when no tiling fits (or the layer is not a
- * dense one: conv2d layers are not tiled).
+ * Cuts the segment [from, to) (a dense or conv2d layer and channel-wise layers after it) into
+ * output-channel tiles that each fit the budget: the fewest tiles, each a whole number of packed
+ * groups, as even as possible. Throws a CircuitError naming the layer when no tiling fits, or when
+ * the segment is not one that tiles (a depthwise conv2d, a residual block, a global pooling).
  */
 function planTiles(plan: CircuitPlan, from: number, to: number, budget: number, whole: number): TileSpec[] {
   const l = plan.layers[from] as LayerPlan;
@@ -339,12 +352,23 @@ function planTiles(plan: CircuitPlan, from: number, to: number, budget: number, 
       `layers[${from}]`,
     );
   };
-  if (l.kind !== "dense" || !plan.layers.slice(from + 1, to).every((x) => ELEMENTWISE.has(x.kind)))
-    return refuse("only a dense layer followed by elementwise layers is cut into tiles");
+  if (
+    (l.kind !== "dense" && l.kind !== "conv2d") ||
+    l.conv?.depthwise ||
+    !plan.layers.slice(from + 1, to).every((x) => CHANNELWISE.has(x.kind))
+  )
+    return refuse(
+      "only a dense or (not depthwise) conv2d layer followed by channel-wise layers (relu, relu6, pooling, flatten) is cut into tiles",
+    );
   const nOut = l.outputsPerPosition;
   const G = Math.min(nOut, Math.floor(252 / l.packing.B));
   const groups = Math.ceil(nOut / G);
   const piece = pieceRange(plan, to);
+  const total = to < plan.layers.length ? boundaryAt(plan, to).size : plan.numClasses;
+  const stride = total / nOut;
+  if (!Number.isInteger(stride)) return refuse("its outputs do not split by channel");
+  if (groups < 2)
+    return refuse(`its ${nOut} output channels are one packed group (tiles are whole groups: none is smaller)`);
   for (let count = 2; count <= Math.min(groups, MAX_SHARDS); count++) {
     const ranges: [number, number][] = [];
     let at = 0;
@@ -354,7 +378,7 @@ function planTiles(plan: CircuitPlan, from: number, to: number, budget: number, 
       ranges.push([at, hi]);
       at = hi;
     }
-    const tiles = ranges.map(([lo, hi], t): TileSpec => ({ t, count, lo, hi, ranges, piece }));
+    const tiles = ranges.map(([lo, hi], t): TileSpec => ({ t, count, lo, hi, ranges, stride, piece }));
     if (tiles.every((tile) => tileCost(plan, from, to, tile) <= budget)) return tiles;
   }
   return refuse(`no cut into at most ${Math.min(groups, MAX_SHARDS)} output-channel tiles fits`);
@@ -642,14 +666,15 @@ export function buildShardInputs(
     let inSignal: bigint;
     let outSignal: bigint;
     if (spec.tile) {
-      const { t, count, ranges, piece } = spec.tile;
+      const { t, count, ranges, stride, piece } = spec.tile;
+      const part = (a: number, b: number): number[] => ys.slice(a * stride, b * stride);
       // the layer input X (committed as the shard before committed it) and the chain over the pieces
+      const ys = actsAt(spec.to);
       const x = spec.input
         ? activationCommitment(actsAt(spec.input.layer), spec.input, req.activationSalt, req.binding)
         : (commitments[0] as bigint);
-      const ys = actsAt(spec.to);
       const chain = [0n];
-      for (const [a, b] of ranges) chain.push(tilePiece(chain[chain.length - 1]!, ys.slice(a, b), piece));
+      for (const [a, b] of ranges) chain.push(tilePiece(chain[chain.length - 1]!, part(a, b), piece));
       inSignal = t === 0 ? x : tileCarry(req.binding, req.activationSalt, x, chain[t]!);
       if (t < count - 1) outSignal = tileCarry(req.binding, req.activationSalt, x, chain[t + 1]!);
       else
@@ -657,7 +682,7 @@ export function buildShardInputs(
           ? activationCommitment(ys, spec.output, req.activationSalt, req.binding)
           : packClaim(req.binding, output);
       if (t > 0 && t < count - 1) input.prefix_in = chain[t]!;
-      if (t === count - 1) ranges.slice(0, t).forEach(([a, b], k) => (input[`piece_${k}`] = ys.slice(a, b)));
+      if (t === count - 1) ranges.slice(0, t).forEach(([a, b], k) => (input[`piece_${k}`] = part(a, b)));
     } else {
       inSignal = spec.input
         ? activationCommitment(actsAt(spec.input.layer), spec.input, req.activationSalt, req.binding)

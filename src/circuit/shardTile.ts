@@ -1,7 +1,7 @@
 /**
- * The main .circom source of one tile of a dense layer too big for one shard (src/circuit/shard.ts
+ * The main .circom source of one tile of a linear layer too big for one shard (src/circuit/shard.ts
  * plans the tiles; see `TileSpec`). Tile t of T computes outputs [lo, hi) of the segment (the dense
- * layer and the elementwise layers after it) from the whole layer input X:
+ * layer and the channel-wise layers after it) from the whole layer input X:
  *
  *   x          = commit(X): ActivationCommitment (salted, bound) or, for layer 0, InputCommitment
  *   p_0 = 0,   p_{k+1} = TilePiece(p_k, piece_k)           (the chain over the output pieces)
@@ -41,7 +41,7 @@ export function generateTileSource(
 ): string {
   const spec = sp.shards[s]!;
   const tile = spec.tile!;
-  const { t, count, lo, hi, ranges, piece } = tile;
+  const { t, count, lo, hi, ranges, stride, piece } = tile;
   const last = t === count - 1;
   const { plan, names } = of;
   const lines: string[] = [];
@@ -91,7 +91,7 @@ export function generateTileSource(
   emit("    signal input actSalt;");
   emit("    signal input binding;");
   if (t > 0 && !last) emit("    signal input prefix_in;");
-  if (last) ranges.slice(0, t).forEach(([a, b], k) => emit(`    signal input piece_${k}[${b - a}];`));
+  if (last) ranges.slice(0, t).forEach(([a, b], k) => emit(`    signal input piece_${k}[${(b - a) * stride}];`));
   emit();
   emitWeightBinding(of.sliced, plan, "private", emit, undefined);
   emit();
@@ -116,7 +116,7 @@ export function generateTileSource(
       emit("    // the earlier tiles' pieces, re-folded in order into the chain the input carry holds");
       // range-checked here unless the output commitment below range-checks the same values
       ranges.slice(0, t).forEach(([a, b], k) => {
-        emit(`    component fold_${k} = TilePiece(${pieceArgs(b - a, spec.output ? 0 : 1)});`);
+        emit(`    component fold_${k} = TilePiece(${pieceArgs((b - a) * stride, spec.output ? 0 : 1)});`);
         emit(`    fold_${k}.prefix <== ${k === 0 ? "0" : `fold_${k - 1}.out`};`);
         emit(`    fold_${k}.in <== piece_${k};`);
       });
@@ -141,12 +141,13 @@ export function generateTileSource(
     spec.input ? { after: -1, cur: "act_in", curLen: spec.input.size, prevSign: "" } : undefined,
     { argmax: false },
   );
-  if (end.curLen !== hi - lo)
-    throw new CircuitError("UNSUPPORTED_MODEL", `shard ${s}: tile computes ${end.curLen} values, expected ${hi - lo}`);
+  const n = (hi - lo) * stride;
+  if (end.curLen !== n)
+    throw new CircuitError("UNSUPPORTED_MODEL", `shard ${s}: tile computes ${end.curLen} values, expected ${n}`);
   emit();
   if (!last) {
     emit("    // this tile's piece, folded into the chain and carried on with x");
-    emit(`    component piece = TilePiece(${pieceArgs(hi - lo, 1)});`);
+    emit(`    component piece = TilePiece(${pieceArgs(n, 1)});`);
     emit(`    piece.prefix <== ${prefix};`);
     emit(`    piece.in <== ${end.cur};`);
     emit("    component carryOut = TileCarry();");
@@ -157,11 +158,13 @@ export function generateTileSource(
     emit("    outCarry === carryOut.carry;");
   } else {
     emit("    // the whole output: the earlier pieces, then this tile's");
-    emit(`    signal all[${full}];`);
+    emit(`    signal all[${full * stride}];`);
     ranges.slice(0, t).forEach(([a, b], k) => {
-      emit(`    for (var i${k} = 0; i${k} < ${b - a}; i${k}++) all[${a} + i${k}] <== piece_${k}[i${k}];`);
+      emit(
+        `    for (var i${k} = 0; i${k} < ${(b - a) * stride}; i${k}++) all[${a * stride} + i${k}] <== piece_${k}[i${k}];`,
+      );
     });
-    emit(`    for (var i = 0; i < ${hi - lo}; i++) all[${lo} + i] <== ${end.cur}[i];`);
+    emit(`    for (var i = 0; i < ${n}; i++) all[${lo * stride} + i] <== ${end.cur}[i];`);
     if (spec.output) {
       const b = spec.output;
       emit(`    component actOut = ActivationCommitment(${b.size}, ${b.bits}, ${b.min}, ${b.max}, 0);`);
