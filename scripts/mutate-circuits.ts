@@ -20,7 +20,8 @@
  * Then the `<==` lines the generators EMIT (scripts/mutate-generated.ts): the main templates of a
  * tiny CNN's inference circuit, its audit circuit and a tiny MLP's audit circuit with the
  * Freivalds first layer, each line turned into `<--` and attacked with forged witnesses.
- * `--templates` runs only the template mutants, `--generated` only the generated ones.
+ * `--templates` runs only the template mutants, `--generated` only the generated ones; `--only`
+ * also picks the generated circuits by name prefix (`--generated --only TinyTiles`).
  */
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -205,7 +206,7 @@ for (const s of summary) {
 }
 if (runGenerated) {
   console.log("\ngenerated main templates (scripts/mutate-generated.ts):");
-  for (const g of await mutateGenerated(path.join(cacheDir, "generated"))) {
+  for (const g of await mutateGenerated(path.join(cacheDir, "generated"), console.log, only)) {
     caught += g.caught;
     total += g.total;
     summary.push({ file: `(generated) ${g.circuit}`, caught: g.caught, total: g.total, survivors: [] });

@@ -102,10 +102,12 @@ export function generateTileSource(
     emit("    actIn.binding <== binding;");
     emit("    actIn.salt <== actSalt;");
     emit("    actIn.in <== act_in;");
-    emit("    signal x <== actIn.commitment;");
+    emit("    signal x;");
+    emit("    x <== actIn.commitment;");
   } else {
     emitInputCommitment(plan, 0, emit);
-    emit("    signal x <== input_0.commitment;");
+    emit("    signal x;");
+    emit("    x <== input_0.commitment;");
   }
   const pieceArgs = (n: number, check: number): string => `${n}, ${piece.bits}, ${piece.min}, ${check}`;
   let prefix = "0";
