@@ -69,8 +69,9 @@ function tinyDense(): Model {
 
 /**
  * dense 6→48, ReLU, dense 48→36 on 6 bytes: at an 8,000-constraint shard budget, an untiled shard
- * (the input commitment in, an activation commitment out) and layer 2 in three output-channel tiles
- * (activation commitment in, a middle tile, the last tile's argmax and claim).
+ * (the input commitment in, an activation commitment out) and layer 2 in two output-channel tiles
+ * (the first reads the activation commitment and hands on a carry; the last re-folds the first's
+ * piece, takes the argmax of all logits and makes the claim).
  */
 function tinyTiles(): Model {
   let seed = 3;
@@ -98,7 +99,8 @@ interface Subject {
   input: Record<string, unknown>;
   /**
    * Public signals the prover chooses (a shard's activation commitments and carries: the market
-   * only checks that neighbours agree), re-solved in every forgery instead of held.
+   * only checks that neighbours agree; the last shard's claim, whose output half is the prover's
+   * answer), re-solved in every forgery instead of held.
    */
   free?: string[];
 }
@@ -140,7 +142,7 @@ function subjects(): Subject[] {
       name: spec.name,
       source: generateShardSource(tiles, sp, s),
       input: shards.shards[s]!.input,
-      free: shardPublicSignalNames(sp, s).filter((n) => /^(in|out)(Commitment|Carry)$/.test(n)),
+      free: shardPublicSignalNames(sp, s).filter((n) => /^(in|out)(Commitment|Carry)$|^claim$/.test(n)),
     }),
   );
   return out;
