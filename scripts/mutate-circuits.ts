@@ -9,15 +9,19 @@
  *   npm run mutate:circuits [-- [circuits/lib circuits/layers …] [--only Name[,Name…]] [--tests file …]
  *                               [--templates | --generated]]
  *
- * Tests: the fast subset test/circuit/gadgets.test.ts, datasetGadgets.test.ts, freivalds.test.ts
- * and mobileGadgets.test.ts (they compile every template alone and forge every signal), run with
+ * Tests: the fast subset test/circuit/gadgets.test.ts, datasetGadgets.test.ts, freivalds.test.ts,
+ * mobileGadgets.test.ts and shardGadgets.test.ts (they compile every template alone and forge
+ * every signal; the shard templates alone:
+ * `-- circuits/lib --only ActivationCommitment,ShardClaim,TileCarry,TilePiece --tests
+ * test/circuit/shardGadgets.test.ts --templates`), run with
  * `hardhat test mocha --bail --no-compile` in a scratch artifact cache (ZKINFER_CACHE), so the
  * project cache is not filled with mutants.
  *
  * Then the `<==` lines the generators EMIT (scripts/mutate-generated.ts): the main templates of a
  * tiny CNN's inference circuit, its audit circuit and a tiny MLP's audit circuit with the
  * Freivalds first layer, each line turned into `<--` and attacked with forged witnesses.
- * `--templates` runs only the template mutants, `--generated` only the generated ones.
+ * `--templates` runs only the template mutants, `--generated` only the generated ones; `--only`
+ * also picks the generated circuits by name prefix (`--generated --only TinyTiles`).
  */
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -54,6 +58,7 @@ if (tests.length === 0)
     "test/circuit/datasetGadgets.test.ts",
     "test/circuit/freivalds.test.ts",
     "test/circuit/mobileGadgets.test.ts",
+    "test/circuit/shardGadgets.test.ts",
   );
 
 interface Mutant {
@@ -201,7 +206,7 @@ for (const s of summary) {
 }
 if (runGenerated) {
   console.log("\ngenerated main templates (scripts/mutate-generated.ts):");
-  for (const g of await mutateGenerated(path.join(cacheDir, "generated"))) {
+  for (const g of await mutateGenerated(path.join(cacheDir, "generated"), console.log, only)) {
     caught += g.caught;
     total += g.total;
     summary.push({ file: `(generated) ${g.circuit}`, caught: g.caught, total: g.total, survivors: [] });

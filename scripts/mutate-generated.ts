@@ -2,8 +2,9 @@
  * Mutation testing of the GENERATED main templates (ADVERSARIAL.md case 10, issue 14 item 13): the
  * `<==` lines that src/circuit/generate.ts and src/dataset/circuit.ts emit (`weights.in[…] <== w`,
  * `member.pathBits <== indices.bits`, `input_i.bytes <== pixels_i`, the Freivalds wiring, …) for
- * three tiny circuits: the inference circuit of a tiny CNN, its dataset audit circuit, and the
- * audit circuit of a tiny MLP with the Freivalds first layer. Each distinct emitted line (item
+ * tiny circuits: the inference circuit of a tiny CNN, its dataset audit circuit, the audit circuit
+ * of a tiny MLP with the Freivalds first layer, and the shard and tile mains of a tiny MLP
+ * (src/circuit/shard.ts, shardTile.ts; `--generated --only TinyTiles` runs these alone). Each distinct emitted line (item
  * indices folded: item 1's copy of item 0's line is the same generator line) is turned into `<--`
  * once, the circuit is compiled at --O0, and a cheating prover tries, from the honest witness:
  *   (a) the left side moved by one (booleans flipped) — all of it, or its first element up or
@@ -24,6 +25,7 @@ import {
   generateCircuit,
   CIRCUIT_INCLUDE_PATHS,
 } from "../src/circuit/index.js";
+import { buildShardInputs, generateShardSource, planShards, shardPublicSignalNames } from "../src/circuit/shard.js";
 import { buildAuditInput, commitDataset, generateAuditCircuit, LABEL_TARGET } from "../src/dataset/index.js";
 import { quantize, type Model } from "../src/model/index.js";
 import { compileCircuit, sha256Hex } from "../src/zk/index.js";
@@ -65,10 +67,42 @@ function tinyDense(): Model {
   } as Model;
 }
 
+/**
+ * dense 6→48, ReLU, dense 48→36 on 6 bytes: at an 8,000-constraint shard budget, an untiled shard
+ * (the input commitment in, an activation commitment out) and layer 2 in two output-channel tiles
+ * (the first reads the activation commitment and hands on a carry; the last re-folds the first's
+ * piece, takes the argmax of all logits and makes the claim).
+ */
+function tinyTiles(): Model {
+  let seed = 3;
+  const r = (): number => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return Math.round(((seed % 2001) / 1000 - 1) * 0.5 * 1e4) / 1e4;
+  };
+  const dense = (o: number, i: number) => ({
+    kind: "dense" as const,
+    weights: Array.from({ length: o }, () => Array.from({ length: i }, r)),
+    bias: Array.from({ length: o }, r),
+  });
+  return {
+    format: "zkinfer-model",
+    version: 1,
+    name: "tiny-tiles",
+    inputShape: [6],
+    layers: [dense(48, 6), { kind: "relu" }, dense(36, 48)],
+  } as Model;
+}
+
 interface Subject {
   name: string;
   source: string;
   input: Record<string, unknown>;
+  /**
+   * Public signals the prover chooses (a shard's activation commitments and carries: the market
+   * only checks that neighbours agree; the last shard's claim, whose output half is the prover's
+   * answer), re-solved in every forgery instead of held.
+   */
+  free?: string[];
 }
 
 function subjects(): Subject[] {
@@ -93,6 +127,24 @@ function subjects(): Subject[] {
     const built = buildAuditInput(audit, { salt: 5n, tree: ds.tree, items, indices: [1, 3], target: LABEL_TARGET });
     out.push({ name: audit.name, source: audit.source, input: built.input });
   }
+  const tiles = quantize(tinyTiles(), {
+    calibration: Array.from({ length: 8 }, () => Array.from({ length: 6 }, r)),
+  });
+  const sp = planShards(tiles, { budget: 8_000 });
+  const shards = buildShardInputs(tiles, sp, {
+    pixels: Array.from({ length: 6 }, r),
+    weightSalt: 5n,
+    activationSalt: 6n,
+    binding: 77n,
+  });
+  sp.shards.forEach((spec, s) =>
+    out.push({
+      name: spec.name,
+      source: generateShardSource(tiles, sp, s),
+      input: shards.shards[s]!.input,
+      free: shardPublicSignalNames(sp, s).filter((n) => /^(in|out)(Commitment|Carry)$|^claim$/.test(n)),
+    }),
+  );
   return out;
 }
 
@@ -145,9 +197,11 @@ export interface GeneratedResult {
 export async function mutateGenerated(
   scratch: string,
   log: (s: string) => void = console.log,
+  only?: readonly string[],
 ): Promise<GeneratedResult[]> {
   const results: GeneratedResult[] = [];
   for (const s of subjects()) {
+    if (only && !only.some((o) => s.name.startsWith(o))) continue;
     const base = await compileAt(scratch, s.name, s.source);
     const honest = await base.runner.calculate(s.input);
     const r = base.r1cs;
@@ -164,7 +218,12 @@ export async function mutateGenerated(
     }
     const wiresOf = (sym: typeof base.sym, expr: string): number[] =>
       [...sym.names].filter(([n]) => n === `main.${expr}` || n.startsWith(`main.${expr}[`)).map(([, w]) => w);
-    const forgeries = (sym: typeof base.sym, w: readonly bigint[], line: string, bools: Set<number>): Forgery[] => {
+    const forgeries = (sym: typeof base.sym, w: readonly bigint[], line: string, bools: Set<number>): Forgery[] =>
+      candidates(sym, w, line, bools).map((f) => ({
+        ...f,
+        free: [...f.free, ...(s.free ?? []).flatMap((n) => wiresOf(sym, n))],
+      }));
+    const candidates = (sym: typeof base.sym, w: readonly bigint[], line: string, bools: Set<number>): Forgery[] => {
       const [lhs, rhsRaw] = line.split("<==").map((x) => x.trim()) as [string, string];
       const rhs = rhsRaw.replace(/;$/, "").trim();
       const left = wiresOf(sym, lhs);

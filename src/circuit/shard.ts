@@ -26,8 +26,10 @@
  *
  * Cuts fall only right before a linear layer (dense/conv2d) at the top level, so a fused ReLU is
  * never separated from the layer whose sign bits it reads, and a shard starting past layer 0 reads
- * whole activation values (only layer 0 may compute on the input's bit planes). A single layer
- * bigger than the budget is refused (tiling one layer by output channels is not implemented).
+ * whole activation values (only layer 0 may compute on the input's bit planes). A dense or conv2d
+ * layer (with the channel-wise layers after it) bigger than the budget alone is cut into output-channel
+ * tiles, consecutive shards chained by carries (`TileSpec`, src/circuit/shardTile.ts); any other
+ * layer bigger than the budget is refused, naming it.
  */
 import { createHmac } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -62,8 +64,10 @@ import {
   POSEIDON_PERMUTATION_CONSTRAINTS,
   type CircuitPlan,
   type LayerPlan,
+  type LinearPlan,
 } from "./plan.js";
 import { poseidonSponge } from "./poseidon.js";
+import { generateTileSource } from "./shardTile.js";
 
 /** Domain tag of activation commitments (1: input, 2: weights, 3–4: the audit's Freivalds layer). */
 export const SPONGE_TAG_ACTIVATIONS = 8n;
@@ -96,6 +100,29 @@ export interface ShardSpec {
   output?: ActivationBoundary;
   /** Circuit (and main template) name, e.g. `MnistMlpPrivateL0to2`. */
   name: string;
+  /** A tile of one linear layer too big for the budget (absent for a shard of whole layers). */
+  tile?: TileSpec;
+}
+
+/**
+ * One tile of a linear layer cut by output channels: tile t of the layer's `count` computes channels
+ * [lo, hi) of the segment [from, to) (the dense/conv2d layer and the channel-wise layers after it). Tile 0
+ * reads the layer input X as a shard would; every tile hands on the carry
+ * TileCarry(binding, salt, commit(X), p_{t+1}) with p the TilePiece chain over the pieces so far;
+ * the last tile re-folds the earlier pieces (private) into the chain its input carry holds and
+ * hands on the ordinary activation commitment of the whole output (or makes the claim).
+ */
+export interface TileSpec {
+  t: number;
+  count: number;
+  lo: number;
+  hi: number;
+  /** Every tile's output channels [lo, hi), in order. */
+  ranges: [number, number][];
+  /** Values per output channel at the segment's end: 1 after a dense layer, H·W after a conv2d (and its pooling). */
+  stride: number;
+  /** The range and packing width of the pieces: the activations at `to` (the logits at the end). */
+  piece: { min: bigint; max: bigint; bits: number };
 }
 
 export interface ShardPlan {
@@ -181,15 +208,16 @@ export function planShards(qm: QuantizedModel, options: { budget?: number } = {}
     return c;
   };
 
-  const cuts: { from: number; to: number }[] = [];
+  const cuts: { from: number; to: number; tile?: TileSpec }[] = [];
   let cur: { from: number; to: number } | undefined;
   for (const seg of segments) {
     if (cost(seg.from, seg.to) > budget) {
-      throw new CircuitError(
-        "UNSUPPORTED_MODEL",
-        `layers[${seg.from}]: this layer alone needs about ${cost(seg.from, seg.to)} constraints, more than the shard budget of ${budget} (tiling one layer is not supported: raise --shard-budget)`,
-        `layers[${seg.from}]`,
-      );
+      // one segment alone is too big: its tiles are shards of their own
+      const tiles = planTiles(plan, seg.from, seg.to, budget, cost(seg.from, seg.to));
+      if (cur) cuts.push(cur);
+      cur = undefined;
+      for (const tile of tiles) cuts.push({ ...seg, tile });
+      continue;
     }
     if (cur && cost(cur.from, seg.to) <= budget) cur = { from: cur.from, to: seg.to };
     else {
@@ -197,22 +225,28 @@ export function planShards(qm: QuantizedModel, options: { budget?: number } = {}
       cur = { ...seg };
     }
   }
-  cuts.push(cur!);
+  if (cur) cuts.push(cur);
   if (cuts.length > MAX_SHARDS)
     throw new CircuitError(
       "UNSUPPORTED_MODEL",
       `model: ${cuts.length} shards at a budget of ${budget} constraints, more than the ${MAX_SHARDS} a market accepts (raise --shard-budget)`,
       "budget",
     );
-  const shards: ShardSpec[] = cuts.map((c, index) => ({
-    index,
-    from: c.from,
-    to: c.to,
-    estimatedConstraints: cost(c.from, c.to),
-    ...(c.from > 0 ? { input: boundaryAt(plan, c.from) } : {}),
-    ...(c.to < L ? { output: boundaryAt(plan, c.to) } : {}),
-    name: shardCircuitName(qm.name, c.from, c.to),
-  }));
+  const shards: ShardSpec[] = cuts.map((c, index) => {
+    const last = !c.tile || c.tile.t === c.tile.count - 1;
+    return {
+      index,
+      from: c.from,
+      to: c.to,
+      estimatedConstraints: c.tile ? tileCost(plan, c.from, c.to, c.tile) : cost(c.from, c.to),
+      ...(c.from > 0 ? { input: boundaryAt(plan, c.from) } : {}),
+      ...(c.to < L && last ? { output: boundaryAt(plan, c.to) } : {}),
+      name: c.tile
+        ? `${shardCircuitName(qm.name, c.from, c.to)}T${c.tile.t}of${c.tile.count}`
+        : shardCircuitName(qm.name, c.from, c.to),
+      ...(c.tile ? { tile: c.tile } : {}),
+    };
+  });
   return {
     modelName: qm.name,
     budget,
@@ -222,10 +256,140 @@ export function planShards(qm: QuantizedModel, options: { budget?: number } = {}
   };
 }
 
+const CHANNELWISE = new Set(["relu", "relu6", "flatten", "sumpool", "maxpool"]);
+
+/** The range of the values a tiled segment [from, to) outputs (the pieces of its tiles). */
+function pieceRange(plan: CircuitPlan, to: number): TileSpec["piece"] {
+  if (to < plan.layers.length) {
+    const b = boundaryAt(plan, to);
+    return { min: b.min, max: b.max, bits: b.bits };
+  }
+  const { min, max } = plan.logits;
+  return { min, max, bits: Math.max(1, bitLength(max - min)) };
+}
+
+/**
+ * The layers of one tile: the segment's linear layer restricted to output channels [lo, hi) (its
+ * packing regrouped over those channels: same slot width, fewer groups) and the channel-wise layers
+ * after it on that slice (a [C, H, W] shape becomes [n, H, W]; a flat one keeps its share). The
+ * analysed ranges stay the whole layer's (a slice's worst case is within them).
+ */
+export function tileLayers(plan: CircuitPlan, from: number, to: number, lo: number, hi: number): LayerPlan[] {
+  const n = hi - lo;
+  const C = (plan.layers[from] as LinearPlan).outputsPerPosition;
+  const slice = (shape: readonly number[]): number[] =>
+    shape.length === 1 ? [(shape[0]! / C) * n] : [n, ...shape.slice(1)];
+  return plan.layers.slice(from, to).map((l): LayerPlan => {
+    if (l.kind === "dense" || l.kind === "conv2d") {
+      const p = l.packing;
+      const G = Math.min(n, Math.floor(252 / p.B));
+      const nGroups = Math.ceil(n / G);
+      return {
+        ...l,
+        outputShape: slice(l.outputShape),
+        outputsPerPosition: n,
+        publicG: Math.min(n, l.publicG),
+        ...(l.conv ? { conv: { ...l.conv, outC: n } } : {}),
+        packing: { ...p, G, nGroups, elements: (p.nCols + p.nBias) * nGroups },
+      };
+    }
+    return { ...l, inputShape: slice(l.inputShape), outputShape: slice(l.outputShape) } as LayerPlan;
+  });
+}
+
+/** A quantized model whose layer `from` (dense or conv2d) keeps only output channels [lo, hi). */
+export function tileModel(qm: QuantizedModel, from: number, lo: number, hi: number): QuantizedModel {
+  return {
+    ...qm,
+    layers: qm.layers.map((l, i) => {
+      if (i !== from) return l;
+      if (l.kind === "dense") return { ...l, weights: l.weights.slice(lo, hi), bias: l.bias.slice(lo, hi) };
+      if (l.kind === "conv2d") return { ...l, weights: l.weights.slice(lo, hi), bias: l.bias.slice(lo, hi) };
+      return l;
+    }),
+  };
+}
+
+/** Estimated constraints of tile `tile` of the segment [from, to) (the compiled count is the truth). */
+function tileCost(plan: CircuitPlan, from: number, to: number, tile: TileSpec): number {
+  const L = plan.layers.length;
+  const { t, count, piece } = tile;
+  const per = Math.floor(252 / piece.bits);
+  const pieceCost = (channels: number, check: boolean): number => {
+    const n = channels * tile.stride;
+    return (check ? piece.bits * n : 0) + hashCost(Math.ceil(n / per) + 1);
+  };
+  const layers = tileLayers(plan, from, to, tile.lo, tile.hi);
+  let c = layers.reduce((a, l) => a + estimateLayerConstraints(l), 0);
+  // the weight commitment hashes whole blocks (salt included): exact, not the per-element average
+  const elements = linearPlans(layers).reduce((n, l) => n + l.packing.elements, 0);
+  c += hashCost(elements + 1) - Math.ceil((elements * POSEIDON_PERMUTATION_CONSTRAINTS) / 16);
+  // the layer input X, committed (and, after tile 0, carried in)
+  c +=
+    from === 0
+      ? 8 * plan.inputSize + hashCost(Math.ceil(plan.inputSize / 31))
+      : commitmentCost(boundaryAt(plan, from), true);
+  if (t > 0) c += POSEIDON_PERMUTATION_CONSTRAINTS;
+  if (t < count - 1) return c + pieceCost(tile.hi - tile.lo, true) + POSEIDON_PERMUTATION_CONSTRAINTS;
+  // the last tile: the earlier pieces re-folded, then the whole output as an untiled shard ends
+  for (const [a, b] of tile.ranges.slice(0, t)) c += pieceCost(b - a, to === L);
+  c += to === L ? plan.numClasses * (plan.argmaxKd + 2) + 254 : commitmentCost(boundaryAt(plan, to), false);
+  return c;
+}
+
+/**
+ * Cuts the segment [from, to) (a dense or conv2d layer and channel-wise layers after it) into
+ * output-channel tiles that each fit the budget: the fewest tiles, each a whole number of packed
+ * groups, as even as possible. Throws a CircuitError naming the layer when no tiling fits, or when
+ * the segment is not one that tiles (a depthwise conv2d, a residual block, a global pooling).
+ */
+function planTiles(plan: CircuitPlan, from: number, to: number, budget: number, whole: number): TileSpec[] {
+  const l = plan.layers[from] as LayerPlan;
+  const refuse = (why: string): never => {
+    throw new CircuitError(
+      "UNSUPPORTED_MODEL",
+      `layers[${from}]: this layer alone needs about ${whole} constraints, more than the shard budget of ${budget}, and ${why} (raise --shard-budget)`,
+      `layers[${from}]`,
+    );
+  };
+  if (
+    (l.kind !== "dense" && l.kind !== "conv2d") ||
+    l.conv?.depthwise ||
+    !plan.layers.slice(from + 1, to).every((x) => CHANNELWISE.has(x.kind))
+  )
+    return refuse(
+      "only a dense or (not depthwise) conv2d layer followed by channel-wise layers (relu, relu6, pooling, flatten) is cut into tiles",
+    );
+  const nOut = l.outputsPerPosition;
+  const G = Math.min(nOut, Math.floor(252 / l.packing.B));
+  const groups = Math.ceil(nOut / G);
+  const piece = pieceRange(plan, to);
+  const total = to < plan.layers.length ? boundaryAt(plan, to).size : plan.numClasses;
+  const stride = total / nOut;
+  if (!Number.isInteger(stride)) return refuse("its outputs do not split by channel");
+  if (groups < 2)
+    return refuse(`its ${nOut} output channels are one packed group (tiles are whole groups: none is smaller)`);
+  for (let count = 2; count <= Math.min(groups, MAX_SHARDS); count++) {
+    const ranges: [number, number][] = [];
+    let at = 0;
+    for (let t = 0; t < count; t++) {
+      const g = Math.floor(groups / count) + (t < groups % count ? 1 : 0);
+      const hi = Math.min(nOut, at + g * G);
+      ranges.push([at, hi]);
+      at = hi;
+    }
+    const tiles = ranges.map(([lo, hi], t): TileSpec => ({ t, count, lo, hi, ranges, stride, piece }));
+    if (tiles.every((tile) => tileCost(plan, from, to, tile) <= budget)) return tiles;
+  }
+  return refuse(`no cut into at most ${Math.min(groups, MAX_SHARDS)} output-channel tiles fits`);
+}
+
 /** The plan of one shard: the model plan restricted to its layers. */
 export function shardCircuitPlan(sp: ShardPlan, s: number): CircuitPlan {
   const spec = shardSpec(sp, s);
-  const layers = sp.plan.layers.slice(spec.from, spec.to);
+  const layers = spec.tile
+    ? tileLayers(sp.plan, spec.from, spec.to, spec.tile.lo, spec.tile.hi)
+    : sp.plan.layers.slice(spec.from, spec.to);
   return {
     ...sp.plan,
     layers,
@@ -243,10 +407,11 @@ function shardSpec(sp: ShardPlan, s: number): ShardSpec {
 /** Public signal names of shard `s` of a plan, in verifier order. */
 export function shardPublicSignalNames(sp: ShardPlan, s: number): string[] {
   const spec = shardSpec(sp, s);
+  const carriesOut = spec.tile !== undefined && spec.tile.t < spec.tile.count - 1;
   return [
     "weightsCommitment",
-    spec.output ? "outCommitment" : "claim",
-    spec.input ? "inCommitment" : "inputCommitment",
+    carriesOut ? "outCarry" : spec.output ? "outCommitment" : "claim",
+    spec.tile && spec.tile.t > 0 ? "inCarry" : spec.input ? "inCommitment" : "inputCommitment",
   ];
 }
 
@@ -255,6 +420,12 @@ const lit = (v: bigint): string => v.toString();
 /** The main .circom source of shard `s` (private weights, one inference). Pure. */
 export function generateShardSource(qm: QuantizedModel, sp: ShardPlan, s: number): string {
   const spec = shardSpec(sp, s);
+  if (spec.tile)
+    return generateTileSource(qm, sp, s, {
+      plan: shardCircuitPlan(sp, s),
+      names: shardPublicSignalNames(sp, s),
+      sliced: tileModel(qm, spec.from, spec.tile.lo, spec.tile.hi),
+    });
   const plan = shardCircuitPlan(sp, s);
   const names = shardPublicSignalNames(sp, s);
   const lines: string[] = [];
@@ -383,6 +554,14 @@ export function activationCommitment(
     );
   checkField(salt, "salt");
   checkField(binding, "binding");
+  return poseidonSponge(SPONGE_TAG_ACTIVATIONS, [binding, salt, ...packActivations(values, b)]);
+}
+
+/** Offset values packed ⌊252 / bits⌋ to a field element, as ActivationCommitment and TilePiece pack them. */
+function packActivations(
+  values: readonly (number | bigint)[],
+  b: { min: bigint; max: bigint; bits: number },
+): bigint[] {
   const per = Math.floor(252 / b.bits);
   const packed: bigint[] = [];
   for (let j = 0; j * per < values.length; j++) {
@@ -395,7 +574,26 @@ export function activationCommitment(
     }
     packed.push(e);
   }
-  return poseidonSponge(SPONGE_TAG_ACTIVATIONS, [binding, salt, ...packed]);
+  return packed;
+}
+
+/** Domain tags of the tile carry (TileCarry.circom) and of the chain over tile pieces (TilePiece.circom). */
+export const SPONGE_TAG_TILE_CARRY = 9n;
+export const SPONGE_TAG_TILE_PIECE = 10n;
+
+/** One link of the chain over a tiled layer's output pieces, exactly as TilePiece.circom computes it. */
+export function tilePiece(prefix: bigint, values: readonly (number | bigint)[], piece: TileSpec["piece"]): bigint {
+  return poseidonSponge(SPONGE_TAG_TILE_PIECE, [checkField(prefix, "prefix"), ...packActivations(values, piece)]);
+}
+
+/** The carry between two tiles, exactly as TileCarry.circom computes it. */
+export function tileCarry(binding: bigint, salt: bigint, x: bigint, prefix: bigint): bigint {
+  return poseidonSponge(SPONGE_TAG_TILE_CARRY, [
+    checkField(binding, "binding"),
+    checkField(salt, "salt"),
+    checkField(x, "x"),
+    checkField(prefix, "prefix"),
+  ]);
 }
 
 /**
@@ -412,9 +610,10 @@ export function activationSalt(secret: string, chainId: bigint, market: string, 
   return BigInt(`0x${mac}`) % BN254_R;
 }
 
-/** The packed weight columns of shard `s`'s linear layers. */
+/** The packed weight columns of shard `s`'s linear layers (a tile's: its slice of the layer). */
 export function shardPacked(qm: QuantizedModel, sp: ShardPlan, s: number): PackedLayer[] {
-  return packWeights(qm, shardCircuitPlan(sp, s));
+  const t = shardSpec(sp, s).tile;
+  return packWeights(t ? tileModel(qm, sp.shards[s]!.from, t.lo, t.hi) : qm, shardCircuitPlan(sp, s));
 }
 
 /** Shard `s`'s weight commitment under the model's weight salt. */
@@ -461,23 +660,41 @@ export function buildShardInputs(
   const shards = sp.shards.map((spec, s): ShardWitness => {
     const cols = packed?.[s] ?? shardPacked(qm, sp, s);
     const wc = commitmentOfPacked(flattenPacked(cols), req.weightSalt);
-    const inSignal = spec.input
-      ? activationCommitment(actsAt(spec.input.layer), spec.input, req.activationSalt, req.binding)
-      : (commitments[0] as bigint);
-    const outSignal = spec.output
-      ? activationCommitment(actsAt(spec.output.layer), spec.output, req.activationSalt, req.binding)
-      : packClaim(req.binding, output);
-    if (spec.output) commitments.push(outSignal);
     const names = shardPublicSignalNames(sp, s);
-    const input: CircuitInput = {
-      [names[0]!]: wc,
-      [names[1]!]: outSignal,
-      [names[2]!]: inSignal,
-      salt: req.weightSalt,
-      actSalt: req.activationSalt,
-      binding: req.binding,
-    };
+    const input: CircuitInput = { salt: req.weightSalt, actSalt: req.activationSalt, binding: req.binding };
     for (const l of cols) input[`w${l.id ?? l.index}`] = l.columns;
+    let inSignal: bigint;
+    let outSignal: bigint;
+    if (spec.tile) {
+      const { t, count, ranges, stride, piece } = spec.tile;
+      const part = (a: number, b: number): number[] => ys.slice(a * stride, b * stride);
+      // the layer input X (committed as the shard before committed it) and the chain over the pieces
+      const ys = actsAt(spec.to);
+      const x = spec.input
+        ? activationCommitment(actsAt(spec.input.layer), spec.input, req.activationSalt, req.binding)
+        : (commitments[0] as bigint);
+      const chain = [0n];
+      for (const [a, b] of ranges) chain.push(tilePiece(chain[chain.length - 1]!, part(a, b), piece));
+      inSignal = t === 0 ? x : tileCarry(req.binding, req.activationSalt, x, chain[t]!);
+      if (t < count - 1) outSignal = tileCarry(req.binding, req.activationSalt, x, chain[t + 1]!);
+      else
+        outSignal = spec.output
+          ? activationCommitment(ys, spec.output, req.activationSalt, req.binding)
+          : packClaim(req.binding, output);
+      if (t > 0 && t < count - 1) input.prefix_in = chain[t]!;
+      if (t === count - 1) ranges.slice(0, t).forEach(([a, b], k) => (input[`piece_${k}`] = part(a, b)));
+    } else {
+      inSignal = spec.input
+        ? activationCommitment(actsAt(spec.input.layer), spec.input, req.activationSalt, req.binding)
+        : (commitments[0] as bigint);
+      outSignal = spec.output
+        ? activationCommitment(actsAt(spec.output.layer), spec.output, req.activationSalt, req.binding)
+        : packClaim(req.binding, output);
+    }
+    if (s < sp.shards.length - 1) commitments.push(outSignal);
+    input[names[0]!] = wc;
+    input[names[1]!] = outSignal;
+    input[names[2]!] = inSignal;
     if (spec.input) input.act_in = actsAt(spec.input.layer);
     else input.pixels_0 = px;
     return { input, publicSignals: [wc, outSignal, inSignal] };

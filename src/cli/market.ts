@@ -238,10 +238,11 @@ export function registerMarketCommands(program: Command, env: CliEnv): void {
           if (!isOwner) {
             const missing = [];
             for (const sh of sharded.shards)
-              if (/^0x0+$/.test((await ctx.registry.getCircuit(sh.circuitId)).verifier)) missing.push(sh.spec.name);
+              if (/^0x0+$/.test((await ctx.registry.getCircuit(sh.circuitId)).verifier))
+                missing.push(`${sh.spec.name} (${sh.circuitId.slice(0, 10)}…)`);
             if (missing.length > 0)
               throw new CliError(
-                `shard circuit(s) ${missing.join(", ")} not approved, and only the registry owner ${owner} can approve them; nothing was deployed`,
+                `shard circuit(s) ${missing.join(", ")} not approved, and only the registry owner ${owner} can approve them: run \`zkinfer provider approval ${name} --shard-budget ${o.shardBudget}\` and send its output to the owner, who runs \`zkinfer registry approve-shards ${name} --shard-budget ${o.shardBudget}\`; nothing was deployed`,
               );
           }
           const record = await onboardShardedModel(p, sharded, terms, { ...deployOptions, approve: isOwner });
@@ -288,9 +289,35 @@ export function registerMarketCommands(program: Command, env: CliEnv): void {
       "print what the registry owner must check to approve the model's circuits (compiles and sets up if needed)",
     )
     .option("--batch <sizes...>", "also the batch circuits of these sizes")
-    .action(async (name: string, o: ChainOpts & { batch?: string[] }) => {
+    .option("--shard-budget <constraints>", "the shard circuits of the model cut at this budget instead")
+    .action(async (name: string, o: ChainOpts & { batch?: string[]; shardBudget?: string }) => {
       const ctx = await context(o, false);
       const load = { cacheDir: env.cacheDir(), onProgress: say };
+      if (o.shardBudget !== undefined) {
+        if (o.batch !== undefined)
+          throw new CliError("--shard-budget and --batch do not go together: a sharded model has no batch circuits");
+        const budget = parseUint(o.shardBudget, "--shard-budget");
+        const sharded = await loadShardedModel(name, { ...load, budget });
+        const shards = [];
+        for (const [s, sh] of sharded.shards.entries())
+          shards.push({
+            shard: s,
+            circuit: sh.spec.name,
+            circuitId: sh.circuitId,
+            approved: !/^0x0+$/.test((await ctx.registry.getCircuit(sh.circuitId)).verifier),
+            constraints: sh.constraints,
+            insecure: sh.setup.manifest.insecure,
+            zkeySha256: sh.setup.manifest.zkeySha256,
+            verificationKeySha256: sh.setup.manifest.verificationKeySha256,
+            transcriptSha256: await transcriptHashOf(sh.setup),
+          });
+        const owner = await ctx.registry.owner();
+        say(
+          `the registry owner (${owner}) should rebuild these shard circuits from the same model file at the same budget and check that the circuit ids match (a dev setup is INSECURE: only on local chains), then run: zkinfer registry approve-shards ${name} --shard-budget ${budget} --expect-circuit-id ${shards.map((c) => c.circuitId).join(" ")}`,
+        );
+        print({ model: sharded.name, shardBudget: budget, registry: ctx.addresses.registry, owner, shards });
+        return;
+      }
       const m = await loadModelByName(name, load);
       const sizes = (o.batch ?? []).map((k) => parseUint(k, "--batch"));
       const circuits = [];

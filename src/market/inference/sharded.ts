@@ -112,7 +112,7 @@ export async function loadShardedModel(
   const plan = planShards(qm, opts.budget === undefined ? {} : { budget: opts.budget });
   const say = opts.onProgress;
   say?.(
-    `model ${qm.name}: ${plan.shards.length} shard(s) at a budget of ${plan.budget} constraints (${plan.shards.map((s) => `layers ${s.from}–${s.to - 1}`).join(", ")})`,
+    `model ${qm.name}: ${plan.shards.length} shard(s) at a budget of ${plan.budget} constraints (${plan.shards.map((s) => `layers ${s.from}–${s.to - 1}${s.tile ? ` tile ${s.tile.t + 1} of ${s.tile.count}` : ""}`).join(", ")})`,
   );
   const shards: LoadedShard[] = [];
   for (let s = 0; s < plan.shards.length; s++) {
