@@ -28,7 +28,6 @@ import {
   loadShardedModel,
   onboardShardedModel,
   servedSharded,
-  type AgentEvent,
   type ShardedModel,
 } from "../../src/market/index.js";
 import { createRng } from "../../src/model/prng.js";
@@ -237,11 +236,9 @@ export async function serveScale(signers: readonly Signer[], opts: ScaleOptions)
     });
     await p.stake(10n ** 18n);
 
-    const events: AgentEvent[] = [];
     const agent = new ProviderAgent(providerCtx, [servedSharded(record, model)], {
       pollMs: 200,
       pool,
-      onEvent: (e) => events.push(e),
       initialProveSeconds: 3_600,
     });
     await agent.start();
@@ -257,13 +254,12 @@ export async function serveScale(signers: readonly Signer[], opts: ScaleOptions)
       requestS = (Date.now() - t1) / 1000;
       if (r.status !== "Fulfilled") throw new Error(`request ${posted.requestId} ended ${r.status}`);
       output = String(r.output);
-      const f = events.find((e) => e.type === "fulfilled") as { gasUsed: bigint } | undefined;
-      gas = f?.gasUsed ?? 0n;
     } finally {
       await agent.stop();
     }
     const report = await audit(consumerCtx, { setups: model.shards.map((s) => s.setup) });
     const row = report.requests.find((r) => r.status === "Fulfilled");
+    gas = BigInt(row?.fulfillGas ?? 0); // from the settling transaction's receipt (the agent's event may come later)
     return {
       model,
       loadS,
