@@ -408,16 +408,15 @@ describe("# Freivalds gadgets (circuits/lib)", function () {
     });
 
     it("should check one-plane packings too (bytes, slots of K bits read off directly)", async () => {
-      // nPlanes = 1: B = K, the slot is acc + 2^(K−1); bytes up to 255, so K = 15
+      // nPlanes = 1: B = K, the slot is acc + 2^(K−1); bytes up to 255, so K = 15; two items
       const p1 = `${G}, 15, 1, 8, 15, ${s}, 1`;
-      const h = await harness("HPackedFreivaldsDense1", `PackedFreivaldsDense(${nIn}, ${nOut}, ${p1}, ${batch}, 2)`, [
+      const h = await harness("HPackedFreivaldsDense1", `PackedFreivaldsDense(${nIn}, ${nOut}, ${p1}, 2, 2)`, [
         "PackedFreivaldsDense",
       ]);
       const per = await harness("HPackedDenseRef1", `PackedDense(${nIn}, ${nOut}, ${p1})`, ["PackedDense"]);
       const bytes = [
         [0, 255, 3, 200],
         [14, 2, 0, 9],
-        [255, 255, 255, 255],
       ];
       const w1 = packLinear((o, c) => W[o]![c]!, bias, {
         nCols: nIn,
@@ -428,7 +427,7 @@ describe("# Freivalds gadgets (circuits/lib)", function () {
         planeWeightSum: 1,
       });
       const wit = await honest(h, { w: w1, x: bytes.map((xb) => [xb]), seed: input.seed });
-      for (let b = 0; b < batch; b++) {
+      for (let b = 0; b < bytes.length; b++) {
         const wp = await honest(per, { w: w1, x: [bytes[b]] });
         for (let o = 0; o < nOut; o++) {
           const a = W[o]!.reduce((t, wv, i) => t + wv * bytes[b]![i]!, bias[o]!);
