@@ -33,10 +33,10 @@ include "PoseidonSponge.circom";
 // among the r ≈ 2^253.6 field elements. With Poseidon modelled as a random oracle, each evaluation
 // of the challenge gives a wrong T that passes with probability ≤ (nPlanes·nGroups − 1)/r; a prover
 // who evaluates it Q times succeeds with probability ≤ Q·(nPlanes·nGroups − 1)/r (MNIST MLP,
-// 8 planes × 2 groups: 15/r < 2^−249.6 per evaluation; Q = 2^64 gives < 2^−185). With
-// nPlanes·nGroups = 1 the check is T = T* itself, deterministic. When no T ≠ T* passes, every T is
-// the field value PackedDense computes and every output is PackedDense's, bit for bit, for ANY
-// columns w (honest packings or not): the audited function is the inference circuit's function F
+// 8 planes × 2 groups: 15/r < 2^−249.6 per evaluation; Q = 2^64 gives < 2^−185). With one plane
+// and one group the check is T = T* itself, deterministic.
+// When no T ≠ T* passes, every T is the field value PackedDense computes and every output is
+// PackedDense's, bit for bit, for ANY columns w (honest packings or not): the audited function is the inference circuit's function F
 // (WeightsCommitment.circom), with nothing more to prove about w.
 //
 // Why per plane, not one packed accumulator per group: with nPlanes > 1 the slot spacing B only
@@ -48,7 +48,7 @@ include "PoseidonSponge.circom";
 // Caller must enforce: seed binds w and x (above); x digits in [0, 2^d) (nPlanes > 1) or bytes
 // (nPlanes = 1); PackedDense's preconditions (size·B ≤ 252, nPlanes = 1 ⇒ B = K, s ≤ K − 1,
 // nBias ∈ {1, 2}, nBias = 2 only with nPlanes > 1). batch ≥ 1, nSeed ≥ 1.
-// Cost: (nGroups − 1)·nIn + nPlanes·nGroups once; per item nPlanes·nIn + nPlanes·nGroups + the slot
+// Cost: (nGroups − 1)·(nIn + 1) once; per item nPlanes·nIn + nPlanes·nGroups + the slot
 // bits nPlanes·nOut·B + (nPlanes > 1 ? nOut·K : the RescaleFromBits lines); plus
 // ⌈batch·nPlanes·nGroups / 16⌉ + ⌈(nSeed + 1) / 16⌉ permutations.
 template PackedFreivaldsDense(nIn, nOut, G, B, nPlanes, d, K, s, nBias, batch, nSeed) {
@@ -164,20 +164,26 @@ template PackedFreivaldsDense(nIn, nOut, G, B, nPlanes, d, K, s, nBias, batch, n
     challenge.in[nSeed] <== yHash.out;
     signal rho;
     rho <== challenge.out;
-    // R = rho^nGroups
-    signal rhoPow[nGroups + 1];
-    rhoPow[0] <== 1;
-    for (var g = 1; g <= nGroups; g++) {
-        rhoPow[g] <== rhoPow[g - 1] * rho;
+    // R = rho^nGroups: rp[g] = rho^(g + 2), products only (no copied signal a prover could free)
+    // (one group: R = rho, no signal)
+    signal rp[nGroups - 1];
+    var R = rho;
+    for (var g = 0; g < nGroups - 1; g++) {
+        rp[g] <== R * rho;
+        R = rp[g];
     }
 
-    // v = Σ_g rho^g·w[·][g] by Horner: h[g][i] = w[i][g] + rho·h[g+1][i], v_i = h[0][i]
-    signal h[nGroups][nIn];
+    // v = Σ_g rho^g·w[·][g] by Horner: h[g][i] = w[i][g] + rho·h[g+1][i] with h[nGroups−1] = w
+    // itself (a var, not a copied signal), v_i = h[0][i]
+    signal h[nGroups - 1][nIn];
+    var v[nIn];
     for (var i = 0; i < nIn; i++) {
-        h[nGroups - 1][i] <== w[i][nGroups - 1];
+        var above = w[i][nGroups - 1];
         for (var g = nGroups - 2; g >= 0; g--) {
-            h[g][i] <== w[i][g] + rho * h[g + 1][i];
+            h[g][i] <== w[i][g] + rho * above;
+            above = h[g][i];
         }
+        v[i] = above;
     }
 
     // per item: the left side by Horner over k = j·nGroups + g, the right side per plane
@@ -193,14 +199,14 @@ template PackedFreivaldsDense(nIn, nOut, G, B, nPlanes, d, K, s, nBias, batch, n
             lhs[b][k] <== T[b][j][g] - base[j][g] + rho * lhs[b][k + 1];
         }
         for (var j = 0; j < nPlanes; j++) {
-            vx[b][j][0] <== h[0][0] * x[b][j][0];
+            vx[b][j][0] <== v[0] * x[b][j][0];
             for (var i = 1; i < nIn; i++) {
-                vx[b][j][i] <== vx[b][j][i - 1] + h[0][i] * x[b][j][i];
+                vx[b][j][i] <== vx[b][j][i - 1] + v[i] * x[b][j][i];
             }
         }
         rhs[b][nPlanes - 1] <== vx[b][nPlanes - 1][nIn - 1];
         for (var j = nPlanes - 2; j >= 0; j--) {
-            rhs[b][j] <== vx[b][j][nIn - 1] + rhoPow[nGroups] * rhs[b][j + 1];
+            rhs[b][j] <== vx[b][j][nIn - 1] + R * rhs[b][j + 1];
         }
         // Freivalds: Σ_k rho^k·(T − base) = Σ_j R^j·(v·x_j), item b
         lhs[b][0] === rhs[b][0];

@@ -351,7 +351,7 @@ describe("# Freivalds gadgets (circuits/lib)", function () {
           const k = h.r1cs.constraint(ci);
           const touched = [...k.a.wires, ...k.b.wires, ...k.c.wires].map((x) => names.get(x) ?? "");
           expect(
-            touched.some((n) => /^main\.(h\[|lhs\[|rhs\[|vx\[|rhoPow\[)/.test(n)) &&
+            touched.some((n) => /^main\.(h\[|lhs\[|rhs\[|vx\[|rp\[)/.test(n)) &&
               touched.every((n) => !/^main\.(slots|rescale|yHash|challenge)/.test(n)),
             touched.join(" "),
           ).to.equal(true);
