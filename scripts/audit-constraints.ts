@@ -16,7 +16,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 
 import { CIRCUIT_INCLUDE_PATHS, type LinearPlan } from "../src/circuit/index.js";
-import { generateAuditCircuit, type AuditCircuitOptions } from "../src/dataset/index.js";
+import { generateAuditCircuit, type AuditCircuitOptions, type FirstLayerMode } from "../src/dataset/index.js";
 import type { QuantizedModel } from "../src/model/index.js";
 import { CIRCOMLIB_DIR, sha256Hex } from "../src/zk/index.js";
 
@@ -91,6 +91,9 @@ export function countGadget(name: string, includes: string[], main: string, cach
 export interface AuditBreakdown {
   model: string;
   freivalds: boolean;
+  firstLayer: FirstLayerMode;
+  /** The packing's optimizeFor (the inference circuit whose weight commitment is audited). */
+  optimizeFor: number;
   /** Constraints of the whole circuit at each requested B (derived from B = 1, 2). */
   total: Map<number, number>;
   /** Per item, each part. */
@@ -113,7 +116,8 @@ export async function auditCounts(
   const c1 = await countConstraints(g1.name, g1.source, cacheDir);
   const c2 = await countConstraints(g2.name, g2.source, cacheDir);
   // the parts that are not linear in B: the index unpacking, and (Freivalds) the two sponges
-  // whose input lengths grow with B (Y packed ⌊252/K⌋ per element; the seed)
+  // whose input lengths grow with B (opened: Y packed ⌊252/K⌋ per element; packed: every packed
+  // sum T; and the seed)
   const nonLinear = async (b: number): Promise<number> => {
     let n = await countGadget(
       `PackedIndicesB${b}D${depth}`,
@@ -121,7 +125,12 @@ export async function auditCounts(
       `PackedIndices(${b}, ${depth})`,
       cacheDir,
     );
-    if (g1.freivalds) {
+    if (g1.firstLayer === "packed") {
+      const p = (g1.plan.layers[0] as LinearPlan).packing;
+      const nT = b * p.nPlanes * p.nGroups;
+      n += await countGadget(`PoseidonSponge${nT}t5`, ["PoseidonSponge"], `PoseidonSponge(${nT}, 5)`, cacheDir);
+      n += await countGadget(`PoseidonSponge${b + 2}t6`, ["PoseidonSponge"], `PoseidonSponge(${b + 2}, 6)`, cacheDir);
+    } else if (g1.freivalds) {
       const l = g1.plan.layers[0] as LinearPlan;
       const nE = Math.ceil((b * l.outputsPerPosition) / Math.floor(252 / l.K));
       n += await countGadget(`PoseidonSponge${nE}t3`, ["PoseidonSponge"], `PoseidonSponge(${nE}, 3)`, cacheDir);
@@ -164,6 +173,8 @@ export async function auditCounts(
   return {
     model: qm.name,
     freivalds: g1.freivalds,
+    firstLayer: g1.firstLayer,
+    optimizeFor: g1.plan.optimizeFor,
     total,
     perItem: { input, merkle, inference, argmaxLabel, all: perItemAll },
     once: { weights, other },

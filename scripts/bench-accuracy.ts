@@ -4,16 +4,26 @@
  * 1. Constraints, deterministic (scripts/audit-constraints.ts): the audit circuits of mnist-linear,
  *    mnist-mlp and mnist-cnn at 8, 16, 32 (and 64) items per proof, split into input commitment,
  *    Merkle membership, inference, argmax/label and the once-per-proof weight commitment, before
- *    (every layer per item) and after (Freivalds' check of the first layer where it pays, "auto").
- * 2. Proving, measured: for each `model:batch[:before]` in ZKINFER_BENCH_PROVE (default
- *    "mnist-linear:8,mnist-linear:16"), ceil(DIGITS / B) real proofs over a seeded sample of the
+ *    (every layer per item) and with Freivalds' check of the first layer (MLP: on the opened int8
+ *    weights, and on the packed columns, for the batch-1 packing and for the one-plane packing of
+ *    optimizeFor 4).
+ * 2. Proving, measured: for each `model:batch[:mode[:optimizeFor]]` in ZKINFER_BENCH_PROVE (mode:
+ *    auto, before, opened, packed; default "mnist-linear:8,mnist-linear:16"), ceil(DIGITS / B)
+ *    real proofs (the default prover: native when built) over a seeded sample of the
  *    1,000 MNIST test digits (ZKINFER_BENCH_DIGITS, default 100), each verified off-chain (compile +
  *    dev setup first, cached by content); times scaled to 100 digits.
  * 3. A 600-sample challenge (ε = 5%, 95%) projected from the measured seconds per constraint of
  *    the largest measured circuit: labelled as a projection, never as a measurement.
+ * 4. The same challenge run end to end (`--challenge native,snarkjs`, alone: nothing else runs and
+ *    BENCHMARKS.md is not written): the 600 indices drawn from a seed as a challenge draws them,
+ *    ⌈600 / B⌉ proofs of mnist-mlp's audit circuit at B = 32 (ZKINFER_BENCH_CHALLENGE_BATCH), each
+ *    verified, timed whole (input building, witness, proof, verification). Each run is kept in
+ *    <cache>/bench/accuracy-challenge.json with its date and load, and the next full bench lists it.
  * Writes the `## Accuracy proofs` section of BENCHMARKS.md.
  */
-import { readFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 
 import {
@@ -23,9 +33,18 @@ import {
   compileAuditCircuit,
   proveAuditChunk,
   sampledIndices,
+  type FirstLayerMode,
 } from "../src/dataset/index.js";
 import { loadMnist, loadModel, mnistCalibration, quantize, type QuantizedModel } from "../src/model/index.js";
-import { Prover, defaultCacheDir, devSetup, releaseSnarkjs, unpackProof, verifyProof } from "../src/zk/index.js";
+import {
+  Prover,
+  defaultCacheDir,
+  devSetup,
+  releaseSnarkjs,
+  unpackProof,
+  verifyProof,
+  type ProverBackend,
+} from "../src/zk/index.js";
 import { auditCounts, type AuditBreakdown } from "./audit-constraints.js";
 import { machineLine, writeBenchSection } from "./benchmarks-md.js";
 
@@ -37,6 +56,108 @@ const DIGITS = Number(process.env.ZKINFER_BENCH_DIGITS ?? 100);
 if (!Number.isInteger(DIGITS) || DIGITS < 1) throw new Error("ZKINFER_BENCH_DIGITS: expected a positive integer");
 const SEED = "0x" + "5e".repeat(32);
 const fmt = (n: number): string => Math.round(n).toLocaleString("en-US");
+const firstLayerLabel = (m: FirstLayerMode): string =>
+  m === "per-item" ? "per item" : m === "opened" ? "Freivalds, opened" : "Freivalds, packed";
+
+/** One end-to-end run of the 600-sample MLP challenge (part 4), as kept in the cache. */
+interface ChallengeRun {
+  date: string;
+  backend: ProverBackend;
+  model: string;
+  batch: number;
+  samples: number;
+  proofs: number;
+  constraints: number;
+  /** Seconds: compile + setup (0 when cached), all proofs end to end, the provers' own share. */
+  setupS: number;
+  wallS: number;
+  proveS: number;
+  correct: number;
+  loadBefore: number[];
+  loadAfter: number[];
+  machine: string;
+}
+
+const challengeFile = (cacheDir: string): string => path.join(cacheDir, "bench", "accuracy-challenge.json");
+
+async function readChallengeRuns(cacheDir: string): Promise<ChallengeRun[]> {
+  const f = challengeFile(cacheDir);
+  return existsSync(f) ? (JSON.parse(await readFile(f, "utf8")) as ChallengeRun[]) : [];
+}
+
+/** Part 4: the 600-sample challenge of the MLP, end to end, with each backend asked for. */
+async function runChallenges(backends: ProverBackend[]): Promise<void> {
+  const cacheDir = path.resolve(defaultCacheDir());
+  const batch = Number(process.env.ZKINFER_BENCH_CHALLENGE_BATCH ?? 32);
+  const mnist = loadMnist();
+  const qm = quantize(await loadModel(path.resolve(import.meta.dirname, "..", "models", "mnist-mlp.json")), {
+    calibration: mnistCalibration(mnist),
+  });
+  const items = mnist.test.map((s) => ({ pixels: s.pixels, label: s.label }));
+  const dataset = commitDataset(items, DEPTH);
+  const samples = accuracySampleSize(500, 9500);
+  const proofs = Math.ceil(samples / batch);
+  const indices = sampledIndices(SEED, 0, proofs * batch, dataset.size);
+  const t0 = Date.now();
+  const audit = await compileAuditCircuit(qm, {
+    batch,
+    depth: DEPTH,
+    cacheDir,
+    onProgress: (s) => console.log(`  ${s}`),
+  });
+  const setup = await devSetup({ compiled: audit.circuit, cacheDir, onProgress: (s) => console.log(`  ${s}`) });
+  const setupS = (Date.now() - t0) / 1000;
+  const vkey = JSON.parse(await readFile(setup.verificationKey, "utf8")) as object;
+  for (const backend of backends) {
+    const prover = new Prover({ backend });
+    const loadBefore = os.loadavg();
+    let proveMs = 0;
+    let correct = 0;
+    const t1 = Date.now();
+    try {
+      for (let c = 0; c < proofs; c++) {
+        const p = await proveAuditChunk(prover, audit, setup, {
+          salt: 7n,
+          tree: dataset.tree,
+          items,
+          indices: indices.slice(c * batch, c * batch + batch),
+          target: LABEL_TARGET,
+        });
+        if (!(await verifyProof(vkey, p.publicSignals, unpackProof(p.proof))))
+          throw new Error(`proof ${c + 1} did not verify`);
+        proveMs += p.proveMs;
+        correct += p.count;
+        console.log(
+          `  ${backend}: ${audit.name} proof ${c + 1}/${proofs}: ${p.count}/${batch} correct, prove ${(p.proveMs / 1000).toFixed(1)} s, ${((Date.now() - t1) / 1000).toFixed(0)} s so far (load ${os.loadavg()[0]?.toFixed(1)})`,
+        );
+      }
+    } finally {
+      await prover.close();
+    }
+    const run: ChallengeRun = {
+      date: new Date().toISOString(),
+      backend,
+      model: "mnist-mlp",
+      batch,
+      samples,
+      proofs,
+      constraints: audit.constraints,
+      setupS,
+      wallS: (Date.now() - t1) / 1000,
+      proveS: proveMs / 1000,
+      correct,
+      loadBefore,
+      loadAfter: os.loadavg(),
+      machine: machineLine(),
+    };
+    const runs = (await readChallengeRuns(cacheDir)).filter((r) => !(r.backend === backend && r.batch === batch));
+    runs.push(run);
+    await mkdir(path.dirname(challengeFile(cacheDir)), { recursive: true });
+    await writeFile(challengeFile(cacheDir), JSON.stringify(runs, null, 2) + "\n");
+    console.log(JSON.stringify(run));
+  }
+  await releaseSnarkjs();
+}
 
 async function main(): Promise<void> {
   const cacheDir = path.resolve(defaultCacheDir());
@@ -56,8 +177,14 @@ async function main(): Promise<void> {
     console.log(`counting ${m} (per item)…`);
     counts.push(await auditCounts(qm, { depth: DEPTH, freivalds: false }, BATCHES, cacheDir));
     if (m === "mnist-mlp") {
-      console.log(`counting ${m} with Freivalds…`);
-      counts.push(await auditCounts(qm, { depth: DEPTH, freivalds: true }, BATCHES, cacheDir));
+      for (const [freivalds, optimizeFor] of [
+        ["opened", 1],
+        ["packed", 1],
+        ["packed", 4],
+      ] as const) {
+        console.log(`counting ${m} with Freivalds (${freivalds}, packing for batch ${optimizeFor})…`);
+        counts.push(await auditCounts(qm, { depth: DEPTH, freivalds, optimizeFor }, BATCHES, cacheDir));
+      }
     }
   }
   const countRows: string[] = [];
@@ -65,7 +192,7 @@ async function main(): Promise<void> {
     for (const b of BATCHES) {
       const total = c.total.get(b) as number;
       countRows.push(
-        `| ${c.model} | ${c.freivalds ? "Freivalds" : "per item"} | ${b} | ${fmt(total)} | **${fmt(total / b)}** | ${fmt(c.perItem.input)} | ${fmt(c.perItem.merkle)} | ${fmt(c.perItem.inference)} | ${fmt(c.perItem.argmaxLabel)} | ${fmt(c.once.weights / b)} | ${fmt(c.once.other / b)} |`,
+        `| ${c.model} | ${c.optimizeFor} | ${firstLayerLabel(c.firstLayer)} | ${b} | ${fmt(total)} | **${fmt(total / b)}** | ${fmt(c.perItem.input)} | ${fmt(c.perItem.merkle)} | ${fmt(c.perItem.inference)} | ${fmt(c.perItem.argmaxLabel)} | ${fmt(c.once.weights / b)} | ${fmt(c.once.other / b)} |`,
       );
     }
   }
@@ -77,9 +204,15 @@ async function main(): Promise<void> {
     .split(",")
     .filter(Boolean)
     .map((s) => {
-      const [model, batch, mode] = s.split(":");
-      if (!models.has(model as string) || !Number(batch)) throw new Error(`ZKINFER_BENCH_PROVE: bad entry ${s}`);
-      return { model: model as string, batch: Number(batch), freivalds: mode === "before" ? false : ("auto" as const) };
+      const [model, batch, mode = "auto", opt = "1"] = s.split(":");
+      if (!models.has(model as string) || !Number(batch) || !["auto", "before", "opened", "packed"].includes(mode))
+        throw new Error(`ZKINFER_BENCH_PROVE: bad entry ${s}`);
+      return {
+        model: model as string,
+        batch: Number(batch),
+        freivalds: mode === "before" ? false : (mode as "auto" | "opened" | "packed"),
+        optimizeFor: Number(opt),
+      };
     });
   const proveRows: string[] = [];
   let rate: { sPerConstraint: number; label: string; constraints: number } | undefined;
@@ -93,6 +226,7 @@ async function main(): Promise<void> {
         depth: DEPTH,
         cacheDir,
         freivalds: w.freivalds,
+        optimizeFor: w.optimizeFor,
         onProgress: (s) => console.log(`  ${s}`),
       });
       const setup = await devSetup({ compiled: audit.circuit, cacheDir, onProgress: (s) => console.log(`  ${s}`) });
@@ -123,10 +257,14 @@ async function main(): Promise<void> {
       const digits = chunks * w.batch;
       const perProof = proveMs / 1000 / chunks;
       if (!rate || audit.constraints > rate.constraints) {
-        rate = { sPerConstraint: perProof / audit.constraints, label: audit.name, constraints: audit.constraints };
+        rate = {
+          sPerConstraint: perProof / audit.constraints,
+          label: `${audit.name} (${prover.backend})`,
+          constraints: audit.constraints,
+        };
       }
       proveRows.push(
-        `| ${w.model} | ${audit.freivalds ? "Freivalds" : "per item"} | ${w.batch} | ${fmt(audit.constraints)} | ${fmt(audit.constraints / w.batch)} | ${setupS.toFixed(1)} | ${chunks} | ${perProof.toFixed(1)} | ${((proveMs / 1000) * (100 / digits)).toFixed(1)} | ${((wall * 100) / digits).toFixed(1)} | ${correct}/${digits} |`,
+        `| ${w.model} | ${w.optimizeFor} | ${firstLayerLabel(audit.firstLayer)} | ${w.batch} | ${fmt(audit.constraints)} | ${fmt(audit.constraints / w.batch)} | ${setupS.toFixed(1)} | ${chunks} | ${perProof.toFixed(1)} | ${((proveMs / 1000) * (100 / digits)).toFixed(1)} | ${((wall * 100) / digits).toFixed(1)} | ${correct}/${digits} |`,
       );
     }
   } finally {
@@ -143,11 +281,18 @@ async function main(): Promise<void> {
         const proofs = Math.ceil(n / b);
         const perProof = (c.total.get(b) as number) * rate.sPerConstraint;
         projection.push(
-          `| ${c.freivalds ? "Freivalds" : "per item"} | ${b} | ${proofs} | ${fmt(c.total.get(b) as number)} | ${perProof.toFixed(0)} | ${((proofs * perProof) / 60).toFixed(0)} |`,
+          `| ${c.optimizeFor} | ${firstLayerLabel(c.firstLayer)} | ${b} | ${proofs} | ${fmt(c.total.get(b) as number)} | ${perProof.toFixed(0)} | ${((proofs * perProof) / 60).toFixed(0)} |`,
         );
       }
     }
   }
+
+  // 4. the challenge, end to end (runs kept in the cache by `--challenge`)
+  const runs = await readChallengeRuns(cacheDir);
+  const runRows = runs.map(
+    (r) =>
+      `| ${r.date.slice(0, 16).replace("T", " ")} UTC | ${r.backend} | ${r.batch} | ${r.proofs} | ${fmt(r.constraints)} | ${r.setupS.toFixed(0)} | ${(r.proveS / r.proofs).toFixed(1)} | ${(r.wallS / 60).toFixed(1)} | ${r.correct}/${r.proofs * r.batch} | ${r.loadBefore.map((l) => l.toFixed(1)).join(" / ")} → ${r.loadAfter.map((l) => l.toFixed(1)).join(" / ")} |`,
+  );
 
   const body = [
     `Command: \`npm run bench -- accuracy\` (scripts/bench-accuracy.ts), ${new Date().toISOString().slice(0, 10)}.`,
@@ -158,35 +303,49 @@ async function main(): Promise<void> {
     "the index unpacking and the sponges whose length grows with B, which are counted at each B. Per-item parts: input",
     "commitment = 784 byte range checks + the 31-bytes-per-element sponge; Merkle = leaf Poseidon(2) + 10 levels;",
     "argmax + label = ArgMax + IsEqual + the target select. Once per proof, shown per item: the weight commitment, and",
-    "(other) the target mode, index unpacking and, with Freivalds, the opened int8 weights (UnpackedWeights), rᵀW",
-    'and the challenge. "Freivalds" checks the first dense layer of all items at once (FreivaldsDense); the generator',
-    "uses it (auto) where it costs fewer constraints: for the MLP from 32 items per proof. Never for the linear model:",
-    "its 10 outputs are one packed group, already 784 products per item, which is also Freivalds' per-item (rᵀW)·x.",
-    "Never for the CNN: as im2col its first layer is Y (8 × 144 positions) = W (8 × 25) · X (25 × 144) per item, packed",
-    "into one group: 3,600 products + 20,736 accumulator bits per item (the templates' cost lines). Freivalds would",
-    "still need the 3,600 products of (rᵀW)·X and the 20,736 bits (every accumulator is range-checked for its rescale",
-    "and ReLU), plus 1,152 for rᵀY: it does not pay.",
+    "(other) the target mode, index unpacking and, with Freivalds, its once-per-proof part. `packing for` is the",
+    "optimizeFor of the inference circuit whose weight commitment is audited (1: the batch-1 circuits' packing, what",
+    "the bundled models are committed with; 4: the batch circuits' one-plane packing). First layer: per item",
+    "(PackedDense in every item); Freivalds, opened (FreivaldsDense on the int8 weights that UnpackedWeights opens,",
+    "≈ 9 constraints per weight once); Freivalds, packed (PackedFreivaldsDense: the check on the committed packed",
+    "columns, per bit plane, nothing opened). The generator picks the cheapest (auto). Never for the linear model: its",
+    "10 outputs are one packed group of one plane, already 784 products per item. Never for the CNN: its first layer",
+    "is a convolution (as im2col Y (8 × 144) = W (8 × 25) · X (25 × 144) per item in one packed group: Freivalds would",
+    "keep the 3,600 products and the 20,736 accumulator bits per item).",
     "",
-    "| model | first layer | items per proof | constraints | per item | input commitment | Merkle | inference | argmax + label | weight commitment | other once |",
-    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| model | packing for | first layer | items per proof | constraints | per item | input commitment | Merkle | inference | argmax + label | weight commitment | other once |",
+    "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ...countRows,
     "",
     `Proving, measured: ceil(${DIGITS} / B) proofs over a seeded sample of the 1,000 MNIST test digits, each verified off-chain;`,
     "setup = compile + dev setup (0 when cached); per 100 digits = prover time scaled to 100 digits; wall also counts",
     "witness generation and input building. The machine was shared with other jobs (load average above).",
     "",
-    "| model | first layer | items per proof | constraints | per item | setup (s) | proofs | prove per proof (s) | prove per 100 digits (s) | wall per 100 digits (s) | correct |",
-    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| model | packing for | first layer | items per proof | constraints | per item | setup (s) | proofs | prove per proof (s) | prove per 100 digits (s) | wall per 100 digits (s) | correct |",
+    "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ...proveRows,
+    ...(runRows.length > 0
+      ? [
+          "",
+          `The ${n}-sample challenge of the MLP (ε = 5%, 95%) run END TO END (\`npm run bench -- accuracy --challenge native\`):`,
+          "the indices drawn from a seed as a challenge draws them, ⌈600 / B⌉ proofs of the audit circuit the generator",
+          "picks for B (auto), each verified; wall = every proof's input building, witness, proof and verification.",
+          "Each row is one run, kept with its date and the load average (1 / 5 / 15 min) before → after it.",
+          "",
+          "| run | prover | items per proof | proofs | constraints per proof | setup (s) | prove per proof (s) | challenge wall (min) | correct | load |",
+          "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+          ...runRows,
+        ]
+      : []),
     ...(rate
       ? [
           "",
-          `A ${n}-sample challenge of the MLP (ε = 5%, 95%), PROJECTED — not run end to end: proofs × constraints ×`,
-          `the measured ${(rate.sPerConstraint * 1e6).toFixed(1)} µs of proving per constraint of ${rate.label} (snarkjs, 2 cores,`,
-          "loaded; larger circuits prove somewhat slower per constraint, and need a larger ptau and setup).",
+          `Other configurations of that challenge, PROJECTED — not run: proofs × constraints × the measured`,
+          `${(rate.sPerConstraint * 1e6).toFixed(1)} µs of proving per constraint of ${rate.label} above (2 cores, loaded;`,
+          "larger circuits prove somewhat slower per constraint, and need a larger ptau and setup).",
           "",
-          "| first layer | items per proof | proofs | constraints per proof | prove per proof (s) | challenge (min) |",
-          "|---|---:|---:|---:|---:|---:|",
+          "| packing for | first layer | items per proof | proofs | constraints per proof | prove per proof (s) | challenge (min) |",
+          "|---:|---|---:|---:|---:|---:|---:|",
           ...projection,
         ]
       : []),
@@ -195,4 +354,11 @@ async function main(): Promise<void> {
   console.log(body);
 }
 
-await main();
+const challengeArg = process.argv.indexOf("--challenge");
+if (challengeArg !== -1) {
+  const backends = (process.argv[challengeArg + 1] ?? "native").split(",");
+  for (const b of backends) if (b !== "native" && b !== "snarkjs") throw new Error(`--challenge: unknown prover ${b}`);
+  await runChallenges(backends as ProverBackend[]);
+} else {
+  await main();
+}

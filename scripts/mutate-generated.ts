@@ -120,6 +120,7 @@ function subjects(): Subject[] {
   for (const [qm, size, freivalds] of [
     [cnn, 9, false],
     [dense, 6, true],
+    [dense, 6, "packed"],
   ] as const) {
     const items = Array.from({ length: 4 }, (_, i) => ({ pixels: Array.from({ length: size }, r), label: i % 3 }));
     const ds = commitDataset(items, 2);

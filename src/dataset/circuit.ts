@@ -44,16 +44,25 @@ import { MAX_DEPTH, datasetLeaf, type DatasetItem, type DatasetTree } from "./tr
  * The weights, the items and their labels stay private.
  *
  * Freivalds (private weights, first layer dense with packed columns, when it costs less — see
- * `freivaldsCost`): the first layer of all B items is checked at once by FreivaldsDense
- * (circuits/lib/FreivaldsDense.circom) on the int8 weights that UnpackedWeights opens from the
- * committed columns, with the challenge derived in-circuit from the weight commitment, the B input
- * commitments and the commitment to the B accumulator vectors. The rescale and the rest of the
- * inference still run per item. UnpackedWeights also proves the committed packing cannot wrap a
- * slot, so the audited function is the model's inference circuit's function (README, "What a
- * proof says").
+ * `freivaldsCost`): the first layer of all B items is checked at once, with the challenge derived
+ * in-circuit from the weight commitment, the B input commitments and a commitment to the layer's
+ * results. Two ways (`FirstLayerMode`):
+ * - "opened": FreivaldsDense (circuits/lib/FreivaldsDense.circom) on the int8 weights that
+ *   UnpackedWeights opens from the committed columns (≈ 9 constraints per weight, once per proof);
+ *   UnpackedWeights also proves the committed packing cannot wrap a slot, so the audited function
+ *   is the model's inference circuit's function (README, "What a proof says").
+ * - "packed": PackedFreivaldsDense (circuits/lib/PackedFreivaldsDense.circom) on the committed
+ *   packed columns themselves, per bit plane: nothing is opened, and the outputs are PackedDense's
+ *   for any columns, so the audited function is the inference circuit's by construction. Per item
+ *   it costs nPlanes·n products, so it pays most for one-plane packings (`optimizeFor` ≥ 4 for the
+ *   MNIST MLP) and, for bit-plane packings, at small B.
+ * The rescale and the rest of the inference still run per item.
  */
 export const AUDIT_GENERATOR_VERSION = "zkinfer-audit-generator/1";
 export const MAX_AUDIT_BATCH = 64;
+
+/** How the audit checks the first layer: per item (PackedDense), or Freivalds on opened or packed weights. */
+export type FirstLayerMode = "per-item" | "opened" | "packed";
 
 export interface AuditCircuitOptions {
   /** Items per proof (B), 1 … 64. */
@@ -63,10 +72,16 @@ export interface AuditCircuitOptions {
   /** Weight visibility of the model's inference circuit (default private). */
   weights?: WeightVisibility;
   /**
-   * Check the first (dense) layer of all items at once with Freivalds' algorithm: true, false, or
-   * "auto" (default): when the model allows it and it costs fewer constraints (`freivaldsCost`).
+   * Check the first (dense) layer of all items at once with Freivalds' algorithm: "opened" (or
+   * true: on the opened int8 weights), "packed" (on the committed packed columns), false (per
+   * item), or "auto" (default): the way that costs fewest constraints (`freivaldsCost`).
    */
-  freivalds?: boolean | "auto";
+  freivalds?: boolean | "auto" | "opened" | "packed";
+  /**
+   * The packing of the model's inference circuit, whose weight commitment the audit checks
+   * (`planCircuit`'s optimizeFor; default 1, the batch-1 circuits' packing).
+   */
+  optimizeFor?: number;
 }
 
 export interface GeneratedAuditCircuit {
@@ -82,6 +97,8 @@ export interface GeneratedAuditCircuit {
   publicWeightsCommitment?: bigint;
   /** Whether the first layer is checked by Freivalds (see the file header). */
   freivalds: boolean;
+  /** How: per item, or Freivalds on the opened int8 weights or on the packed columns. */
+  firstLayer: FirstLayerMode;
 }
 
 export interface CompiledAuditCircuit extends GeneratedAuditCircuit {
@@ -103,9 +120,13 @@ export function auditCircuitName(
   visibility: WeightVisibility,
   batch: number,
   depth: number,
-  freivalds = false,
+  freivalds: boolean | FirstLayerMode = false,
+  optimizeFor = 1,
 ): string {
-  return `${pascal(modelName)}${visibility === "private" ? "Private" : "Public"}AuditB${batch}D${depth}${freivalds ? "F" : ""}`;
+  const mode = freivalds === true ? "opened" : freivalds === false ? "per-item" : freivalds;
+  const suffix = mode === "opened" ? "F" : mode === "packed" ? "FP" : "";
+  const opt = optimizeFor !== 1 ? `P${optimizeFor}` : "";
+  return `${pascal(modelName)}${visibility === "private" ? "Private" : "Public"}AuditB${batch}D${depth}${opt}${suffix}`;
 }
 
 /** Constraints of one Poseidon permutation of width 17 (PoseidonSponge, measured). */
@@ -113,15 +134,16 @@ const PERMUTATION = 612;
 
 /**
  * Estimated constraints of the audit circuit's first layer over `batch` items: as B per-item
- * PackedDense layers, and as one FreivaldsDense with UnpackedWeights (null: not applicable — public
- * weights, or a first layer that is not dense). From the templates' cost lines; the exact counts
+ * PackedDense layers (`packed`), as one FreivaldsDense with UnpackedWeights (`freivalds`, "opened")
+ * and as one PackedFreivaldsDense (`packedFreivalds`, "packed"); null: not applicable — public
+ * weights, or a first layer that is not dense. From the templates' cost lines; the exact counts
  * are in BENCHMARKS.md (`npm run bench -- accuracy`).
  */
 export function freivaldsCost(
   plan: CircuitPlan,
   visibility: WeightVisibility,
   batch: number,
-): { packed: number; freivalds: number } | null {
+): { packed: number; freivalds: number; packedFreivalds: number } | null {
   const l = plan.layers[0];
   if (visibility !== "private" || !l || l.kind !== "dense" || l.index !== 0) return null;
   const p = l.packing;
@@ -132,17 +154,31 @@ export function freivaldsCost(
   const yElements = Math.ceil((batch * nOut) / Math.floor(252 / l.K));
   const hashes = (Math.ceil(yElements / 16) + Math.ceil((batch + 2) / 16)) * PERMUTATION;
   const freivalds = opened + (nOut - 1) * nIn + batch * (nIn + nOut - 1 + nOut * l.K) + hashes;
-  return { packed, freivalds };
+  const sums = p.nPlanes * p.nGroups;
+  const packedHashes = (Math.ceil((batch * sums) / 16) + Math.ceil((batch + 2) / 16)) * PERMUTATION;
+  const packedFreivalds =
+    (p.nGroups - 1) * nIn +
+    p.nGroups +
+    batch * (p.nPlanes * nIn + sums + p.nPlanes + p.nPlanes * nOut * p.B + (p.nPlanes > 1 ? nOut * l.K : 0)) +
+    packedHashes;
+  return { packed, freivalds, packedFreivalds };
 }
 
-function useFreivalds(plan: CircuitPlan, visibility: WeightVisibility, batch: number, o: boolean | "auto"): boolean {
+function firstLayerMode(
+  plan: CircuitPlan,
+  visibility: WeightVisibility,
+  batch: number,
+  o: boolean | "auto" | "opened" | "packed",
+): FirstLayerMode {
   const cost = freivaldsCost(plan, visibility, batch);
-  if (o === false) return false;
-  if (o === true) {
+  if (o === false) return "per-item";
+  if (o !== "auto") {
     if (!cost) throw badArgument("freivalds", "needs private weights and a dense first layer");
-    return true;
+    return o === true ? "opened" : o;
   }
-  return cost !== null && cost.freivalds < cost.packed;
+  if (!cost) return "per-item";
+  const best = Math.min(cost.packed, cost.freivalds, cost.packedFreivalds);
+  return best === cost.packed ? "per-item" : best === cost.freivalds ? "opened" : "packed";
 }
 
 export function auditPublicSignalNames(batch: number): string[] {
@@ -154,8 +190,17 @@ export function auditPublicSignalNames(batch: number): string[] {
 function checkOptions(o: AuditCircuitOptions): Required<AuditCircuitOptions> {
   if (!o || typeof o !== "object") throw badArgument("options", "expected an object");
   const freivalds = o.freivalds ?? "auto";
-  if (freivalds !== true && freivalds !== false && freivalds !== "auto")
-    throw badArgument("freivalds", `expected true, false or "auto", got ${String(freivalds)}`);
+  if (
+    freivalds !== true &&
+    freivalds !== false &&
+    freivalds !== "auto" &&
+    freivalds !== "opened" &&
+    freivalds !== "packed"
+  )
+    throw badArgument("freivalds", `expected true, false, "auto", "opened" or "packed", got ${String(freivalds)}`);
+  const optimizeFor = o.optimizeFor ?? 1;
+  if (!Number.isInteger(optimizeFor) || optimizeFor < 1 || optimizeFor > 1024)
+    throw badArgument("optimizeFor", `expected an integer in [1, 1024], got ${String(optimizeFor)}`);
   if (!Number.isInteger(o.batch) || o.batch < 1 || o.batch > MAX_AUDIT_BATCH)
     throw badArgument("batch", `expected an integer in [1, ${MAX_AUDIT_BATCH}], got ${String(o.batch)}`);
   if (!Number.isInteger(o.depth) || o.depth < 1 || o.depth > MAX_DEPTH)
@@ -163,18 +208,19 @@ function checkOptions(o: AuditCircuitOptions): Required<AuditCircuitOptions> {
   const weights = o.weights ?? "private";
   if (weights !== "private" && weights !== "public")
     throw badArgument("weights", `expected "private" or "public", got ${String(weights)}`);
-  return { batch: o.batch, depth: o.depth, weights, freivalds };
+  return { batch: o.batch, depth: o.depth, weights, freivalds, optimizeFor };
 }
 
 /** Generates the main .circom source of an audit circuit (no file written). */
 export function generateAuditCircuit(qm: QuantizedModel, options: AuditCircuitOptions): GeneratedAuditCircuit {
-  const { batch, depth, weights: visibility, freivalds: freivaldsOption } = checkOptions(options);
-  // The packing (and so the weight commitment) is the one of the model's batch-1 inference circuit.
-  const plan = planCircuit(qm, { optimizeFor: 1 });
+  const { batch, depth, weights: visibility, freivalds: freivaldsOption, optimizeFor } = checkOptions(options);
+  // The packing (and so the weight commitment) is the one of the model's inference circuit.
+  const plan = planCircuit(qm, { optimizeFor });
   const packed = packWeights(qm, plan);
   const publicWeightsCommitment = visibility === "public" ? commitmentOfPacked(flattenPacked(packed), 0n) : undefined;
-  const freivalds = useFreivalds(plan, visibility, batch, freivaldsOption);
-  const name = auditCircuitName(qm.name, visibility, batch, depth, freivalds);
+  const firstLayer = firstLayerMode(plan, visibility, batch, freivaldsOption);
+  const freivalds = firstLayer !== "per-item";
+  const name = auditCircuitName(qm.name, visibility, batch, depth, firstLayer, optimizeFor);
   const P = packedSignalCount(batch);
   const lines: string[] = [];
   const emit = (s = ""): void => {
@@ -191,14 +237,19 @@ export function generateAuditCircuit(qm: QuantizedModel, options: AuditCircuitOp
   emit("// exactly `count` are classified as the target by the committed model (target = the item's own");
   emit(`// label when target == ${LABEL_TARGET}, else the class \`target\`). Public signals, in this order:`);
   emit(`//   [${auditPublicSignalNames(batch).join(", ")}]`);
-  if (freivalds)
+  if (firstLayer === "opened")
     emit("// Layer 0 of all items is checked at once by Freivalds' algorithm (FreivaldsDense, UnpackedWeights).");
+  if (firstLayer === "packed")
+    emit(
+      "// Layer 0 of all items is checked at once by Freivalds' algorithm on the packed columns (PackedFreivaldsDense).",
+    );
   emit();
   const includes = new Set([...templatesFor(plan, visibility), "DatasetMembership", "PackedIndices"]);
-  if (freivalds) {
+  if (firstLayer === "opened") {
     includes.add("FreivaldsDense");
     includes.add("UnpackedWeights");
   }
+  if (firstLayer === "packed") includes.add("PackedFreivaldsDense");
   for (const t of [...includes].sort()) emit(`include "${t}.circom";`);
   emit('include "comparators.circom";');
   emit();
@@ -251,25 +302,55 @@ export function generateAuditCircuit(qm: QuantizedModel, options: AuditCircuitOp
     emit(`    member_${i}.root === datasetRoot;`);
     if (!freivalds) emitItemRest(i);
   }
-  if (freivalds) {
+  if (firstLayer === "packed") {
     const p = first.packing;
     const nOut = first.outputsPerPosition;
     emit();
-    emit("    // ---- layer 0 of every item at once: Freivalds' check on the opened int8 weights ----");
+    emit("    // ---- layer 0 of every item at once: Freivalds' check on the committed packed columns ----");
     emit(
-      `    component open0 = UnpackedWeights(${plan.inputSize}, ${nOut}, ${p.G}, ${p.B}, ${p.nBias}, ${p.d}, ${p.planeWeightSum});`,
+      `    component layer0 = PackedFreivaldsDense(${plan.inputSize}, ${nOut}, ${p.G}, ${p.B}, ${p.nPlanes}, ${p.d}, ${first.K}, ${first.shift}, ${p.nBias}, ${batch}, ${1 + batch});`,
     );
-    emit("    open0.w <== w0;");
-    emit(
-      `    component layer0 = FreivaldsDense(${plan.inputSize}, ${nOut}, ${batch}, ${first.K}, ${first.shift}, ${1 + batch});`,
-    );
-    emit("    layer0.W <== open0.W;");
-    emit("    layer0.bias <== open0.bias;");
+    emit("    layer0.w <== w0;");
     emit("    // the challenge binds the weights and every item's bytes (their commitments)");
     emit("    layer0.seed[0] <== weights.commitment;");
     for (let i = 0; i < batch; i++) {
-      emit(`    layer0.x[${i}] <== pixels_${i};`);
       emit(`    layer0.seed[${1 + i}] <== input_${i}.commitment;`);
+      if (p.nPlanes === 1) {
+        emit(`    layer0.x[${i}][0] <== pixels_${i};`);
+      } else {
+        // digit j of input q: bits d·j … d·j + d − 1 of the byte (range-checked by input_i)
+        const terms = Array.from({ length: p.d }, (_, b) =>
+          b === 0 ? `input_${i}.bits[q][${p.d} * j]` : `${2 ** b} * input_${i}.bits[q][${p.d} * j + ${b}]`,
+        );
+        emit(`    for (var q = 0; q < ${plan.inputSize}; q++) {`);
+        emit(`        for (var j = 0; j < ${p.nPlanes}; j++) {`);
+        emit(`            layer0.x[${i}][j][q] <== ${terms.join(" + ")};`);
+        emit("        }");
+        emit("    }");
+      }
+    }
+  }
+  if (freivalds) {
+    const p = first.packing;
+    const nOut = first.outputsPerPosition;
+    if (firstLayer === "opened") {
+      emit();
+      emit("    // ---- layer 0 of every item at once: Freivalds' check on the opened int8 weights ----");
+      emit(
+        `    component open0 = UnpackedWeights(${plan.inputSize}, ${nOut}, ${p.G}, ${p.B}, ${p.nBias}, ${p.d}, ${p.planeWeightSum});`,
+      );
+      emit("    open0.w <== w0;");
+      emit(
+        `    component layer0 = FreivaldsDense(${plan.inputSize}, ${nOut}, ${batch}, ${first.K}, ${first.shift}, ${1 + batch});`,
+      );
+      emit("    layer0.W <== open0.W;");
+      emit("    layer0.bias <== open0.bias;");
+      emit("    // the challenge binds the weights and every item's bytes (their commitments)");
+      emit("    layer0.seed[0] <== weights.commitment;");
+      for (let i = 0; i < batch; i++) {
+        emit(`    layer0.x[${i}] <== pixels_${i};`);
+        emit(`    layer0.seed[${1 + i}] <== input_${i}.commitment;`);
+      }
     }
     for (let i = 0; i < batch; i++) {
       emit();
@@ -302,6 +383,7 @@ export function generateAuditCircuit(qm: QuantizedModel, options: AuditCircuitOp
     packed,
     ...(publicWeightsCommitment !== undefined ? { publicWeightsCommitment } : {}),
     freivalds,
+    firstLayer,
   };
 }
 

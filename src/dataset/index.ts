@@ -38,6 +38,7 @@ export {
   type BuiltAuditInput,
   type CompileAuditOptions,
   type CompiledAuditCircuit,
+  type FirstLayerMode,
   type GeneratedAuditCircuit,
 } from "./circuit.js";
 export { DATASET_FORMAT, readDatasetFile, writeDatasetFile, type LoadedDataset } from "./file.js";

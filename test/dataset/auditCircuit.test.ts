@@ -141,6 +141,7 @@ describe("# dataset audit circuit with Freivalds' check (first layer batched)", 
     dataset: ReturnType<typeof commitDataset>;
     plain: CompiledAuditCircuit;
     batched: CompiledAuditCircuit;
+    packed: CompiledAuditCircuit;
   };
   before(async () => {
     const mnist = loadMnist();
@@ -153,6 +154,7 @@ describe("# dataset audit circuit with Freivalds' check (first layer batched)", 
       dataset: commitDataset(items, 4),
       plain: await compileAuditCircuit(qm, { ...opts, freivalds: false }),
       batched: await compileAuditCircuit(qm, { ...opts, freivalds: true }),
+      packed: await compileAuditCircuit(qm, { ...opts, freivalds: "packed" }),
     };
   });
 
@@ -160,15 +162,19 @@ describe("# dataset audit circuit with Freivalds' check (first layer batched)", 
     expect(fx.batched.freivalds).to.equal(true);
     expect(fx.batched.name).to.equal("TinyMlpPrivateAuditB3D4F");
     expect(fx.plain.freivalds).to.equal(false);
+    expect([fx.plain, fx.batched, fx.packed].map((a) => a.firstLayer)).to.deep.equal(["per-item", "opened", "packed"]);
+    expect(fx.packed.name).to.equal("TinyMlpPrivateAuditB3D4FP");
     expect(fx.batched.publicSignals).to.deep.equal(fx.plain.publicSignals);
+    expect(fx.packed.publicSignals).to.deep.equal(fx.plain.publicSignals);
     const predictions = indices.map((i) => intInference(fx.qm, fx.items[i]!.pixels).predicted);
     for (const target of [LABEL_TARGET, predictions[0]!]) {
       const req = { salt: MODEL_SALT, tree: fx.dataset.tree, items: fx.items, indices, target };
       const built = buildAuditInput(fx.batched, req);
       expect(built.predictions).to.deep.equal(predictions);
       expect(built.publicSignals).to.deep.equal(buildAuditInput(fx.plain, req).publicSignals);
+      expect(buildAuditInput(fx.packed, req).input).to.deep.equal(built.input);
       if (target !== LABEL_TARGET) expect(built.count).to.be.greaterThan(0);
-      for (const audit of [fx.plain, fx.batched]) {
+      for (const audit of [fx.plain, fx.batched, fx.packed]) {
         const w = await calculateWitness(audit.circuit.wasm, built.input);
         expect(w.slice(1, 1 + built.publicSignals.length), audit.name).to.deep.equal(built.publicSignals);
       }
@@ -183,10 +189,11 @@ describe("# dataset audit circuit with Freivalds' check (first layer batched)", 
       indices,
       target: LABEL_TARGET,
     });
-    const wasm = fx.batched.circuit.wasm;
-    await expectWitnessFailure(calculateWitness(wasm, { ...built.input, count: BigInt(built.count + 1) }));
-    await expectWitnessFailure(calculateWitness(wasm, { ...built.input, pixels_1: fx.items[6]!.pixels }));
-    await expectWitnessFailure(calculateWitness(wasm, { ...built.input, salt: MODEL_SALT + 1n }));
+    for (const wasm of [fx.batched.circuit.wasm, fx.packed.circuit.wasm]) {
+      await expectWitnessFailure(calculateWitness(wasm, { ...built.input, count: BigInt(built.count + 1) }));
+      await expectWitnessFailure(calculateWitness(wasm, { ...built.input, pixels_1: fx.items[6]!.pixels }));
+      await expectWitnessFailure(calculateWitness(wasm, { ...built.input, salt: MODEL_SALT + 1n }));
+    }
   });
 
   it("should use it only where it costs fewer constraints (auto), and refuse it where it cannot apply", async () => {
@@ -194,15 +201,29 @@ describe("# dataset audit circuit with Freivalds' check (first layer batched)", 
     const mlp = quantize(await loadModel(path.join(ROOT, "models", "mnist-mlp.json")), {
       calibration: mnistCalibration(mnist),
     });
-    const auto = (batch: number): boolean => generateAuditCircuit(mlp, { batch, depth: 10 }).freivalds;
-    expect([8, 16, 32, 64].map(auto)).to.deep.equal([false, false, true, true]);
+    const auto = (batch: number, optimizeFor = 1): string =>
+      generateAuditCircuit(mlp, { batch, depth: 10, optimizeFor }).firstLayer;
+    // the batch-1 packing has 8 bit planes: the packed check costs 8·784 products per item, the
+    // opened one 784 per item plus ≈ 250k once
+    expect([8, 16, 32, 64].map((b) => auto(b))).to.deep.equal(["packed", "packed", "opened", "opened"]);
     const cost = freivaldsCost(planCircuit(mlp, { optimizeFor: 1 }), "private", 32)!;
-    expect(cost.freivalds).to.be.lessThan(cost.packed);
+    expect(cost.freivalds).to.be.lessThan(cost.packedFreivalds);
+    expect(cost.packedFreivalds).to.be.lessThan(cost.packed);
+    // a one-plane packing (the batch circuits', optimizeFor 4): 784 products per item, nothing once
+    expect([8, 16, 32, 64].map((b) => auto(b, 4))).to.deep.equal(["packed", "packed", "packed", "packed"]);
+    expect(generateAuditCircuit(mlp, { batch: 32, depth: 10, optimizeFor: 4 }).name).to.equal(
+      "MnistMlpPrivateAuditB32D10P4FP",
+    );
     // the linear model's packed layer is one group: the per-item cost is already n products
     const linear = (await auditFixture()).qm;
     for (const batch of [8, 32, 64])
       expect(generateAuditCircuit(linear, { batch, depth: 10 }).freivalds).to.equal(false);
-    expect(() => generateAuditCircuit(mlp, { batch: 8, depth: 10, weights: "public", freivalds: true })).to.throw(
+    for (const freivalds of [true, "packed"] as const)
+      expect(() => generateAuditCircuit(mlp, { batch: 8, depth: 10, weights: "public", freivalds })).to.throw(
+        DatasetError,
+        /freivalds/,
+      );
+    expect(() => generateAuditCircuit(mlp, { batch: 8, depth: 10, freivalds: "yes" as never })).to.throw(
       DatasetError,
       /freivalds/,
     );
