@@ -77,6 +77,7 @@ describe("# the bigger bundled models on the market (issue 16)", function () {
       const sample = cal.labelled!().samples.find((s) => s.label === m.label)!;
       const input = Array.from(sample.pixels);
       const expected = predictInt(qm, input);
+      expect(expected, "the integer model classifies the image right").to.equal(m.label);
 
       const p = new ModelProvider(ctx.provider!);
       const v = await p.deployVerifier(model, { deploymentsDir: path.join(scratch, "deployments") });
