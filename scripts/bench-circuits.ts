@@ -1,15 +1,19 @@
 /**
  * `npm run bench:circuits`: measures the model circuits — constraints (per proof and per
  * inference, batch 1/4/8), compile time (cold, into a scratch cache), witness time (warm witness
- * calculator, mean of 10), and for batch 1 the dev Groth16 setup, proving time and the prover's
- * peak memory (a fresh child process running snarkjs: witness + prove + verify, its
- * `process.resourceUsage().maxRSS`). Prints a markdown section and writes it into BENCHMARKS.md
- * under "## Circuits", leaving the rest of that file untouched. Every number written is measured
- * in this run.
+ * calculator, mean of 10), and for batch 1 (or BENCH_CIRCUITS_PROVE_BATCHES) the dev Groth16
+ * setup, proving time and the prover's peak memory (a fresh child process running snarkjs:
+ * witness + prove + verify, its `process.resourceUsage().maxRSS`). Prints a markdown section and
+ * writes it into BENCHMARKS.md under "## Circuits", leaving the rest of that file untouched. Every
+ * number written is measured in this run.
  *
  * Environment:
  *   BENCH_CIRCUITS_BATCHES=4,8      batch sizes compiled besides 1 (default 4,8; "" for none)
  *   BENCH_CIRCUITS_PROVE=0          skip the setups and proofs
+ *   BENCH_CIRCUITS_PROVE_BATCHES=1,2  batch sizes that also get a dev setup and a proof (default 1);
+ *                                   a private batch circuit is proven with the packing for its size
+ *   BENCH_CIRCUITS_PACKING=batch    private batch circuits only with the packing for their size (default:
+ *                                   also the packing for batch 1)
  *   BENCH_CIRCUITS_WEIGHTS=private  only this weight visibility (default: public and private); with
  *                                   BENCH_CIRCUITS_MODELS, the section is "## Circuits: a (private weights)"
  *   BENCH_CIRCUITS_MODELS=a,b       measure these registered models (default: those whose mains are
@@ -136,6 +140,7 @@ async function main(): Promise<void> {
     .map((s) => Number(s.trim()))
     .filter((n) => Number.isInteger(n) && n > 1);
   const doProve = process.env.BENCH_CIRCUITS_PROVE !== "0";
+  const proveBatches = (process.env.BENCH_CIRCUITS_PROVE_BATCHES ?? "1").split(",").map((v) => Number(v.trim()));
   const cpus = os.cpus();
   const machine = `${cpus[0]?.model.trim() ?? "unknown CPU"} × ${cpus.length} (${os.platform()} ${os.arch()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM), Node ${process.version}`;
   const loadStart = os
@@ -149,7 +154,11 @@ async function main(): Promise<void> {
       ? `BENCH_CIRCUITS_BATCHES=${JSON.stringify(process.env.BENCH_CIRCUITS_BATCHES)}`
       : "",
     process.env.BENCH_CIRCUITS_PROVE ? `BENCH_CIRCUITS_PROVE=${process.env.BENCH_CIRCUITS_PROVE}` : "",
+    process.env.BENCH_CIRCUITS_PROVE_BATCHES
+      ? `BENCH_CIRCUITS_PROVE_BATCHES=${process.env.BENCH_CIRCUITS_PROVE_BATCHES}`
+      : "",
     process.env.BENCH_CIRCUITS_WEIGHTS ? `BENCH_CIRCUITS_WEIGHTS=${process.env.BENCH_CIRCUITS_WEIGHTS}` : "",
+    process.env.BENCH_CIRCUITS_PACKING ? `BENCH_CIRCUITS_PACKING=${process.env.BENCH_CIRCUITS_PACKING}` : "",
     "npm run bench:circuits",
   ]
     .filter(Boolean)
@@ -186,7 +195,7 @@ async function main(): Promise<void> {
     for (const weights of visibilities) {
       plan.push([model, weights, 1, 1]);
       for (const b of batches) {
-        plan.push([model, weights, b, 1]);
+        if (weights === "public" || process.env.BENCH_CIRCUITS_PACKING !== "batch") plan.push([model, weights, b, 1]);
         if (weights === "private") plan.push([model, weights, b, b]);
       }
     }
@@ -229,7 +238,7 @@ async function main(): Promise<void> {
       say(
         `  ${compiled.constraints} constraints (${Math.round(compiled.constraints / batch)} per inference), compile ${compileS.toFixed(1)} s, witness ${witnessMs.toFixed(0)} ms`,
       );
-      if (doProve && batch === 1) {
+      if (doProve && proveBatches.includes(batch) && (weights === "public" || optimizeFor === batch)) {
         say(`  dev setup for ${compiled.name} (${SELECTED ? "shared cache" : "cold, scratch cache"})…`);
         const ts = performance.now();
         const cpu0 = process.cpuUsage(); // the whole process: the setup's worker threads included

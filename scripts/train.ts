@@ -49,7 +49,7 @@ export const RECIPES: Record<string, Recipe> = {
     inputShape: [784],
     layers: [{ kind: "dense", units: 32 }, { kind: "relu" }, { kind: "dense", units: 10 }],
     seed: 1,
-    epochs: 20,
+    epochs: 12,
     batchSize: 32,
     learningRate: 2e-3,
     weightDecay: 1e-4,
@@ -80,7 +80,7 @@ export const RECIPES: Record<string, Recipe> = {
       { kind: "dense", units: 10 },
     ],
     seed: 1,
-    epochs: 20,
+    epochs: 12,
     batchSize: 32,
     learningRate: 2e-3,
     weightDecay: 1e-4,
@@ -116,7 +116,6 @@ export const RECIPES: Record<string, Recipe> = {
     description:
       "Fashion-MNIST CNN (28×28 grey images of 10 kinds of clothes): conv 1→8 5×5 → ReLU → maxpool 2 → conv 8→16 5×5 → ReLU → maxpool 2 → dense 256→64 → ReLU → dense 64→10.",
     data: "fashion-mnist",
-    trainPerClass: 1500,
     inputShape: [1, 28, 28],
     layers: [
       { kind: "conv2d", channels: 8, kernel: 5, stride: 1, padding: 0 },
@@ -131,7 +130,7 @@ export const RECIPES: Record<string, Recipe> = {
       { kind: "dense", units: 10 },
     ],
     seed: 1,
-    epochs: 8,
+    epochs: 5,
     batchSize: 32,
     learningRate: 2e-3,
     weightDecay: 1e-4,
@@ -139,7 +138,7 @@ export const RECIPES: Record<string, Recipe> = {
   "mnist-mobile": {
     name: "mnist-mobile",
     description:
-      "MobileNet-style network on 28×28 MNIST digits: conv 1→16 3×3 stride 2 → ReLU6 → depthwise 3×3 stride 2 → ReLU6 → pointwise 16→32 → ReLU6 → residual[pointwise 32→32 → ReLU6 → depthwise 3×3 → ReLU6 → pointwise 32→32] → pointwise 32→64 → ReLU6 → global average pool → dense 64→10.",
+      "MobileNet-style network on 28×28 MNIST digits: conv 1→16 3×3 stride 2 → ReLU6 → depthwise 3×3 stride 2 → ReLU6 → pointwise 16→32 → ReLU6 → residual[pointwise 32→32 → ReLU6 → depthwise 3×3 → ReLU6 → pointwise 32→32] → pointwise 32→64 → ReLU6 → average pool 2×2 → dense 576→10.",
     data: "mnist",
     inputShape: [1, 28, 28],
     layers: [
@@ -161,12 +160,12 @@ export const RECIPES: Record<string, Recipe> = {
       },
       { kind: "conv2d", channels: 64, kernel: 1, stride: 1, padding: 0 },
       { kind: "relu6" },
-      { kind: "globalavgpool" },
+      { kind: "avgpool", size: 2, stride: 2 },
       { kind: "flatten" },
       { kind: "dense", units: 10 },
     ],
     seed: 1,
-    epochs: 10,
+    epochs: 12,
     batchSize: 32,
     learningRate: 5e-3,
     weightDecay: 1e-4,
