@@ -135,8 +135,8 @@ async function main(): Promise<void> {
         `**One vs two prover processes** (the same ${seq.model.shards.length} shards): proving took ${fmt(proveWall(seq), 1)} s of wall with one process and`,
         `${fmt(proveWall(pooled), 1)} s with a pool of two (${(proveWall(seq) / proveWall(pooled)).toFixed(2)}×), ${fmt(proveCpu(seq), 1)} against ${fmt(proveCpu(pooled), 1)} CPU seconds,`,
         `${fmt(peak(seq))} against ${fmt(peak(pooled))} MiB at the peak. The native prover already spreads one proof over every core, so on`,
-        "2 cores a second process mostly overlaps witness generation and key loading with proving; the pool's",
-        "gain is on machines with more cores and memory than one proof uses, and across machines (`zkinfer worker --queue`).",
+        "2 cores two prover processes compete for the same cores: a pool can only help where one proof leaves cores idle,",
+        "or across machines (`zkinfer worker --queue`); neither was measured here.",
         "",
       );
     }
@@ -185,8 +185,8 @@ async function main(): Promise<void> {
       `${fmt(usPerConstraint, 1)} µs (the prover CPU per constraint measured on ${name(big)}); memory = the largest`,
       `shard's measured peak (${fmt(peak(seq))} MiB for ${fmt(maxShard)} constraints) scaled to the budget; gas = shards × ${fmt(gasPerShard)}`,
       `(the measured fulfillSharded gas per shard). The work parallelises across workers (\`zkinfer worker --queue\`):`,
-      `wall ≈ CPU-hours / cores. What does not fit: the market settles at most ${MAX_SHARDS} shards per request, and a`,
-      "settlement of hundreds of shard verifications exceeds any block's gas. MobileNet v2 at 224×224 therefore needs",
+      `wall ≈ CPU-hours / cores. What does not fit: the market settles at most ${MAX_SHARDS} shards per request, and the`,
+      "settlement of hundreds of shard verifications (the 2^20 row) is more gas than a block holds. MobileNet v2 at 224×224 needs",
       "what this project does not have yet: proof aggregation (one proof that the shard proofs verify) or much larger",
       "shards on larger machines, with the chain of activation commitments kept as it is.",
     );
