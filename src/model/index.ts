@@ -43,6 +43,7 @@ export {
   type MnistSample,
   type MnistSplit,
 } from "./mnist.js";
+export { loadMnistFull, readIdxImages, readIdxLabels, type MnistFull } from "./mnistFull.js";
 export { FASHION_CLASSES, loadFashionMnist, type FashionOptions } from "./fashion.js";
 export { createRng, type Rng } from "./prng.js";
 export { trainModel, type ArchLayer, type TrainOptions, type TrainSample } from "./train.js";
