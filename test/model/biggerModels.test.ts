@@ -25,10 +25,10 @@ import { TEST_CACHE } from "../helpers/cache.js";
  * (their circuits are measured by `BENCH_CIRCUITS_MODELS=… npm run bench:circuits`).
  *
  * `floor` is the integer accuracy the test demands on the 1,000 held-out items; `target` is the
- * issue's. Where they differ the shipped model did not reach the target (README says so).
+ * issue's (each shipped model reaches it).
  */
 const MODELS = [
-  { name: "mnist-lenet", calibration: "mnist", target: 0.985, floor: 0.982 },
+  { name: "mnist-lenet", calibration: "mnist", target: 0.985, floor: 0.985 },
   { name: "fashion-cnn", calibration: "fashion-mnist", target: 0.89, floor: 0.89 },
   { name: "mnist-mobile", calibration: "mnist", target: 0.98, floor: 0.98 },
 ] as const;
