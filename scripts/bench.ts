@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: runs every benchmark in turn; each writes its own section of BENCHMARKS.md
  * with the command, date and machine. Pass names to run a subset: `npm run bench -- setup`.
+ * Options after one name go to that benchmark: `npm run bench -- accuracy --challenge native`.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -32,7 +33,23 @@ const benches: { name: string; command: string[]; file: string }[] = [
   },
 ];
 
-const wanted = process.argv.slice(2);
+const args = process.argv.slice(2);
+const firstOption = args.findIndex((a) => a.startsWith("--"));
+const wanted = firstOption === -1 ? args : args.slice(0, firstOption);
+const options = firstOption === -1 ? [] : args.slice(firstOption);
+const unknown = wanted.filter((w) => !benches.some((b) => b.name === w));
+if (unknown.length > 0) {
+  console.error(
+    `npm run bench: unknown benchmark ${unknown.join(", ")} (known: ${benches.map((b) => b.name).join(", ")})`,
+  );
+  process.exit(2);
+}
+if (options.length > 0 && wanted.length !== 1) {
+  console.error(
+    `npm run bench: options (${options.join(" ")}) go to one benchmark: name it first, e.g. accuracy --challenge native`,
+  );
+  process.exit(2);
+}
 let failed = 0;
 for (const b of benches) {
   if (wanted.length > 0 && !wanted.includes(b.name)) continue;
@@ -40,8 +57,9 @@ for (const b of benches) {
     console.log(`== bench ${b.name}: ${b.file} not present, skipped`);
     continue;
   }
-  console.log(`== bench ${b.name}: ${b.command.join(" ")}`);
-  const r = spawnSync(b.command[0]!, b.command.slice(1), { stdio: "inherit" });
+  const command = [...b.command, ...options];
+  console.log(`== bench ${b.name}: ${command.join(" ")}`);
+  const r = spawnSync(command[0]!, command.slice(1), { stdio: "inherit" });
   if (r.status !== 0) {
     failed++;
     console.log(`== bench ${b.name} failed (exit ${r.status})`);
