@@ -57,8 +57,13 @@ import { MAX_DEPTH, datasetLeaf, type DatasetItem, type DatasetTree } from "./tr
  *   it costs nPlanes·n products, so it pays most for one-plane packings (`optimizeFor` ≥ 4 for the
  *   MNIST MLP) and, for bit-plane packings, at small B.
  * The rescale and the rest of the inference still run per item.
+ *
+ * Merkle membership through the tree's cap (circuits/lib/DatasetCap.circom): the 2^h nodes at
+ * height depth − h are a private input, hashed to datasetRoot once per proof; each item climbs
+ * depth − h levels and selects its cap node by the index's top h bits. The tree and its root are
+ * unchanged; h is the cheapest for B and the depth (`capHeightFor`; h = 0 is the whole path).
  */
-export const AUDIT_GENERATOR_VERSION = "zkinfer-audit-generator/1";
+export const AUDIT_GENERATOR_VERSION = "zkinfer-audit-generator/2";
 export const MAX_AUDIT_BATCH = 64;
 
 /** How the audit checks the first layer: per item (PackedDense), or Freivalds on opened or packed weights. */
@@ -82,6 +87,11 @@ export interface AuditCircuitOptions {
    * (`planCircuit`'s optimizeFor; default 1, the batch-1 circuits' packing).
    */
   optimizeFor?: number;
+  /**
+   * Height h of the tree's cap the proof hashes once (0 … depth; each item then proves depth − h
+   * levels). Default "auto": `capHeightFor(batch, depth)`, the fewest constraints.
+   */
+  capHeight?: number | "auto";
 }
 
 export interface GeneratedAuditCircuit {
@@ -99,6 +109,8 @@ export interface GeneratedAuditCircuit {
   freivalds: boolean;
   /** How: per item, or Freivalds on the opened int8 weights or on the packed columns. */
   firstLayer: FirstLayerMode;
+  /** Height of the data set tree's cap hashed once per proof (0: every item proves the whole path). */
+  capHeight: number;
 }
 
 export interface CompiledAuditCircuit extends GeneratedAuditCircuit {
@@ -122,11 +134,34 @@ export function auditCircuitName(
   depth: number,
   freivalds: boolean | FirstLayerMode = false,
   optimizeFor = 1,
+  capHeight: number = capHeightFor(batch, depth),
 ): string {
   const mode = freivalds === true ? "opened" : freivalds === false ? "per-item" : freivalds;
   const suffix = mode === "opened" ? "F" : mode === "packed" ? "FP" : "";
   const opt = optimizeFor !== 1 ? `P${optimizeFor}` : "";
-  return `${pascal(modelName)}${visibility === "private" ? "Private" : "Public"}AuditB${batch}D${depth}${opt}${suffix}`;
+  // the cheapest cap is implied by B and the depth; another one is named
+  const cap = capHeight !== capHeightFor(batch, depth) ? `C${capHeight}` : "";
+  return `${pascal(modelName)}${visibility === "private" ? "Private" : "Public"}AuditB${batch}D${depth}${opt}${cap}${suffix}`;
+}
+
+/** Constraints of circomlib's Poseidon(2) at --O2 (measured: scripts/audit-constraints.ts). */
+const POSEIDON2 = 240;
+
+/**
+ * Constraints of the Merkle membership of `batch` items in a tree of `depth` through its cap of
+ * height h (circuits/lib/DatasetCap.circom's cost lines; the leaf hashes not included): each item
+ * proves depth − h levels (Poseidon(2) + 1 each) and selects its cap node (2^h − 1); the cap is
+ * hashed to the root once (2^h − 1 Poseidon(2)).
+ */
+export function merkleCost(batch: number, depth: number, h: number): number {
+  return batch * ((depth - h) * (POSEIDON2 + 1) + 2 ** h - 1) + (2 ** h - 1) * POSEIDON2;
+}
+
+/** The cap height with the fewest Merkle constraints for `batch` items at `depth` (the lowest on a tie). */
+export function capHeightFor(batch: number, depth: number): number {
+  let best = 0;
+  for (let h = 1; h <= depth; h++) if (merkleCost(batch, depth, h) < merkleCost(batch, depth, best)) best = h;
+  return best;
 }
 
 /** Constraints of one Poseidon permutation of width 17 (PoseidonSponge, measured). */
@@ -187,7 +222,7 @@ export function auditPublicSignalNames(batch: number): string[] {
   return names;
 }
 
-function checkOptions(o: AuditCircuitOptions): Required<AuditCircuitOptions> {
+function checkOptions(o: AuditCircuitOptions): Required<AuditCircuitOptions> & { capHeight: number } {
   if (!o || typeof o !== "object") throw badArgument("options", "expected an object");
   const freivalds = o.freivalds ?? "auto";
   if (
@@ -208,19 +243,24 @@ function checkOptions(o: AuditCircuitOptions): Required<AuditCircuitOptions> {
   const weights = o.weights ?? "private";
   if (weights !== "private" && weights !== "public")
     throw badArgument("weights", `expected "private" or "public", got ${String(weights)}`);
-  return { batch: o.batch, depth: o.depth, weights, freivalds, optimizeFor };
+  const capOption = o.capHeight ?? "auto";
+  const capHeight = capOption === "auto" ? capHeightFor(o.batch, o.depth) : capOption;
+  if (!Number.isInteger(capHeight) || capHeight < 0 || capHeight > o.depth)
+    throw badArgument("capHeight", `expected "auto" or an integer in [0, ${o.depth}] (the depth), got ${String(capOption)}`);
+  return { batch: o.batch, depth: o.depth, weights, freivalds, optimizeFor, capHeight };
 }
 
 /** Generates the main .circom source of an audit circuit (no file written). */
 export function generateAuditCircuit(qm: QuantizedModel, options: AuditCircuitOptions): GeneratedAuditCircuit {
-  const { batch, depth, weights: visibility, freivalds: freivaldsOption, optimizeFor } = checkOptions(options);
+  const { batch, depth, weights: visibility, freivalds: freivaldsOption, optimizeFor, capHeight } = checkOptions(options);
   // The packing (and so the weight commitment) is the one of the model's inference circuit.
   const plan = planCircuit(qm, { optimizeFor });
   const packed = packWeights(qm, plan);
   const publicWeightsCommitment = visibility === "public" ? commitmentOfPacked(flattenPacked(packed), 0n) : undefined;
   const firstLayer = firstLayerMode(plan, visibility, batch, freivaldsOption);
   const freivalds = firstLayer !== "per-item";
-  const name = auditCircuitName(qm.name, visibility, batch, depth, firstLayer, optimizeFor);
+  const name = auditCircuitName(qm.name, visibility, batch, depth, firstLayer, optimizeFor, capHeight);
+  const levels = depth - capHeight; // of each item's path, below the cap
   const P = packedSignalCount(batch);
   const lines: string[] = [];
   const emit = (s = ""): void => {
@@ -231,7 +271,7 @@ export function generateAuditCircuit(qm: QuantizedModel, options: AuditCircuitOp
   emit();
   emit(`// GENERATED by ${AUDIT_GENERATOR_VERSION} (src/dataset/circuit.ts) — do not edit; regenerate instead.`);
   emit(`// Model: ${qm.name} (sha256 of the quantized model JSON: ${sha256Hex(JSON.stringify(qm))})`);
-  emit(`// Weights: ${visibility}; items per proof: ${batch}; Merkle depth: ${depth}.`);
+  emit(`// Weights: ${visibility}; items per proof: ${batch}; Merkle depth: ${depth}; cap height: ${capHeight}.`);
   emit("//");
   emit("// Proves: of the items at the public indices of the data set whose Merkle root is datasetRoot,");
   emit("// exactly `count` are classified as the target by the committed model (target = the item's own");
@@ -244,7 +284,9 @@ export function generateAuditCircuit(qm: QuantizedModel, options: AuditCircuitOp
       "// Layer 0 of all items is checked at once by Freivalds' algorithm on the packed columns (PackedFreivaldsDense).",
     );
   emit();
-  const includes = new Set([...templatesFor(plan, visibility), "DatasetMembership", "PackedIndices"]);
+  const includes = new Set([...templatesFor(plan, visibility), "PackedIndices"]);
+  if (levels > 0) includes.add("DatasetMembership");
+  if (capHeight > 0) includes.add("DatasetCap");
   if (firstLayer === "opened") {
     includes.add("FreivaldsDense");
     includes.add("UnpackedWeights");
@@ -268,8 +310,9 @@ export function generateAuditCircuit(qm: QuantizedModel, options: AuditCircuitOp
   for (let i = 0; i < batch; i++) {
     emit(`    signal input pixels_${i}[${plan.inputSize}];`);
     emit(`    signal input label_${i};`);
-    emit(`    signal input siblings_${i}[${depth}];`);
+    if (levels > 0) emit(`    signal input siblings_${i}[${levels}];`);
   }
+  if (capHeight > 0) emit(`    signal input cap[${2 ** capHeight}];`);
   emit();
   emitWeightBinding(qm, plan, visibility, emit, publicWeightsCommitment);
   emit();
@@ -280,6 +323,12 @@ export function generateAuditCircuit(qm: QuantizedModel, options: AuditCircuitOp
   emit(`    labelMode.in[1] <== ${LABEL_TARGET};`);
   emit(`    signal want[${batch}];`);
   emit(`    component hit[${batch}];`);
+  if (capHeight > 0) {
+    emit(`    // the tree's ${2 ** capHeight} nodes at height ${levels}, bound to the root once for all items`);
+    emit(`    component capRoot = DatasetCapRoot(${capHeight});`);
+    emit("    capRoot.cap <== cap;");
+    emit("    capRoot.root === datasetRoot;");
+  }
   const emitItemRest = (i: number, from?: InferenceStart): void => {
     emitInference(qm, plan, visibility, i, emit, from);
     emit(`    want[${i}] <== target + labelMode.out * (label_${i} - target);`);
@@ -295,11 +344,25 @@ export function generateAuditCircuit(qm: QuantizedModel, options: AuditCircuitOp
     emit(`    component leaf_${i} = Poseidon(2);`);
     emit(`    leaf_${i}.inputs[0] <== input_${i}.commitment;`);
     emit(`    leaf_${i}.inputs[1] <== label_${i};`);
-    emit(`    component member_${i} = DatasetMembership(${depth});`);
-    emit(`    member_${i}.leaf <== leaf_${i}.out;`);
-    emit(`    member_${i}.pathBits <== indices.bits[${i}];`);
-    emit(`    member_${i}.siblings <== siblings_${i};`);
-    emit(`    member_${i}.root === datasetRoot;`);
+    // the leaf's node at the cap's height: the leaf itself, or the root of its path's low levels
+    let node = `leaf_${i}.out`;
+    if (levels > 0) {
+      emit(`    component member_${i} = DatasetMembership(${levels});`);
+      emit(`    member_${i}.leaf <== leaf_${i}.out;`);
+      emit(`    for (var d = 0; d < ${levels}; d++) member_${i}.pathBits[d] <== indices.bits[${i}][d];`);
+      emit(`    member_${i}.siblings <== siblings_${i};`);
+      node = `member_${i}.root`;
+    }
+    if (capHeight > 0) {
+      emit(`    component capNode_${i} = CapSelect(${capHeight});`);
+      emit(`    capNode_${i}.cap <== cap;`);
+      emit(
+        `    for (var d = 0; d < ${capHeight}; d++) capNode_${i}.bits[d] <== indices.bits[${i}][${levels} + d];`,
+      );
+      emit(`    ${node} === capNode_${i}.out;`);
+    } else {
+      emit(`    ${node} === datasetRoot;`);
+    }
     if (!freivalds) emitItemRest(i);
   }
   if (firstLayer === "packed") {
@@ -384,6 +447,7 @@ export function generateAuditCircuit(qm: QuantizedModel, options: AuditCircuitOp
     ...(publicWeightsCommitment !== undefined ? { publicWeightsCommitment } : {}),
     freivalds,
     firstLayer,
+    capHeight,
   };
 }
 
@@ -473,8 +537,9 @@ export function buildAuditInput(audit: GeneratedAuditCircuit, req: AuditRequest)
     predictions.push(predicted);
     input[`pixels_${i}`] = px;
     input[`label_${i}`] = BigInt(item.label);
-    input[`siblings_${i}`] = req.tree.proof(idx);
+    if (depth > audit.capHeight) input[`siblings_${i}`] = req.tree.proof(idx, depth - audit.capHeight);
   });
+  if (audit.capHeight > 0) input.cap = req.tree.cap(audit.capHeight);
   const target = BigInt(req.target);
   Object.assign(input, {
     weightsCommitment: commitment,

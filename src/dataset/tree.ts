@@ -71,12 +71,27 @@ export class DatasetTree {
     return (this.levels[0] as bigint[])[index] as bigint;
   }
 
-  /** Sibling hashes from the leaf level up (path bit d of `index` says which side ours is on). */
-  proof(index: number): bigint[] {
+  /**
+   * The tree's cap of height h: its 2^h nodes at height depth − h, left to right (h = 0: [root];
+   * h = depth: the padded leaves). circuits/lib/DatasetCap.circom hashes them back to the root.
+   */
+  cap(h: number): bigint[] {
+    if (!Number.isInteger(h) || h < 0 || h > this.depth)
+      throw badArgument("capHeight", `expected an integer in [0, ${this.depth}], got ${String(h)}`);
+    return [...(this.levels[this.depth - h] as bigint[])];
+  }
+
+  /**
+   * Sibling hashes from the leaf level up (path bit d of `index` says which side ours is on); with
+   * `levels`, only the first `levels` of them (the path up to the cap at height depth − levels).
+   */
+  proof(index: number, levels: number = this.depth): bigint[] {
     this.checkIndex(index);
+    if (!Number.isInteger(levels) || levels < 0 || levels > this.depth)
+      throw badArgument("levels", `expected an integer in [0, ${this.depth}], got ${String(levels)}`);
     const siblings: bigint[] = [];
     let i = index;
-    for (let d = 0; d < this.depth; d++) {
+    for (let d = 0; d < levels; d++) {
       siblings.push((this.levels[d] as bigint[])[i ^ 1] as bigint);
       i >>= 1;
     }

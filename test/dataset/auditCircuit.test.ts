@@ -6,11 +6,13 @@ import { planCircuit } from "../../src/circuit/index.js";
 import {
   LABEL_TARGET,
   buildAuditInput,
+  capHeightFor,
   commitDataset,
   compileAuditCircuit,
   DatasetError,
   freivaldsCost,
   generateAuditCircuit,
+  merkleCost,
   packIndices,
   type CompiledAuditCircuit,
   type DatasetItem,
@@ -106,6 +108,35 @@ describe("# dataset audit circuit", function () {
     await expectWitnessFailure(calculateWitness(wasm, { ...built.input, salt: MODEL_SALT + 1n }));
   });
 
+  it("should bind each item through the tree's cap: another cap node, a forged cap, a cap of another data set", async () => {
+    const fx = await auditFixture();
+    expect(fx.audit.capHeight).to.equal(3); // 8 items at depth 10: the 8 nodes at height 7
+    const built = buildAuditInput(fx.audit, {
+      salt: MODEL_SALT,
+      tree: fx.dataset.tree,
+      items: fx.items,
+      indices,
+      target: LABEL_TARGET,
+    });
+    expect(built.input.cap).to.deep.equal(fx.dataset.tree.cap(3));
+    expect(built.input.siblings_2).to.deep.equal(fx.dataset.tree.proof(123, 7));
+    const wasm = fx.audit.circuit.wasm;
+    // item 123 (path below the cap unchanged) presented at 123 + 512 and 123 + 128: only the bits
+    // that select the cap node differ
+    for (const moved of [123 + 512, 123 + 128])
+      await expectWitnessFailure(
+        calculateWitness(wasm, { ...built.input, packedIndices: packIndices([0, 7, moved, 999, 512, 7, 64, 300]) }),
+      );
+    // a cap node replaced by item 123's own node at height 7 (so its path would select it)
+    const cap = [...(built.input.cap as bigint[])];
+    const forged = [...cap];
+    forged[(123 >> 7) ^ 1] = cap[123 >> 7]!;
+    await expectWitnessFailure(calculateWitness(wasm, { ...built.input, cap: forged }));
+    // the cap of another data set (its items' paths then reach nodes it does not have)
+    const other = commitDataset(fx.items.slice(0, 600), AUDIT_DEPTH);
+    await expectWitnessFailure(calculateWitness(wasm, { ...built.input, cap: other.tree.cap(3) }));
+  });
+
   it("should refuse, in TS, items that do not match the committed data set (one clear error)", async () => {
     const fx = await auditFixture();
     const relabelled = fx.items.map((it, i) => (i === 7 ? { ...it, label: (it.label + 1) % 10 } : it));
@@ -142,6 +173,8 @@ describe("# dataset audit circuit with Freivalds' check (first layer batched)", 
     plain: CompiledAuditCircuit;
     batched: CompiledAuditCircuit;
     packed: CompiledAuditCircuit;
+    fullPath: CompiledAuditCircuit;
+    leavesCap: CompiledAuditCircuit;
   };
   before(async () => {
     const mnist = loadMnist();
@@ -155,6 +188,8 @@ describe("# dataset audit circuit with Freivalds' check (first layer batched)", 
       plain: await compileAuditCircuit(qm, { ...opts, freivalds: false }),
       batched: await compileAuditCircuit(qm, { ...opts, freivalds: true }),
       packed: await compileAuditCircuit(qm, { ...opts, freivalds: "packed" }),
+      fullPath: await compileAuditCircuit(qm, { ...opts, freivalds: false, capHeight: 0 }),
+      leavesCap: await compileAuditCircuit(qm, { ...opts, freivalds: false, capHeight: 4 }),
     };
   });
 
@@ -178,7 +213,35 @@ describe("# dataset audit circuit with Freivalds' check (first layer batched)", 
         const w = await calculateWitness(audit.circuit.wasm, built.input);
         expect(w.slice(1, 1 + built.publicSignals.length), audit.name).to.deep.equal(built.publicSignals);
       }
+      // the same statement through the whole path (no cap) and through a cap of all 16 leaves
+      for (const audit of [fx.fullPath, fx.leavesCap]) {
+        const own = buildAuditInput(audit, req);
+        expect(own.publicSignals, audit.name).to.deep.equal(built.publicSignals);
+        const w = await calculateWitness(audit.circuit.wasm, own.input);
+        expect(w.slice(1, 1 + own.publicSignals.length), audit.name).to.deep.equal(built.publicSignals);
+      }
     }
+    expect([fx.plain, fx.fullPath, fx.leavesCap].map((a) => a.capHeight)).to.deep.equal([2, 0, 4]);
+    expect([fx.fullPath.name, fx.leavesCap.name]).to.deep.equal([
+      "TinyMlpPrivateAuditB3D4C0",
+      "TinyMlpPrivateAuditB3D4C4",
+    ]);
+    // the cap the generator picks (h = 2) costs exactly what merkleCost says, less than either end
+    expect(fx.fullPath.constraints - fx.plain.constraints).to.equal(merkleCost(3, 4, 0) - merkleCost(3, 4, 2));
+    expect(fx.leavesCap.constraints - fx.plain.constraints).to.equal(merkleCost(3, 4, 4) - merkleCost(3, 4, 2));
+  });
+
+  it("should hash the cap once per proof at the height with the fewest constraints, and refuse a cap above the root", () => {
+    // depth 10: 2,410 Merkle constraints per item without a cap; 1,469 at 32 items, 1,263 at 64
+    expect([1, 2, 8, 16, 32, 64].map((b) => capHeightFor(b, 10))).to.deep.equal([0, 1, 3, 4, 5, 6]);
+    expect(merkleCost(1, 10, 0)).to.equal(2410);
+    expect(Math.round(merkleCost(32, 10, 5) / 32)).to.equal(1469);
+    expect(Math.round(merkleCost(64, 10, 6) / 64)).to.equal(1263);
+    expect(() => generateAuditCircuit(fx.qm, { batch: 3, depth: 4, capHeight: 5 })).to.throw(DatasetError, /capHeight/);
+    expect(() => generateAuditCircuit(fx.qm, { batch: 3, depth: 4, capHeight: -1 })).to.throw(
+      DatasetError,
+      /capHeight/,
+    );
   });
 
   it("should not accept a forged count, another item, or another model's weights", async () => {
