@@ -4,10 +4,14 @@
  * circuit or standalone gadget is compiled with circom2 at --O2 (r1cs only, cached by source hash
  * under <cache>/counts) and the constraint count is read from the r1cs header.
  *
- * The audit circuit is linear in the items per proof B apart from the index unpacking
- * (⌈B/15⌉ packed signals): C(B) = C(1) + (B − 1)·(C(2) − C(1)) + idx(B) − idx(1) with idx(B) the
- * count of PackedIndices(B, depth). `auditCounts` compiles B = 1 and B = 2 and derives any B from
- * them; callers cross-check against a compiled B where one exists.
+ * The audit circuit WITHOUT the tree's cap (capHeight 0: every item proves the whole path) is
+ * linear in the items per proof B apart from the index unpacking (⌈B/15⌉ packed signals) and the
+ * Freivalds sponges: C(B) = C(1) + (B − 1)·(C(2) − C(1)) + idx(B) − idx(1) with idx(B) the count of
+ * PackedIndices(B, depth). `auditCounts` compiles B = 1 and B = 2 without the cap and derives any B
+ * from them; the circuit the generator emits for B hashes the cap of height h = capHeightFor(B,
+ * depth) once, which swaps each item's DatasetMembership(depth) for DatasetMembership(depth − h) +
+ * CapSelect(h) and adds DatasetCapRoot(h), each gadget counted alone. Callers cross-check against a
+ * compiled B where one exists.
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -16,7 +20,12 @@ import { createRequire } from "node:module";
 import path from "node:path";
 
 import { CIRCUIT_INCLUDE_PATHS, type LinearPlan } from "../src/circuit/index.js";
-import { generateAuditCircuit, type AuditCircuitOptions, type FirstLayerMode } from "../src/dataset/index.js";
+import {
+  capHeightFor,
+  generateAuditCircuit,
+  type AuditCircuitOptions,
+  type FirstLayerMode,
+} from "../src/dataset/index.js";
 import type { QuantizedModel } from "../src/model/index.js";
 import { CIRCOMLIB_DIR, sha256Hex } from "../src/zk/index.js";
 
@@ -94,9 +103,13 @@ export interface AuditBreakdown {
   firstLayer: FirstLayerMode;
   /** The packing's optimizeFor (the inference circuit whose weight commitment is audited). */
   optimizeFor: number;
-  /** Constraints of the whole circuit at each requested B (derived from B = 1, 2). */
+  /** Constraints of the whole circuit the generator emits at each requested B (with its cap). */
   total: Map<number, number>;
-  /** Per item, each part. */
+  /** The same circuit without the cap (every item proves the whole Merkle path), at each B. */
+  totalWholePath: Map<number, number>;
+  /** At each B: the cap height, and the Merkle constraints per item with the cap's share. */
+  merkle: Map<number, { capHeight: number; perItem: number }>;
+  /** Per item, each part (merkle: leaf + the whole path, without a cap). */
   perItem: { input: number; merkle: number; inference: number; argmaxLabel: number; all: number };
   /** Once per proof: weight commitment, and (Freivalds) the opened weights and the challenge. */
   once: { weights: number; other: number };
@@ -110,7 +123,7 @@ export async function auditCounts(
   cacheDir: string,
 ): Promise<AuditBreakdown> {
   const depth = options.depth;
-  const gen = (batch: number) => generateAuditCircuit(qm, { ...options, batch });
+  const gen = (batch: number) => generateAuditCircuit(qm, { ...options, batch, capHeight: 0 });
   const g1 = gen(1);
   const g2 = gen(2);
   const c1 = await countConstraints(g1.name, g1.source, cacheDir);
@@ -139,8 +152,9 @@ export async function auditCounts(
     return n;
   };
   const perItemAll = c2 - (await nonLinear(2)) - (c1 - (await nonLinear(1)));
-  const total = new Map<number, number>();
-  for (const b of batches) total.set(b, c1 - (await nonLinear(1)) + (b - 1) * perItemAll + (await nonLinear(b)));
+  const totalWholePath = new Map<number, number>();
+  for (const b of batches)
+    totalWholePath.set(b, c1 - (await nonLinear(1)) + (b - 1) * perItemAll + (await nonLinear(b)));
   const n = g1.plan.inputSize;
   const input = await countGadget(`InputCommitment${n}`, ["InputCommitment"], `InputCommitment(${n})`, cacheDir);
   const leaf = await countGadget("Poseidon2", ["poseidon"], "Poseidon(2)", cacheDir);
@@ -160,6 +174,23 @@ export async function auditCounts(
   // want_i = target + labelMode·(label − target): one product per item
   const argmaxLabel = argmax + isEqual + 1;
   const merkle = leaf + member;
+  // the cap: each item's path shortened to depth − h levels plus the cap node's selection, and the
+  // cap hashed to the root once
+  const membership = (levels: number): Promise<number> =>
+    levels === 0
+      ? Promise.resolve(0)
+      : countGadget(`DatasetMembership${levels}`, ["DatasetMembership"], `DatasetMembership(${levels})`, cacheDir);
+  const total = new Map<number, number>();
+  const capMerkle = new Map<number, { capHeight: number; perItem: number }>();
+  for (const b of batches) {
+    const h = capHeightFor(b, depth);
+    const select = h === 0 ? 0 : await countGadget(`CapSelect${h}`, ["DatasetCap"], `CapSelect(${h})`, cacheDir);
+    const capRoot =
+      h === 0 ? 0 : await countGadget(`DatasetCapRoot${h}`, ["DatasetCap"], `DatasetCapRoot(${h})`, cacheDir);
+    const perItem = leaf + (await membership(depth - h)) + select;
+    total.set(b, (totalWholePath.get(b) as number) - b * (merkle - perItem) + capRoot);
+    capMerkle.set(b, { capHeight: h, perItem: perItem + capRoot / b });
+  }
   const inference = perItemAll - input - merkle - argmaxLabel;
   const weights = await countGadget(
     `WeightsCommitment${g1.plan.weightElements}`,
@@ -176,6 +207,8 @@ export async function auditCounts(
     firstLayer: g1.firstLayer,
     optimizeFor: g1.plan.optimizeFor,
     total,
+    totalWholePath,
+    merkle: capMerkle,
     perItem: { input, merkle, inference, argmaxLabel, all: perItemAll },
     once: { weights, other },
   };

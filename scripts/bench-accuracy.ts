@@ -7,17 +7,20 @@
  *    (every layer per item) and with Freivalds' check of the first layer (MLP: on the opened int8
  *    weights, and on the packed columns, for the batch-1 packing and for the one-plane packing of
  *    optimizeFor 4).
- * 2. Proving, measured: for each `model:batch[:mode[:optimizeFor]]` in ZKINFER_BENCH_PROVE (mode:
- *    auto, before, opened, packed; default "mnist-linear:8,mnist-linear:16"), ceil(DIGITS / B)
+ * 2. Proving, measured: for each `model:batch[:mode[:optimizeFor[:cap]]]` in ZKINFER_BENCH_PROVE (mode:
+ *    auto, before, opened, packed; cap: auto or the cap height, 0 for the whole path; default
+ *    "mnist-linear:8,mnist-linear:16"), ceil(DIGITS / B)
  *    real proofs (the default prover: native when built) over a seeded sample of the
  *    1,000 MNIST test digits (ZKINFER_BENCH_DIGITS, default 100), each verified off-chain (compile +
  *    dev setup first, cached by content); times scaled to 100 digits.
  * 3. A 600-sample challenge (ε = 5%, 95%) projected from the measured seconds per constraint of
  *    the largest measured circuit: labelled as a projection, never as a measurement.
- * 4. The same challenge run end to end (`--challenge native,snarkjs`, alone: nothing else runs and
- *    BENCHMARKS.md is not written): the 600 indices drawn from a seed as a challenge draws them,
- *    ⌈600 / B⌉ proofs of mnist-mlp's audit circuit at B = 32 (ZKINFER_BENCH_CHALLENGE_BATCH), each
- *    verified, timed whole (input building, witness, proof, verification). Each run is kept in
+ * 4. The same challenge run end to end (`--challenge native,snarkjs [--batch B] [--optimize-for K]`,
+ *    alone: nothing else runs and BENCHMARKS.md is not written): the 600 indices drawn from a seed
+ *    as a challenge draws them, ⌈600 / B⌉ proofs of mnist-mlp's audit circuit at B items per proof
+ *    (default 32) for the MLP committed with the packing of optimizeFor K (default 1, the bundled
+ *    batch-1 packing; 4: the batch circuits' one-plane packing), each verified, timed whole (input
+ *    building, witness, proof, verification). Each run is kept in
  *    <cache>/bench/accuracy-challenge.json with its date and load, and the next full bench lists it.
  * Writes the `## Accuracy proofs` section of BENCHMARKS.md.
  */
@@ -65,6 +68,10 @@ interface ChallengeRun {
   backend: ProverBackend;
   model: string;
   batch: number;
+  /** The packing's optimizeFor, the first-layer mode and the cap height (absent in runs before them: 1, opened, 0). */
+  optimizeFor?: number;
+  firstLayer?: FirstLayerMode;
+  capHeight?: number;
   samples: number;
   proofs: number;
   constraints: number;
@@ -86,9 +93,11 @@ async function readChallengeRuns(cacheDir: string): Promise<ChallengeRun[]> {
 }
 
 /** Part 4: the 600-sample challenge of the MLP, end to end, with each backend asked for. */
-async function runChallenges(backends: ProverBackend[]): Promise<void> {
+async function runChallenges(
+  backends: ProverBackend[],
+  { batch, optimizeFor }: { batch: number; optimizeFor: number },
+): Promise<void> {
   const cacheDir = path.resolve(defaultCacheDir());
-  const batch = Number(process.env.ZKINFER_BENCH_CHALLENGE_BATCH ?? 32);
   const mnist = loadMnist();
   const qm = quantize(await loadModel(path.resolve(import.meta.dirname, "..", "models", "mnist-mlp.json")), {
     calibration: mnistCalibration(mnist),
@@ -102,9 +111,13 @@ async function runChallenges(backends: ProverBackend[]): Promise<void> {
   const audit = await compileAuditCircuit(qm, {
     batch,
     depth: DEPTH,
+    optimizeFor,
     cacheDir,
     onProgress: (s) => console.log(`  ${s}`),
   });
+  console.log(
+    `  ${audit.name}: ${audit.constraints.toLocaleString("en-US")} constraints, first layer ${firstLayerLabel(audit.firstLayer)}, cap height ${audit.capHeight}`,
+  );
   const setup = await devSetup({ compiled: audit.circuit, cacheDir, onProgress: (s) => console.log(`  ${s}`) });
   const setupS = (Date.now() - t0) / 1000;
   const vkey = JSON.parse(await readFile(setup.verificationKey, "utf8")) as object;
@@ -139,6 +152,9 @@ async function runChallenges(backends: ProverBackend[]): Promise<void> {
       backend,
       model: "mnist-mlp",
       batch,
+      optimizeFor,
+      firstLayer: audit.firstLayer,
+      capHeight: audit.capHeight,
       samples,
       proofs,
       constraints: audit.constraints,
@@ -150,7 +166,10 @@ async function runChallenges(backends: ProverBackend[]): Promise<void> {
       loadAfter: os.loadavg(),
       machine: machineLine(),
     };
-    const runs = (await readChallengeRuns(cacheDir)).filter((r) => !(r.backend === backend && r.batch === batch));
+    // a rerun of the same circuit replaces its row; another circuit (cap, packing, B) gets its own
+    const runs = (await readChallengeRuns(cacheDir)).filter(
+      (r) => !(r.backend === backend && r.batch === batch && r.constraints === audit.constraints),
+    );
     runs.push(run);
     await mkdir(path.dirname(challengeFile(cacheDir)), { recursive: true });
     await writeFile(challengeFile(cacheDir), JSON.stringify(runs, null, 2) + "\n");
@@ -191,8 +210,9 @@ async function main(): Promise<void> {
   for (const c of counts) {
     for (const b of BATCHES) {
       const total = c.total.get(b) as number;
+      const merkle = c.merkle.get(b) as { capHeight: number; perItem: number };
       countRows.push(
-        `| ${c.model} | ${c.optimizeFor} | ${firstLayerLabel(c.firstLayer)} | ${b} | ${fmt(total)} | **${fmt(total / b)}** | ${fmt(c.perItem.input)} | ${fmt(c.perItem.merkle)} | ${fmt(c.perItem.inference)} | ${fmt(c.perItem.argmaxLabel)} | ${fmt(c.once.weights / b)} | ${fmt(c.once.other / b)} |`,
+        `| ${c.model} | ${c.optimizeFor} | ${firstLayerLabel(c.firstLayer)} | ${b} | ${fmt((c.totalWholePath.get(b) as number) / b)} | ${merkle.capHeight} | ${fmt(total)} | **${fmt(total / b)}** | ${fmt(c.perItem.input)} | ${fmt(merkle.perItem)} | ${fmt(c.perItem.inference)} | ${fmt(c.perItem.argmaxLabel)} | ${fmt(c.once.weights / b)} | ${fmt(c.once.other / b)} |`,
       );
     }
   }
@@ -204,14 +224,20 @@ async function main(): Promise<void> {
     .split(",")
     .filter(Boolean)
     .map((s) => {
-      const [model, batch, mode = "auto", opt = "1"] = s.split(":");
-      if (!models.has(model as string) || !Number(batch) || !["auto", "before", "opened", "packed"].includes(mode))
+      const [model, batch, mode = "auto", opt = "1", cap = "auto"] = s.split(":");
+      if (
+        !models.has(model as string) ||
+        !Number(batch) ||
+        !["auto", "before", "opened", "packed"].includes(mode) ||
+        !(cap === "auto" || /^\d+$/.test(cap))
+      )
         throw new Error(`ZKINFER_BENCH_PROVE: bad entry ${s}`);
       return {
         model: model as string,
         batch: Number(batch),
         freivalds: mode === "before" ? false : (mode as "auto" | "opened" | "packed"),
         optimizeFor: Number(opt),
+        capHeight: cap === "auto" ? ("auto" as const) : Number(cap),
       };
     });
   const proveRows: string[] = [];
@@ -227,8 +253,15 @@ async function main(): Promise<void> {
         cacheDir,
         freivalds: w.freivalds,
         optimizeFor: w.optimizeFor,
+        capHeight: w.capHeight,
         onProgress: (s) => console.log(`  ${s}`),
       });
+      // the breakdown above derives every B from B = 1 and 2 and the gadgets alone: it must match
+      const counted = counts
+        .find((c) => c.model === w.model && c.firstLayer === audit.firstLayer && c.optimizeFor === w.optimizeFor)
+        ?.[audit.capHeight === 0 ? "totalWholePath" : "total"].get(w.batch);
+      if (counted !== undefined && counted !== audit.constraints)
+        throw new Error(`${audit.name}: compiled ${audit.constraints} constraints, the breakdown says ${counted}`);
       const setup = await devSetup({ compiled: audit.circuit, cacheDir, onProgress: (s) => console.log(`  ${s}`) });
       const setupS = (Date.now() - t0) / 1000;
       const vkey = JSON.parse(await readFile(setup.verificationKey, "utf8")) as object;
@@ -264,7 +297,7 @@ async function main(): Promise<void> {
         };
       }
       proveRows.push(
-        `| ${w.model} | ${w.optimizeFor} | ${firstLayerLabel(audit.firstLayer)} | ${w.batch} | ${fmt(audit.constraints)} | ${fmt(audit.constraints / w.batch)} | ${setupS.toFixed(1)} | ${chunks} | ${perProof.toFixed(1)} | ${((proveMs / 1000) * (100 / digits)).toFixed(1)} | ${((wall * 100) / digits).toFixed(1)} | ${correct}/${digits} |`,
+        `| ${w.model} | ${w.optimizeFor} | ${firstLayerLabel(audit.firstLayer)} | ${w.batch} | ${audit.capHeight} | ${fmt(audit.constraints)} | ${fmt(audit.constraints / w.batch)} | ${setupS.toFixed(1)} | ${chunks} | ${perProof.toFixed(1)} | ${((proveMs / 1000) * (100 / digits)).toFixed(1)} | ${((wall * 100) / digits).toFixed(1)} | ${correct}/${digits} |`,
       );
     }
   } finally {
@@ -291,7 +324,7 @@ async function main(): Promise<void> {
   const runs = await readChallengeRuns(cacheDir);
   const runRows = runs.map(
     (r) =>
-      `| ${r.date.slice(0, 16).replace("T", " ")} UTC | ${r.backend} | ${r.batch} | ${r.proofs} | ${fmt(r.constraints)} | ${r.setupS.toFixed(0)} | ${(r.proveS / r.proofs).toFixed(1)} | ${(r.wallS / 60).toFixed(1)} | ${r.correct}/${r.proofs * r.batch} | ${r.loadBefore.map((l) => l.toFixed(1)).join(" / ")} → ${r.loadAfter.map((l) => l.toFixed(1)).join(" / ")} |`,
+      `| ${r.date.slice(0, 16).replace("T", " ")} UTC | ${r.backend} | ${r.optimizeFor ?? 1} | ${firstLayerLabel(r.firstLayer ?? "opened")} | ${r.batch} | ${r.capHeight ?? 0} | ${r.proofs} | ${fmt(r.constraints)} | ${r.setupS.toFixed(0)} | ${(r.proveS / r.proofs).toFixed(1)} | ${(r.wallS / 60).toFixed(1)} | ${r.correct}/${r.proofs * r.batch} | ${r.loadBefore.map((l) => l.toFixed(1)).join(" / ")} → ${r.loadAfter.map((l) => l.toFixed(1)).join(" / ")} |`,
   );
 
   const body = [
@@ -301,7 +334,11 @@ async function main(): Promise<void> {
     `Constraints of the dataset audit circuit (private weights, Merkle depth ${DEPTH}), exact: compiled with circom2 --O2 at`,
     "1 and 2 items per proof and for each part alone (scripts/audit-constraints.ts); a circuit is linear in B apart from",
     "the index unpacking and the sponges whose length grows with B, which are counted at each B. Per-item parts: input",
-    "commitment = 784 byte range checks + the 31-bytes-per-element sponge; Merkle = leaf Poseidon(2) + 10 levels;",
+    "commitment = 784 byte range checks + the 31-bytes-per-element sponge; Merkle = leaf Poseidon(2) + the path below",
+    "the tree's cap + the cap node's selection + the cap's hashing to the root (once per proof, shown per item). The cap",
+    "height h is the cheapest for B (capHeightFor: 3, 4, 5, 6 at 8, 16, 32, 64 items); `whole path` is the same circuit",
+    "per item with every item proving all 10 levels (h = 0, the circuits before the cap) — the cap leaves the data set",
+    "tree and its root unchanged.",
     "argmax + label = ArgMax + IsEqual + the target select. Once per proof, shown per item: the weight commitment, and",
     "(other) the target mode, index unpacking and, with Freivalds, its once-per-proof part. `packing for` is the",
     "optimizeFor of the inference circuit whose weight commitment is audited (1: the batch-1 circuits' packing, what",
@@ -313,16 +350,16 @@ async function main(): Promise<void> {
     "is a convolution (as im2col Y (8 × 144) = W (8 × 25) · X (25 × 144) per item in one packed group: Freivalds would",
     "keep the 3,600 products and the 20,736 accumulator bits per item).",
     "",
-    "| model | packing for | first layer | items per proof | constraints | per item | input commitment | Merkle | inference | argmax + label | weight commitment | other once |",
-    "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| model | packing for | first layer | items per proof | per item, whole path | cap height | constraints | per item | input commitment | Merkle | inference | argmax + label | weight commitment | other once |",
+    "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ...countRows,
     "",
     `Proving, measured: ceil(${DIGITS} / B) proofs over a seeded sample of the 1,000 MNIST test digits, each verified off-chain;`,
     "setup = compile + dev setup (0 when cached); per 100 digits = prover time scaled to 100 digits; wall also counts",
     "witness generation and input building. The machine was shared with other jobs (load average above).",
     "",
-    "| model | packing for | first layer | items per proof | constraints | per item | setup (s) | proofs | prove per proof (s) | prove per 100 digits (s) | wall per 100 digits (s) | correct |",
-    "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| model | packing for | first layer | items per proof | cap height | constraints | per item | setup (s) | proofs | prove per proof (s) | prove per 100 digits (s) | wall per 100 digits (s) | correct |",
+    "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ...proveRows,
     ...(runRows.length > 0
       ? [
@@ -332,8 +369,8 @@ async function main(): Promise<void> {
           "picks for B (auto), each verified; wall = every proof's input building, witness, proof and verification.",
           "Each row is one run, kept with its date and the load average (1 / 5 / 15 min) before → after it.",
           "",
-          "| run | prover | items per proof | proofs | constraints per proof | setup (s) | prove per proof (s) | challenge wall (min) | correct | load |",
-          "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+          "| run | prover | packing for | first layer | items per proof | cap height | proofs | constraints per proof | setup (s) | prove per proof (s) | challenge wall (min) | correct | load |",
+          "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
           ...runRows,
         ]
       : []),
@@ -354,11 +391,37 @@ async function main(): Promise<void> {
   console.log(body);
 }
 
-const challengeArg = process.argv.indexOf("--challenge");
-if (challengeArg !== -1) {
-  const backends = (process.argv[challengeArg + 1] ?? "native").split(",");
+/** `--challenge native,snarkjs [--batch B] [--optimize-for K]`, or nothing (the whole bench). */
+function challengeArgs(argv: string[]): { backends: ProverBackend[]; batch: number; optimizeFor: number } | undefined {
+  if (argv.length === 0) return undefined;
+  let backends: string[] | undefined;
+  let batch = Number(process.env.ZKINFER_BENCH_CHALLENGE_BATCH ?? 32);
+  let optimizeFor = 1;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith("--")) throw new Error(`${a}: expected a value`);
+      return v;
+    };
+    if (a === "--challenge") backends = (argv[i + 1] && !argv[i + 1]!.startsWith("--") ? value() : "native").split(",");
+    else if (a === "--batch") batch = Number(value());
+    else if (a === "--optimize-for") optimizeFor = Number(value());
+    else throw new Error(`unknown option ${a} (expected --challenge [native,snarkjs] [--batch B] [--optimize-for K])`);
+  }
+  if (!backends) throw new Error("--batch and --optimize-for apply to --challenge only");
   for (const b of backends) if (b !== "native" && b !== "snarkjs") throw new Error(`--challenge: unknown prover ${b}`);
-  await runChallenges(backends as ProverBackend[]);
-} else {
-  await main();
+  if (!Number.isInteger(batch) || batch < 1 || batch > 64) throw new Error(`--batch: expected an integer in [1, 64]`);
+  if (!Number.isInteger(optimizeFor) || optimizeFor < 1) throw new Error(`--optimize-for: expected a positive integer`);
+  return { backends: backends as ProverBackend[], batch, optimizeFor };
 }
+
+let challenge: ReturnType<typeof challengeArgs>;
+try {
+  challenge = challengeArgs(process.argv.slice(2));
+} catch (err) {
+  console.error(`bench accuracy: ${(err as Error).message}`);
+  process.exit(2);
+}
+if (challenge) await runChallenges(challenge.backends, challenge);
+else await main();
