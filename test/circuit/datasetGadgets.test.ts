@@ -74,7 +74,7 @@ describe("# dataset gadgets (circuits/lib)", function () {
       expect(unpinnedWires(capRoot, w, (n) => !/hash\[\d\]\./.test(n) || /\.out$/.test(n))).to.deep.equal([]);
     });
 
-    it("should not keep the root for a changed or reordered cap", async () => {
+    it("should not keep the root for a changed or reordered cap (case 73)", async () => {
       const w = await honest(capRoot, { cap });
       expectRejected(capRoot, capRoot.forge(w, { "cap[2]": cap[2]! + 1n, root: tree.root }), "changed cap node");
       expectRejected(
@@ -85,7 +85,7 @@ describe("# dataset gadgets (circuits/lib)", function () {
       expectRejected(capRoot, capRoot.forge(w, { "node[4]": 7n, root: tree.root }), "an inner node replaced");
     });
 
-    it("should select the cap node of every position, pinned", async () => {
+    it("should select the cap node of every position, pinned (case 74)", async () => {
       for (let j = 0; j < 4; j++) {
         const w = await honest(select, { cap, bits: bitsOf(BigInt(j), 2) });
         expect(select.value(w, "out")).to.equal(cap[j]);

@@ -108,7 +108,7 @@ describe("# dataset audit circuit", function () {
     await expectWitnessFailure(calculateWitness(wasm, { ...built.input, salt: MODEL_SALT + 1n }));
   });
 
-  it("should bind each item through the tree's cap: another cap node, a forged cap, a cap of another data set", async () => {
+  it("should bind each item through the tree's cap: another cap node, a forged cap, a cap of another data set (cases 73, 74)", async () => {
     const fx = await auditFixture();
     expect(fx.audit.capHeight).to.equal(3); // 8 items at depth 10: the 8 nodes at height 7
     const built = buildAuditInput(fx.audit, {
