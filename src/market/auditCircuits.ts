@@ -30,6 +30,11 @@ export async function loadAuditModel(opts: {
   modelFile: string;
   batch?: number;
   depth?: number;
+  /**
+   * The packing of the model's registered inference circuit (its `optimizeFor`; default 1, the
+   * batch-1 circuits'), whose weight commitment the audit circuit rebuilds.
+   */
+  optimizeFor?: number;
   cacheDir: string;
   onProgress?: (m: string) => void;
 }): Promise<AuditModel> {
@@ -49,6 +54,7 @@ export async function loadAuditModel(opts: {
   const audit = await compileAuditCircuit(qm, {
     batch: opts.batch ?? 8,
     depth: opts.depth ?? 10,
+    optimizeFor: opts.optimizeFor ?? 1,
     cacheDir: opts.cacheDir,
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   });

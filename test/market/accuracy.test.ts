@@ -14,6 +14,7 @@ import {
   connectMarket,
   getChallengeInfo,
   loadAuditModel,
+  MarketError,
   type AccuracyContext,
 } from "../../src/market/index.js";
 import { LINEAR_MODEL_FILE, runAccuracyDemo } from "../../src/demo/accuracy.js";
@@ -115,5 +116,32 @@ describe("# accuracy protocol (SDK, in-process chain, real proofs)", function ()
     expect(await auditorCtx.accuracy.withdrawable(await auditor!.getAddress())).to.equal(
       c.fee + b.fee + 5n * 10n ** 17n,
     );
+
+    // A third challenge, on the right data, answered with a salt that is not the model's: the
+    // audit circuit would commit other weights, so no proof could verify. Refused before accepting,
+    // one clear error, the challenge left open for a responder with the right salt.
+    const d = await new AccuracyChallenger(auditorCtx).challenge({
+      claimId: r.honest.claimId,
+      epsilonBps: 5000,
+      confidenceBps: 9500,
+      dataURI: path.join(scratch, "mnist-test-set.json"),
+    });
+    const wrongSalt = new AccuracyResponder(honestCtx, {
+      model: await loadAuditModel({ modelFile: LINEAR_MODEL_FILE, cacheDir: TEST_CACHE }),
+      salts: { [r.honest.modelId]: 12345n },
+    });
+    try {
+      await wrongSalt.step();
+      expect.fail("the responder should refuse a salt that does not give the registered commitment");
+    } catch (err) {
+      expect(err).to.be.instanceOf(MarketError);
+      expect((err as MarketError).code).to.equal("INPUT_MISMATCH");
+      expect((err as Error).message).to.match(
+        /^audit circuit MnistLinearPrivateAuditB8D10 commits model 0x[0-9a-f]{8}… as \d+…, but the registry has \d+…: another salt/,
+      );
+    } finally {
+      await wrongSalt.close();
+    }
+    expect((await getChallengeInfo(auditorCtx, d.challengeId)).status).to.equal("Open");
   });
 });

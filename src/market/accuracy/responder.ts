@@ -9,6 +9,7 @@ import {
   type DatasetItem,
   type LoadedDataset,
 } from "../../dataset/index.js";
+import { commitmentOfPacked, flattenPacked } from "../../circuit/index.js";
 import { intInference } from "../../model/index.js";
 import { Prover } from "../../zk/index.js";
 import { withRetry } from "../../chain/index.js";
@@ -49,6 +50,8 @@ export class AccuracyResponder {
   /** Test sets fetched so far, by content: `${root}:${size}:${depth}`. */
   private readonly datasets = new Map<string, LoadedDataset>();
   private readonly reported = new Set<bigint>();
+  /** Models whose registered weight commitment the audit circuit rebuilds (checkCommitment). */
+  private readonly checked = new Set<string>();
   /** Challenges posted so far that may concern us (id → data URI), and the last block read. */
   private readonly watching = new Map<bigint, string>();
   private scannedTo = -1;
@@ -114,6 +117,30 @@ export class AccuracyResponder {
       this.ctx.say(`${c}: proof ${e.chunk + 1} accepted on chain (${e.count} correct, ${e.seconds.toFixed(1)} s)`);
     else if (e.kind === "settled") this.ctx.say(`${c}: settled ${e.status} (${e.correct}/${e.samples} correct)`);
     else this.ctx.say(`${c}: ${e.kind} — ${e.detail}`);
+  }
+
+  /**
+   * The audit circuit must rebuild the model's registered weight commitment from its salt, or no
+   * proof of it verifies on chain and the challenge is lost at its deadline: refused before
+   * accepting (the challenge stays open until the responder runs with the right circuit or salt).
+   * Returns the salt.
+   */
+  private async checkCommitment(modelId: string): Promise<bigint> {
+    const salt = await this.salt(modelId);
+    if (this.checked.has(modelId)) return salt;
+    const audit = this.opts.model.audit;
+    const ours =
+      audit.visibility === "public"
+        ? (audit.publicWeightsCommitment as bigint)
+        : commitmentOfPacked(flattenPacked(audit.packed), salt);
+    const registered = BigInt((await this.ctx.registry.getModel(modelId)).weightsCommitment);
+    if (ours !== registered)
+      throw new MarketError(
+        "INPUT_MISMATCH",
+        `audit circuit ${audit.name} commits model ${modelId.slice(0, 10)}… as ${ours.toString().slice(0, 12)}…, but the registry has ${registered.toString().slice(0, 12)}…: another salt, other weights, or the packing of another inference circuit (this one packs as the circuits for batch ${audit.plan.optimizeFor} do)`,
+      );
+    this.checked.add(modelId);
+    return salt;
   }
 
   private async salt(modelId: string): Promise<bigint> {
@@ -192,6 +219,7 @@ export class AccuracyResponder {
         this.emit({ kind: "rejected", challengeId: ch.challengeId, detail: reason });
         return;
       }
+      await this.checkCommitment(claim.modelId);
       const randomness = "0x" + randomBytes(32).toString("hex");
       await this.tx(`accepting challenge ${ch.challengeId}`, () =>
         accuracy.acceptChallenge(ch.challengeId, randomness),
@@ -244,7 +272,7 @@ export class AccuracyResponder {
       });
       return;
     }
-    const salt = await this.salt(claim.modelId);
+    const salt = await this.checkCommitment(claim.modelId);
     for (let chunk = 0; chunk < ch.chunks; chunk++) {
       if (await accuracy.isChunkProven(ch.challengeId, chunk)) continue;
       const indices = all.slice(chunk * B, chunk * B + B);
