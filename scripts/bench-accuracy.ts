@@ -356,7 +356,7 @@ async function main(): Promise<void> {
     "",
     `Proving, measured: ceil(${DIGITS} / B) proofs over a seeded sample of the 1,000 MNIST test digits, each verified off-chain;`,
     "setup = compile + dev setup (0 when cached); per 100 digits = prover time scaled to 100 digits; wall also counts",
-    "witness generation and input building. The machine was shared with other jobs (load average above).",
+    "witness generation and input building, at the load average above (other jobs on the machine count in it).",
     "",
     "| model | packing for | first layer | items per proof | cap height | constraints | per item | setup (s) | proofs | prove per proof (s) | prove per 100 digits (s) | wall per 100 digits (s) | correct |",
     "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -378,7 +378,7 @@ async function main(): Promise<void> {
       ? [
           "",
           `Other configurations of that challenge, PROJECTED — not run: proofs × constraints × the measured`,
-          `${(rate.sPerConstraint * 1e6).toFixed(1)} µs of proving per constraint of ${rate.label} above (2 cores, loaded;`,
+          `${(rate.sPerConstraint * 1e6).toFixed(1)} µs of proving per constraint of ${rate.label} above (2 cores, at that load;`,
           "larger circuits prove somewhat slower per constraint, and need a larger ptau and setup).",
           "",
           "| packing for | first layer | items per proof | proofs | constraints per proof | prove per proof (s) | challenge (min) |",
