@@ -12,6 +12,9 @@
  *   (b) the right side, when it is a signal, moved by one with the left side held;
  *   (c) each private input moved by one with the left side held (the left side decoupled from
  *       what feeds it: another item, label, path or weight behind the same downstream values).
+ * and, for the audit circuits' Merkle lines (the tree's cap), coordinated forgeries spliced from the
+ * witness of another input: a foreign item under another cap while the committed cap is hashed to
+ * the root, and an item presented at its sibling's index (`Subject.spliced`).
  * A mutant is caught when one of these forged witnesses satisfies every constraint of the mutant
  * while the same forgery fails on the unmutated circuit (forgeries that pass there are dropped:
  * they show nothing). Forgeries re-solve with the heuristic solver of test/circuit/helpers/r1cs.ts,
@@ -103,6 +106,13 @@ interface Subject {
    * answer), re-solved in every forgery instead of held.
    */
   free?: string[];
+  /**
+   * Coordinated forgeries the generic forger does not build: for a mutated line matching `line`,
+   * the witness of another input (`input`: a data set with another item, other indices), with the
+   * signals `honest` (and everything under them) copied back from the honest witness — e.g. the
+   * cap hashed to the committed root while the items select from another cap.
+   */
+  spliced?: { line: RegExp; label: string; input: Record<string, unknown>; honest: string[] }[];
 }
 
 function subjects(): Subject[] {
@@ -126,7 +136,72 @@ function subjects(): Subject[] {
     const ds = commitDataset(items, 2);
     const audit = generateAuditCircuit(qm, { batch: 2, depth: 2, freivalds });
     const built = buildAuditInput(audit, { salt: 5n, tree: ds.tree, items, indices: [1, 3], target: LABEL_TARGET });
-    out.push({ name: audit.name, source: audit.source, input: built.input });
+    // item 1 swapped for a foreign item: the same paths, another cap (and root)
+    const foreign = items.map((it, i) => (i === 1 ? { pixels: Array.from({ length: size }, r), label: 2 } : it));
+    const other = commitDataset(foreign, 2);
+    const swapped = buildAuditInput(audit, {
+      salt: 5n,
+      tree: other.tree,
+      items: foreign,
+      indices: [1, 3],
+      target: LABEL_TARGET,
+    }).input;
+    // item 1 relabelled: another leaf, another cap
+    const relabelled = items.map((it, i) => (i === 1 ? { ...it, label: (it.label + 1) % 3 } : it));
+    const relabelledInput = buildAuditInput(audit, {
+      salt: 5n,
+      tree: commitDataset(relabelled, 2).tree,
+      items: relabelled,
+      indices: [1, 3],
+      target: LABEL_TARGET,
+    }).input;
+    // the honest membership of item 0 (leaf, path, cap) under another item's data
+    const membership = ["datasetRoot", "capRoot", "cap", "capNode_0", "capNode_1", "member_0"];
+    // item 0 of the data set presented at index 1 (its sibling below the cap, the same cap node)
+    const moved = buildAuditInput(audit, { salt: 5n, tree: ds.tree, items, indices: [0, 3], target: LABEL_TARGET });
+    out.push({
+      name: audit.name,
+      source: audit.source,
+      input: built.input,
+      spliced: [
+        {
+          line: /^capRoot\.cap <==/,
+          label: "a foreign item under another cap, the committed cap hashed",
+          input: swapped,
+          honest: ["datasetRoot", "capRoot"],
+        },
+        {
+          line: /^capNode_0\.cap <==/,
+          label: "a foreign item selected from another cap, the committed cap everywhere else",
+          input: swapped,
+          honest: ["datasetRoot", "capRoot", "cap", "capNode_1"],
+        },
+        {
+          line: /^member_0\.leaf <==/,
+          label: "a foreign item's leaf beside the committed leaf's path",
+          input: swapped,
+          honest: membership,
+        },
+        {
+          line: /^leaf_0\.inputs\[0\] <==/,
+          label: "a foreign item's bytes beside the committed leaf",
+          input: swapped,
+          honest: [...membership, "leaf_0"],
+        },
+        {
+          line: /^leaf_0\.inputs\[1\] <==/,
+          label: "another label beside the committed leaf",
+          input: relabelledInput,
+          honest: [...membership, "leaf_0"],
+        },
+        {
+          line: /member_0\.pathBits\[d\] <==/,
+          label: "item 0 presented at index 1 (path bits not the index's)",
+          input: moved.input,
+          honest: ["packedIndices", "indices"],
+        },
+      ],
+    });
   }
   const tiles = quantize(tinyTiles(), {
     calibration: Array.from({ length: 8 }, () => Array.from({ length: 6 }, r)),
@@ -186,6 +261,22 @@ async function compileAt(dir: string, name: string, source: string) {
 }
 
 type Forgery = { label: string; forced: Map<number, bigint>; free: number[] };
+
+/** `other` with the wires of the signals `honest` (and their elements and sub-components) from `honest`. */
+function spliceWitness(
+  sym: { names: Map<string, number> },
+  other: readonly bigint[],
+  honestWitness: readonly bigint[],
+  honest: readonly string[],
+): bigint[] {
+  const out = [...other];
+  for (const [n, x] of sym.names) {
+    const local = n.slice("main.".length);
+    if (honest.some((h) => local === h || local.startsWith(`${h}[`) || local.startsWith(`${h}.`)))
+      out[x] = honestWitness[x] as bigint;
+  }
+  return out;
+}
 
 export interface GeneratedResult {
   circuit: string;
@@ -279,7 +370,23 @@ export async function mutateGenerated(
       const w = await m.runner.calculate(s.input);
       const bools = booleanWires(m.r1cs);
       let caughtBy = "";
-      for (const f of forgeries(m.sym, w, text, bools)) {
+      for (const sp of (s.spliced ?? []).filter((x) => x.line.test(text))) {
+        const mine = spliceWitness(m.sym, await m.runner.calculate(sp.input), w, sp.honest);
+        if (failingConstraints(m.r1cs, mine, { limit: 1 }).length !== 0) continue;
+        // the same witness (mapped by signal name) must fail on the unmutated circuit
+        const names = new Map<number, string>();
+        for (const [n, x] of m.sym.names) names.set(x, n);
+        const onBase = new Array<bigint>(r.nWires).fill(0n);
+        onBase[0] = 1n;
+        for (const [x, v] of mine.entries()) {
+          const bx = base.sym.wire(names.get(x) ?? "");
+          if (bx !== undefined) onBase[bx] = v;
+        }
+        if (failingConstraints(r, onBase, { limit: 1 }).length === 0) continue;
+        caughtBy = sp.label;
+        break;
+      }
+      for (const f of caughtBy ? [] : forgeries(m.sym, w, text, bools)) {
         if (!passes(m, w, f, bools)) continue;
         // the same forgery must fail on the unmutated circuit (wires renumbered: map by name)
         const names = new Map<number, string>();
