@@ -246,13 +246,23 @@ function checkOptions(o: AuditCircuitOptions): Required<AuditCircuitOptions> & {
   const capOption = o.capHeight ?? "auto";
   const capHeight = capOption === "auto" ? capHeightFor(o.batch, o.depth) : capOption;
   if (!Number.isInteger(capHeight) || capHeight < 0 || capHeight > o.depth)
-    throw badArgument("capHeight", `expected "auto" or an integer in [0, ${o.depth}] (the depth), got ${String(capOption)}`);
+    throw badArgument(
+      "capHeight",
+      `expected "auto" or an integer in [0, ${o.depth}] (the depth), got ${String(capOption)}`,
+    );
   return { batch: o.batch, depth: o.depth, weights, freivalds, optimizeFor, capHeight };
 }
 
 /** Generates the main .circom source of an audit circuit (no file written). */
 export function generateAuditCircuit(qm: QuantizedModel, options: AuditCircuitOptions): GeneratedAuditCircuit {
-  const { batch, depth, weights: visibility, freivalds: freivaldsOption, optimizeFor, capHeight } = checkOptions(options);
+  const {
+    batch,
+    depth,
+    weights: visibility,
+    freivalds: freivaldsOption,
+    optimizeFor,
+    capHeight,
+  } = checkOptions(options);
   // The packing (and so the weight commitment) is the one of the model's inference circuit.
   const plan = planCircuit(qm, { optimizeFor });
   const packed = packWeights(qm, plan);
@@ -356,9 +366,7 @@ export function generateAuditCircuit(qm: QuantizedModel, options: AuditCircuitOp
     if (capHeight > 0) {
       emit(`    component capNode_${i} = CapSelect(${capHeight});`);
       emit(`    capNode_${i}.cap <== cap;`);
-      emit(
-        `    for (var d = 0; d < ${capHeight}; d++) capNode_${i}.bits[d] <== indices.bits[${i}][${levels} + d];`,
-      );
+      emit(`    for (var d = 0; d < ${capHeight}; d++) capNode_${i}.bits[d] <== indices.bits[${i}][${levels} + d];`);
       emit(`    ${node} === capNode_${i}.out;`);
     } else {
       emit(`    ${node} === datasetRoot;`);
